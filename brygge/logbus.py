@@ -1,0 +1,73 @@
+"""Space logs on NATS JetStream.
+
+Executors publish one JSON entry per console line to `logs.<space id>`; the
+`LOGS` stream (file storage, bounded per subject and by age) keeps them, and
+the control plane reads history and follows live entries from it. Publishing is
+fire-and-forget from the executor's point of view: logging never slows down or
+fails a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import nats
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+
+STREAM = "LOGS"
+
+
+def subject(space_id: str) -> str:
+    return f"logs.{space_id}"
+
+
+async def ensure_stream(js: Any, max_age_s: int, max_per_subject: int) -> None:
+    cfg = StreamConfig(name=STREAM, subjects=["logs.>"], storage=StorageType.FILE,
+                       retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD,
+                       max_age=float(max_age_s), max_msgs_per_subject=max_per_subject)
+    try:
+        await js.add_stream(cfg)
+    except Exception:
+        await js.update_stream(cfg)
+
+
+class LogPublisher:
+    """Publishes from any thread through one asyncio loop running in a daemon thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dropped = 0
+        self._loop = asyncio.new_event_loop()
+        self._nc: Any = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._run, name="log-publisher", daemon=True).start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._connect())
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _connect(self) -> None:
+        try:
+            self._nc = await nats.connect(self.url, max_reconnect_attempts=-1,
+                                          reconnect_time_wait=0.2, connect_timeout=5)
+        except Exception:
+            self._nc = None
+
+    def publish(self, space_id: str, entries: list[dict[str, Any]]) -> None:
+        nc = self._nc
+        if nc is None or not entries:
+            self.dropped += len(entries)
+            return
+        payloads = [json.dumps(e, ensure_ascii=False).encode() for e in entries]
+
+        async def send() -> None:
+            for p in payloads:
+                await nc.publish(subject(space_id), p)
+
+        asyncio.run_coroutine_threadsafe(send(), self._loop)

@@ -1,0 +1,133 @@
+"""Every tunable of a Brygge node, in one place.
+
+Each knob has a meaning, a default and safe bounds. Any knob can be overridden by
+an environment variable named ``BRYGGE_<NAME>`` (upper case), e.g.
+``BRYGGE_HTTP_PORT=9090`` or ``BRYGGE_MAX_BODY_BYTES=1048576``. Values outside the
+bounds are refused at start-up with a message naming the knob, so a typo cannot
+silently run a node with a dangerous limit.
+
+The settings object is immutable; processes of one node receive the same values
+because the supervisor passes its environment to its children.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def knob(default: Any, meaning: str, lo: float | None = None, hi: float | None = None,
+         choices: tuple[str, ...] | None = None) -> Any:
+    return field(default=default, metadata={"meaning": meaning, "lo": lo, "hi": hi,
+                                            "choices": choices})
+
+
+class SettingsError(ValueError):
+    """A knob has a value outside its bounds or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # -- node layout ---------------------------------------------------------
+    data_dir: str = knob("./.brygge", "Directory holding RocksDB, JetStream files, sockets and logs.")
+    host: str = knob("127.0.0.1", "Interface the router and admin API listen on.")
+    http_port: int = knob(8080, "Port of the data-plane router (tenant APIs).", 0, 65535)
+    admin_port: int = knob(8081, "Port of the control plane's admin API.", 0, 65535)
+    nats_port: int = knob(0, "Port of the embedded nats-server (0: pick a free one).", 0, 65535)
+    nats_url: str = knob("", "Use this external NATS instead of starting an embedded one.")
+    domain: str = knob("localhost", "Base domain: projects answer on <project>.api.<domain>.")
+    default_project: str = knob("brygge", "Project served on bare localhost/IP hosts.")
+    default_space: str = knob("dev", "Space created with the default project.")
+    executors: int = knob(1, "Executor processes the supervisor runs.", 1, 64)
+
+    # -- request admission -----------------------------------------------------
+    max_body_bytes: int = knob(10 * 1024 * 1024, "Largest request body accepted (413 above).",
+                               1024, 2 * 1024**3)
+    max_deploy_bytes: int = knob(50 * 1024 * 1024, "Largest deployment upload accepted.",
+                                 1024, 1024**3)
+    request_timeout_s: float = knob(60.0, "Wall-clock deadline of one HTTP invocation.", 0.1, 900)
+
+    # -- sandbox ---------------------------------------------------------------
+    memory_limit_mb: int = knob(128, "Linear memory cap of one wasm instance.", 16, 4096)
+    stack_limit_kb: int = knob(512, "QuickJS stack cap of one instance.", 64, 8192)
+    cpu_epoch_ms: int = knob(10, "Period of the wasmtime epoch ticker (CPU deadline granularity).",
+                             1, 1000)
+    instances_per_space: int = knob(4, "Warm wasm instances one executor keeps per space.", 1, 256)
+    executor_threads: int = knob(16, "Concurrent invocations one executor process runs.", 1, 1024)
+    max_host_calls: int = knob(100_000, "Host calls allowed in one invocation.", 10, 10_000_000)
+    max_response_bytes: int = knob(64 * 1024 * 1024, "Largest response one invocation may write.",
+                                   1024, 4 * 1024**3)
+    log_line_bytes: int = knob(16 * 1024, "A console line longer than this is truncated.", 128,
+                               1024**2)
+
+    # -- storage ---------------------------------------------------------------
+    storage_sync: str = knob("wal", "Durability of acknowledged writes: 'wal' survives a crash of "
+                             "any process (kill -9); 'fsync' also survives power loss, slower.",
+                             choices=("wal", "fsync"))
+    page_size: int = knob(500, "Documents fetched per storage round trip when streaming.", 1, 100_000)
+
+    # -- logs ------------------------------------------------------------------
+    log_retention_s: int = knob(7 * 86400, "How long space logs are kept in JetStream.", 60,
+                                365 * 86400)
+    log_max_per_space: int = knob(10_000, "Log lines kept per space.", 100, 10_000_000)
+
+    # -- supervisor --------------------------------------------------------------
+    start_timeout_s: float = knob(30.0, "How long the supervisor waits for a component to start.",
+                                  1, 600)
+    restart_backoff_s: float = knob(0.2, "Initial delay before restarting a crashed component.",
+                                    0.0, 60)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    def replace(self, **changes: Any) -> Settings:
+        s = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        s.validate()
+        return s
+
+    def validate(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            lo, hi, choices = f.metadata["lo"], f.metadata["hi"], f.metadata["choices"]
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                raise SettingsError(f"{f.name}={v!r} is outside [{lo}, {hi}]")
+            if choices and v not in choices:
+                raise SettingsError(f"{f.name}={v!r} must be one of {', '.join(choices)}")
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that makes a child process see these settings."""
+        return {f"BRYGGE_{f.name.upper()}": str(getattr(self, f.name))
+                for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"BRYGGE_{f.name.upper()}")
+            if raw is None:
+                continue
+            kind = type(f.default)
+            try:
+                values[f.name] = kind(raw) if kind is not bool else raw.lower() in ("1", "true")
+            except ValueError:
+                raise SettingsError(f"BRYGGE_{f.name.upper()}={raw!r} is not a {kind.__name__}") \
+                    from None
+        s = cls(**values)
+        s.validate()
+        return s
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, Any, str, str]]:
+        """(env name, default, bounds, meaning) for every knob: docs and `brygge settings`."""
+        rows = []
+        for f in dataclasses.fields(cls):
+            m = f.metadata
+            bounds = ("|".join(m["choices"]) if m["choices"] else
+                      f"{m['lo']}..{m['hi']}" if m["lo"] is not None else "")
+            rows.append((f"BRYGGE_{f.name.upper()}", f.default, bounds, m["meaning"]))
+        return rows

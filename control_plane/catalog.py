@@ -1,0 +1,170 @@
+"""The control plane's records: projects, spaces, tokens, deployments.
+
+They live as system records in the storage engine (the control plane keeps its
+own state in the same engine as tenant data), under these keys:
+
+    project/<name>                 {name, created}
+    space/<project>/<space>        {project, name, id, created, deployment, deployed_at}
+    space-id/<id>                  {project, name}
+    token/<token>                  {project, space, space_id, access: RW|R, description}
+    admintoken/<token>             {project, description, created}
+    deploy/<space id>/<seq>        {seq, digest, date, headers, manifest, startup_error}
+
+Every change publishes `brygge.events.space.<id>` on NATS so routers drop cached
+resolutions at once instead of waiting for their cache to expire.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from storage.keys import new_space_id
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class SysStore(Protocol):
+    async def call(self, space: str, op: str, args: Any = None) -> Any: ...
+
+
+class CatalogError(Exception):
+    status = 400
+
+
+class NotFoundError(CatalogError):
+    status = 404
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def check_name(kind: str, name: str) -> str:
+    if not NAME_RE.match(name or ""):
+        raise CatalogError(f"{kind} name {name!r} must be 1-63 lower-case letters, digits or '-'")
+    return name
+
+
+class Catalog:
+    def __init__(self, store: SysStore) -> None:
+        self.store = store
+
+    async def _get(self, key: str) -> Any:
+        return await self.store.call("", "sys.get", {"key": key})
+
+    async def _put(self, batch: dict[str, Any]) -> None:
+        await self.store.call("", "sys.put", {"batch": batch})
+
+    async def _scan(self, prefix: str) -> list[tuple[str, Any]]:
+        return [(k, v) for k, v in await self.store.call("", "sys.scan", {"prefix": prefix})]
+
+    # -- projects and spaces ----------------------------------------------------------
+    async def project(self, name: str) -> dict[str, Any]:
+        p = await self._get(f"project/{name}")
+        if p is None:
+            raise NotFoundError(f"no project named {name!r}")
+        return p
+
+    async def create_project(self, name: str) -> dict[str, Any]:
+        check_name("project", name)
+        if await self._get(f"project/{name}") is not None:
+            raise CatalogError(f"project {name!r} already exists")
+        p = {"name": name, "created": now_iso()}
+        await self._put({f"project/{name}": p})
+        return p
+
+    async def space(self, project: str, name: str) -> dict[str, Any]:
+        s = await self._get(f"space/{project}/{name}")
+        if s is None:
+            raise NotFoundError(f"no space {name!r} in project {project!r}")
+        return s
+
+    async def find_space(self, project: str, name: str) -> dict[str, Any] | None:
+        return await self._get(f"space/{project}/{name}")
+
+    async def create_space(self, project: str, name: str) -> dict[str, Any]:
+        await self.project(project)
+        check_name("space", name)
+        if await self._get(f"space/{project}/{name}") is not None:
+            raise CatalogError(f"space {name!r} already exists in {project!r}")
+        s = {"project": project, "name": name, "id": new_space_id(), "created": now_iso(),
+             "deployment": None, "deployed_at": None}
+        await self._put({f"space/{project}/{name}": s,
+                         f"space-id/{s['id']}": {"project": project, "name": name}})
+        return s
+
+    async def spaces(self, project: str) -> list[dict[str, Any]]:
+        return [v for _, v in await self._scan(f"space/{project}/")]
+
+    # -- tokens ------------------------------------------------------------------------------
+    async def add_token(self, project: str, space: str, access: str = "RW",
+                        description: str = "") -> str:
+        s = await self.space(project, space)
+        token = str(uuid.uuid4())
+        await self._put({f"token/{token}": {"project": project, "space": space,
+                                            "space_id": s["id"], "access": access,
+                                            "description": description, "created": now_iso()}})
+        return token
+
+    async def token(self, token: str) -> dict[str, Any] | None:
+        if not token or "/" in token or len(token) > 200:
+            return None
+        return await self._get(f"token/{token}")
+
+    async def tokens(self, project: str, space: str | None = None) -> list[dict[str, Any]]:
+        out = []
+        for k, v in await self._scan("token/"):
+            if v["project"] == project and (space is None or v["space"] == space):
+                out.append({"token": k.split("/", 1)[1], **v})
+        return out
+
+    async def add_admin_token(self, project: str, description: str = "") -> str:
+        await self.project(project)
+        token = "adm_" + secrets.token_urlsafe(24)
+        await self._put({f"admintoken/{token}": {"project": project, "description": description,
+                                                 "created": now_iso()}})
+        return token
+
+    async def admin_token(self, token: str) -> dict[str, Any] | None:
+        if not token or "/" in token or len(token) > 200:
+            return None
+        return await self._get(f"admintoken/{token}")
+
+    async def admin_tokens(self, project: str) -> list[str]:
+        return [k.split("/", 1)[1] for k, v in await self._scan("admintoken/")
+                if v["project"] == project]
+
+    # -- deployments ------------------------------------------------------------------------
+    async def record_deployment(self, space: dict[str, Any], digest: str,
+                                headers: dict[str, str], manifest: dict[str, Any],
+                                startup_error: str) -> dict[str, Any]:
+        history = await self.deployments(space["id"])
+        seq = (history[0]["seq"] + 1) if history else 1
+        dep = {"seq": seq, "_id": f"{seq:010d}", "digest": digest, "date": now_iso(),
+               "headers": headers, "manifest": manifest, "startup_error": startup_error}
+        new_space = {**space, "deployment": digest, "deployed_at": dep["date"]}
+        await self._put({f"deploy/{space['id']}/{seq:010d}": dep,
+                         f"space/{space['project']}/{space['name']}": new_space})
+        return dep
+
+    async def deployments(self, space_id: str) -> list[dict[str, Any]]:
+        """Deployment history, newest first."""
+        return [v for _, v in reversed(await self._scan(f"deploy/{space_id}/"))]
+
+    async def bootstrap(self, project: str, space: str) -> dict[str, Any]:
+        """Create the default project, space and tokens once; return the credentials."""
+        if await self._get(f"project/{project}") is None:
+            await self.create_project(project)
+        if await self.find_space(project, space) is None:
+            await self.create_space(project, space)
+        admin = await self.admin_tokens(project)
+        if not admin:
+            admin = [await self.add_admin_token(project, "created by brygge up")]
+        toks = [t for t in await self.tokens(project, space) if t["access"] == "RW"]
+        token = toks[0]["token"] if toks else await self.add_token(project, space, "RW",
+                                                                      "created by brygge up")
+        return {"project": project, "space": space, "admin_token": admin[0], "token": token}

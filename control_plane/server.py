@@ -1,0 +1,293 @@
+"""The control plane's admin API (FastAPI).
+
+    python -m control_plane.server --port 8081 --storage unix:PATH --executor unix:PATH ...
+
+Routes:
+    GET  /health
+    GET  /v1/projects/{p}                               project info: spaces, URLs, tokens
+    POST /v1/projects/{p}/spaces/{s}/deployments        deploy an artifact (brygge deploy)
+    GET  /v1/projects/{p}/spaces/{s}/deployments        deployment history, newest first
+    GET  /v1/projects/{p}/spaces/{s}/logs?tail=&follow= space log as JSON Lines
+    *    /_adm/{p}/{s}/{op}                             the official CLI's _A_D_M_ endpoints,
+                                                        forwarded here by the router
+Every route except /health needs an admin token of the project, sent as
+`x-admintoken` or `Authorization: Bearer`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc.aio
+import nats
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from brygge import __version__, events, logbus, placement
+from brygge.settings import Settings
+from control_plane.catalog import Catalog, CatalogError
+from proto import brygge_pb2 as pb
+from proto import brygge_pb2_grpc as pbg
+from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
+from storage.engine import StorageError
+
+log = logging.getLogger("brygge.control")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ControlPlane:
+    def __init__(self, settings: Settings, storage_target: str, executor_targets: list[str],
+                 nats_url: str) -> None:
+        self.s = settings
+        self.storage_target = storage_target
+        self.executor_targets = executor_targets
+        self.nats_url = nats_url
+        self.nc: Any = None
+        self.js: Any = None
+
+    async def start(self) -> None:
+        # grpc.aio channels belong to the event loop they are created in: uvicorn's.
+        self.storage = AsyncStorageClient(self.storage_target)
+        self.catalog = Catalog(self.storage)
+        self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
+                          for t in self.executor_targets}
+        if self.nats_url:
+            self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
+                                         reconnect_time_wait=0.2)
+            self.js = self.nc.jetstream()
+            await logbus.ensure_stream(self.js, self.s.log_retention_s, self.s.log_max_per_space)
+
+    async def stop(self) -> None:
+        if self.nc is not None:
+            await self.nc.close()
+
+    async def publish_space_changed(self, space_id: str) -> None:
+        if self.nc is not None:
+            await self.nc.publish(events.space_changed(space_id), b"{}")
+            await self.nc.flush()
+
+    # -- auth ------------------------------------------------------------------------------
+    async def require_admin(self, request: Request, project: str) -> None:
+        token = request.headers.get("x-admintoken", "")
+        auth = request.headers.get("authorization", "")
+        if not token and auth.lower().startswith("bearer "):
+            token = auth[7:].strip()
+        if not token:
+            raise ApiError(401, "admin token required: send x-admintoken")
+        rec = await self.catalog.admin_token(token)
+        if rec is None:
+            raise ApiError(401, "wrong admin token")
+        if rec["project"] != project:
+            raise ApiError(403, f"this admin token is not valid for project {project!r}")
+
+    # -- deployments ----------------------------------------------------------------------
+    async def deploy(self, project: str, space_name: str, artifact: bytes,
+                     headers: dict[str, str]) -> dict[str, Any]:
+        if len(artifact) > self.s.max_deploy_bytes:
+            raise ApiError(413, f"deployment is larger than {self.s.max_deploy_bytes} bytes")
+        space = await self.catalog.space(project, space_name)
+        digest = await self.storage.blob_put(artifact)
+        target = placement.pick(space["id"], self.executor_targets)
+        reply = await self.executors[target].Validate(
+            pb.ValidateRequest(space_id=space["id"], deployment=digest, run_startup=True),
+            timeout=self.s.request_timeout_s + 10, wait_for_ready=True)
+        if not reply.ok:
+            raise ApiError(400, f"deployment refused: {reply.error}")
+        manifest = json.loads(reply.manifest)
+        dep = await self.catalog.record_deployment(space, digest, headers, manifest,
+                                                   reply.startup_error)
+        await self.publish_space_changed(space["id"])
+        return {"ok": True, "project": project, "space": space_name, "deployment": dep["seq"],
+                "digest": digest, "manifest": manifest, "startup_error": reply.startup_error,
+                "eval_ms": round(reply.eval_ms, 1)}
+
+    # -- info ------------------------------------------------------------------------------------
+    def space_url(self, project: str, space: str) -> str:
+        host = self.s.host if self.s.host not in ("0.0.0.0", "::") else "localhost"
+        if project == self.s.default_project:
+            return f"http://{host}:{self.s.http_port}/{space}"
+        return f"http://{project}.api.{self.s.domain}:{self.s.http_port}/{space}"
+
+    async def info(self, project: str) -> dict[str, Any]:
+        await self.catalog.project(project)
+        spaces = []
+        for sp in await self.catalog.spaces(project):
+            toks = await self.catalog.tokens(project, sp["name"])
+            spaces.append({"name": sp["name"], "url": self.space_url(project, sp["name"]),
+                           "tokens": [{"token": t["token"], "access": t["access"],
+                                       "description": t["description"]} for t in toks],
+                           "deployment": sp.get("deployment"),
+                           "deployed_at": sp.get("deployed_at")})
+        return {"project": project, "spaces": spaces}
+
+    # -- logs ------------------------------------------------------------------------------------
+    async def log_entries(self, space_id: str, tail: int, follow: bool) -> AsyncIterator[bytes]:
+        """History (the last `tail` entries, oldest first), then live entries if `follow`."""
+        subject = logbus.subject(space_id)
+        info = await self.js.stream_info(logbus.STREAM, subjects_filter=subject)
+        count = (info.state.subjects or {}).get(subject, 0)
+        history: list[bytes] = []
+        if count:
+            sub = await self.js.subscribe(subject, ordered_consumer=True,
+                                          config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+            try:
+                while len(history) < count:
+                    try:
+                        msg = await sub.next_msg(timeout=2)
+                    except nats.errors.TimeoutError:
+                        break
+                    history.append(msg.data)
+            finally:
+                await sub.unsubscribe()
+        for data in history[-tail:] if tail > 0 else []:
+            yield data + b"\n"
+        if not follow:
+            return
+        sub = await self.js.subscribe(subject, ordered_consumer=True,
+                                      config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
+        try:
+            while True:
+                try:
+                    msg = await sub.next_msg(timeout=15)
+                    yield msg.data + b"\n"
+                except nats.errors.TimeoutError:
+                    yield b"\n"  # keep-alive through proxies
+        finally:
+            await sub.unsubscribe()
+
+
+def create_app(cp: ControlPlane) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await cp.start()
+        yield
+        await cp.stop()
+
+    app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(CatalogError)
+    async def catalog_error(request: Request, exc: CatalogError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(StorageError)
+    async def storage_error(request: Request, exc: StorageError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(grpc.aio.AioRpcError)
+    async def rpc_error(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
+        return JSONResponse({"error": f"a platform component is unavailable: {exc.code().name}"},
+                            status_code=503)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "component": "control-plane", "version": __version__}
+
+    @app.get("/v1/projects/{project}")
+    async def project_info(project: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        return await cp.info(project)
+
+    async def read_body(request: Request) -> bytes:
+        size = int(request.headers.get("content-length") or 0)
+        if size > cp.s.max_deploy_bytes:
+            raise ApiError(413, f"deployment is larger than {cp.s.max_deploy_bytes} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > cp.s.max_deploy_bytes:
+                raise ApiError(413, f"deployment is larger than {cp.s.max_deploy_bytes} bytes")
+        return body
+
+    @app.post("/v1/projects/{project}/spaces/{space}/deployments", status_code=201)
+    async def deploy(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await read_body(request)
+        try:
+            art = json.loads(body)
+        except ValueError as e:
+            raise ApiError(400, f"the deployment is not valid JSON: {e}") from None
+        if not isinstance(art, dict) or art.get("kind") not in ("source", "bundle"):
+            raise ApiError(400, "the deployment must be {kind: 'source', entry, files} "
+                                "or {kind: 'bundle', bundle}")
+        headers = {"x-date": request.headers.get("x-date", ""), "x-client": "brygge"}
+        return await cp.deploy(project, space, body, headers)
+
+    @app.get("/v1/projects/{project}/spaces/{space}/deployments")
+    async def history(project: str, space: str, request: Request) -> list[dict[str, Any]]:
+        await cp.require_admin(request, project)
+        sp = await cp.catalog.space(project, space)
+        return await cp.catalog.deployments(sp["id"])
+
+    @app.get("/v1/projects/{project}/spaces/{space}/logs")
+    async def logs(project: str, space: str, request: Request, tail: int = 100,
+                   follow: bool = False) -> StreamingResponse:
+        await cp.require_admin(request, project)
+        sp = await cp.catalog.space(project, space)
+        return StreamingResponse(cp.log_entries(sp["id"], tail, follow),
+                                 media_type="application/x-ndjson")
+
+    # -- the official CLI's endpoints (spec §12.3), forwarded by the router ---------------
+    @app.post("/_adm/{project}/{space}/deploy")
+    async def adm_deploy(project: str, space: str, request: Request) -> JSONResponse:
+        try:
+            await cp.require_admin(request, project)
+            body = await read_body(request)
+            try:
+                payload = json.loads(body)
+                bundle = payload["bundle"]
+                if not isinstance(bundle, str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                raise ApiError(400, "expected a JSON body {\"bundle\": \"<bundle text>\"}") \
+                    from None
+            headers = {k: v for k, v in request.headers.items()
+                       if k.startswith("x-") and k != "x-admintoken"}
+            art = json.dumps({"kind": "bundle", "bundle": bundle}).encode()
+            result = await cp.deploy(project, space, art, headers)
+            return JSONResponse(result, status_code=201)
+        except (ApiError, CatalogError) as e:
+            # The CLI prints `error` in red and ignores the status.
+            return JSONResponse({"error": str(e)}, status_code=getattr(e, "status", 400))
+
+    @app.api_route("/_adm/{project}/{space}/{op:path}",
+                   methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    async def adm_other(project: str, space: str, op: str, request: Request) -> JSONResponse:
+        await cp.require_admin(request, project)
+        return JSONResponse({"error": f"_A_D_M_{op} is not supported by this Brygge node yet"},
+                            status_code=501)
+
+    return app
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--storage", required=True)
+    ap.add_argument("--executor", action="append", default=[])
+    ap.add_argument("--nats", default="")
+    a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s control %(levelname)s %(message)s")
+    s = Settings.from_env()
+    cp = ControlPlane(s, a.storage, a.executor, a.nats)
+    uvicorn.run(create_app(cp), host=s.host, port=s.admin_port, log_level="warning",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()

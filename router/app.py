@@ -1,0 +1,313 @@
+"""The data-plane router: a raw ASGI app that admits a request to a space and
+streams it through an executor.
+
+Per request: resolve project (Host) and space (first path segment), check the
+credential, enforce the body limit, then one bidirectional gRPC stream to the
+executor chosen for the space; response head and body chunks are forwarded as
+they arrive. `/<space>/_A_D_M_*` goes to the control plane instead.
+
+Resolutions (space records, tokens) are cached briefly and dropped at once when
+the control plane announces a change on NATS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+import grpc.aio
+import httpx
+import nats
+
+from brygge import events, placement
+from brygge.settings import Settings
+from control_plane.catalog import Catalog
+from proto import brygge_pb2 as pb
+from proto import brygge_pb2_grpc as pbg
+from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
+
+log = logging.getLogger("brygge.router")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+CHUNK = 64 * 1024
+CACHE_TTL_S = 5.0
+_HOP_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
+                b"proxy-connection", b"te", b"trailer", b"content-length"}
+
+
+class Reject(Exception):
+    def __init__(self, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
+                 ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or []
+
+
+class TTLCache:
+    def __init__(self) -> None:
+        self.data: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        hit = self.data.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.data) > 100_000:
+            self.data.clear()
+        self.data[key] = (time.monotonic() + CACHE_TTL_S, value)
+
+    def clear(self) -> None:
+        self.data.clear()
+
+
+_MISSING = {"missing": True}
+
+
+class Router:
+    def __init__(self, settings: Settings, storage_target: str, executor_targets: list[str],
+                 nats_url: str, admin_url: str) -> None:
+        self.s = settings
+        self.storage_target = storage_target
+        self.executor_targets = executor_targets
+        self.nats_url = nats_url
+        self.admin_url = admin_url.rstrip("/")
+        self.http: httpx.AsyncClient | None = None
+        self.cache = TTLCache()
+        self.nc: Any = None
+        self.api_suffix = f".api.{settings.domain}"
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def startup(self) -> None:
+        # grpc.aio channels belong to the event loop they are created in: uvicorn's.
+        self.storage = AsyncStorageClient(self.storage_target)
+        self.catalog = Catalog(self.storage)
+        self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
+                          for t in self.executor_targets}
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5))
+        if self.nats_url:
+            self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
+                                         reconnect_time_wait=0.2)
+
+            async def on_change(msg: Any) -> None:
+                self.cache.clear()
+
+            await self.nc.subscribe(f"{events.SPACE_CHANGED}.*", cb=on_change)
+
+    async def shutdown(self) -> None:
+        if self.http:
+            await self.http.aclose()
+        if self.nc is not None:
+            await self.nc.close()
+
+    # -- resolution -------------------------------------------------------------------------
+    def project_of(self, host: str) -> str:
+        """`<project>.api.<anything>` names a project (the official CLI sends
+        `<project>.api.codehooks.local.io`); any other host is the default project."""
+        host = host.split(":", 1)[0].lower()
+        i = host.find(".api.")
+        if i > 0:
+            return host[:i]
+        return self.s.default_project
+
+    async def space(self, project: str, name: str) -> dict[str, Any] | None:
+        key = ("space", project, name)
+        rec = self.cache.get(key)
+        if rec is None:
+            rec = await self.catalog.find_space(project, name) or _MISSING
+            self.cache.put(key, rec)
+        return None if rec is _MISSING or rec.get("missing") else rec
+
+    async def token(self, token: str) -> dict[str, Any] | None:
+        key = ("token", token)
+        rec = self.cache.get(key)
+        if rec is None:
+            rec = await self.catalog.token(token) or _MISSING
+            self.cache.put(key, rec)
+        return None if rec.get("missing") else rec
+
+    # -- ASGI entry -----------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    try:
+                        await self.startup()
+                        await send({"type": "lifespan.startup.complete"})
+                    except Exception as e:
+                        await send({"type": "lifespan.startup.failed", "message": str(e)})
+                        return
+                elif msg["type"] == "lifespan.shutdown":
+                    await self.shutdown()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        request_id = secrets.token_hex(8)
+        try:
+            await self.handle(scope, receive, send, request_id)
+        except Reject as r:
+            await send_json(send, r.status, {"error": str(r), "requestId": request_id}, r.headers)
+        except grpc.aio.AioRpcError as e:
+            log.warning("request %s: executor call failed: %s", request_id, e.code().name)
+            await send_json(send, 502, {"error": "the executor running this app failed "
+                                                 f"({e.code().name}); try again",
+                                        "requestId": request_id})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            name = k.decode("latin-1").lower()
+            val = v.decode("latin-1")
+            headers[name] = f"{headers[name]}, {val}" if name in headers else val
+        project = self.project_of(headers.get("host", ""))
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        query = scope.get("query_string", b"").decode("latin-1")
+        parts = raw_path.split("/", 2)
+        space_name = parts[1] if len(parts) > 1 else ""
+        api_path = "/" + (parts[2] if len(parts) > 2 else "")
+        if not space_name:
+            raise Reject(404, "no space in the URL: use /<space>/<route>, e.g. /dev/hello")
+        if api_path.startswith("/_A_D_M_"):
+            await self.admin_proxy(scope, receive, send, project, space_name, api_path[8:], query)
+            return
+        space = await self.space(project, space_name)
+        if space is None:
+            raise Reject(404, f"no space {space_name!r} in project {project!r}")
+        if not space.get("deployment"):
+            raise Reject(404, f"no app is deployed to space {space_name!r}; "
+                              "deploy one with `brygge deploy`")
+        method = scope["method"]
+        authed, auth_error = await self.check_credential(headers, space, method)
+
+        size = headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > self.s.max_body_bytes):
+            raise Reject(413, f"request body is larger than {self.s.max_body_bytes} bytes")
+        body = await read_body(receive, self.s.max_body_bytes)
+
+        original_url = raw_path + ("?" + query if query else "")
+        client = scope.get("client") or ("", 0)
+        http = pb.HttpRequest(
+            method=method, path=raw_path, api_path=api_path, original_url=original_url,
+            query=query, headers=[pb.Header(name=k, value=v) for k, v in headers.items()],
+            hostname=headers.get("host", "").split(":", 1)[0], ip=client[0], authed=authed,
+            auth_error=auth_error, body=body)
+        inv = pb.Invocation(request_id=request_id, space_id=space["id"],
+                            deployment=space["deployment"], deadline_s=self.s.request_timeout_s,
+                            http=http)
+        stub = self.executors[placement.pick(space["id"], self.executor_targets)]
+        await self.stream_invocation(stub, inv, send)
+
+    async def check_credential(self, headers: dict[str, str], space: dict[str, Any],
+                               method: str) -> tuple[bool, str]:
+        """(admitted, why not). Decision 1 of DESIGN.md: a valid space token admits
+        the request; otherwise the app's auth hooks decide (in the sandbox)."""
+        tok = headers.get("x-apikey") or headers.get("x-api-key")
+        bearer = ""
+        auth = headers.get("authorization", "")
+        if auth[:7].lower() == "bearer ":
+            bearer = auth[7:].strip()
+        for candidate, source in ((tok, "x-apikey"), (bearer, "Authorization: Bearer")):
+            if not candidate:
+                continue
+            rec = await self.token(candidate)
+            if rec is not None and rec["space_id"] == space["id"]:
+                if rec["access"] == "R" and method not in ("GET", "HEAD", "OPTIONS"):
+                    raise Reject(403, "this token is read-only: it allows GET and HEAD only")
+                return True, ""
+            if source == "x-apikey":
+                return False, "wrong API token in x-apikey"
+        if bearer:
+            return False, "the Bearer token is not a token of this space"
+        return False, "missing API token: send x-apikey or Authorization: Bearer"
+
+    async def stream_invocation(self, stub: pbg.ExecutorStub, inv: pb.Invocation,
+                                send: Send) -> None:
+        async def requests() -> AsyncIterator[pb.InvokeIn]:
+            yield pb.InvokeIn(start=inv)
+
+        call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
+        started = False
+        pending: bytes | None = None
+        try:
+            async for out in call:
+                part = out.WhichOneof("part")
+                if part == "head":
+                    hdrs = [(h.name.encode("latin-1", "replace"), h.value.encode("latin-1", "replace"))
+                            for h in out.head.headers if h.name.encode() not in _HOP_HEADERS]
+                    hdrs.append((b"x-request-id", inv.request_id.encode()))
+                    await send({"type": "http.response.start", "status": out.head.status,
+                                "headers": hdrs})
+                    started = True
+                elif part == "body_chunk":
+                    # Hold one chunk back so the last one goes out with more_body=False.
+                    if pending is not None:
+                        await send({"type": "http.response.body", "body": pending,
+                                    "more_body": True})
+                    pending = out.body_chunk
+                elif part == "end":
+                    break
+        except grpc.aio.AioRpcError:
+            if not started:
+                raise
+            log.warning("request %s: executor stream broke mid-response", inv.request_id)
+        if not started:
+            await send_json(send, 502, {"error": "the executor sent no response",
+                                        "requestId": inv.request_id})
+            return
+        await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
+
+    # -- the official CLI's admin endpoints -------------------------------------------------------
+    async def admin_proxy(self, scope: Scope, receive: Receive, send: Send, project: str,
+                          space: str, op: str, query: str) -> None:
+        assert self.http is not None
+        body = await read_body(receive, self.s.max_deploy_bytes)
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+                   if k.lower() not in (b"host", b"content-length")]
+        url = f"{self.admin_url}/_adm/{project}/{space}/{op}" + (f"?{query}" if query else "")
+        req = self.http.build_request(scope["method"], url, headers=headers, content=body)
+        resp = await self.http.send(req, stream=True)
+        try:
+            await send({"type": "http.response.start", "status": resp.status_code,
+                        "headers": [(k.encode(), v.encode()) for k, v in resp.headers.items()
+                                    if k.encode() not in _HOP_HEADERS]})
+            async for chunk in resp.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            await resp.aclose()
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise Reject(400, "client disconnected while sending the body")
+        chunk = msg.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise Reject(413, f"request body is larger than {limit} bytes")
+        chunks.append(chunk)
+        if not msg.get("more_body"):
+            return b"".join(chunks)
+
+
+async def send_json(send: Send, status: int, obj: dict[str, Any],
+                    extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps(obj).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), *(extra or [])]})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -1,0 +1,196 @@
+"""A deployed app inside one wasm instance: loading an artifact and running
+invocations with the host loop (promise jobs, timers, deadline).
+
+Artifacts (stored content-addressed by the control plane) come in two kinds:
+  {"kind": "source", "entry": "index.js", "files": {path: text}}  -- `brygge deploy`
+  {"kind": "bundle", "bundle": "var EntryPoint=..."}             -- the official CLI
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sandbox.engine import Instance, JSError, SandboxTrap
+
+_JS = resources.files("sandbox").joinpath("js")
+RUNTIME_JS = _JS.joinpath("runtime.js").read_text()
+CODEHOOKS_JS = _JS.joinpath("codehooks.js").read_text()
+BUILTIN_MODULES = {"codehooks-js": CODEHOOKS_JS}
+_MODULE_EXTS = ("", ".js", ".mjs", ".cjs", ".json", "/index.js", "/index.mjs")
+
+
+class DeployError(Exception):
+    """The artifact cannot become a running app: message names the cause and place."""
+
+
+def parse_artifact(raw: bytes) -> dict[str, Any]:
+    try:
+        art = json.loads(raw)
+    except ValueError as e:
+        raise DeployError(f"artifact is not JSON: {e}") from None
+    if not isinstance(art, dict) or art.get("kind") not in ("source", "bundle"):
+        raise DeployError("artifact must be {kind: 'source'|'bundle', ...}")
+    return art
+
+
+def _js_error_text(e: JSError) -> str:
+    where = ""
+    for line in e.stack.splitlines():
+        line = line.strip()
+        if line.startswith("at ") and "eval_script" not in line and "brygge:" not in line:
+            where = " (" + line[3:] + ")"
+            break
+    return f"{e.name}: {e.message}{where}"
+
+
+@dataclass
+class Invocation:
+    """State of one running invocation, written by host calls."""
+    emit: Callable[[str, Any], None]
+    host_calls: int = 0
+    ended: bool = False
+    done: bool = False
+    error: str = ""
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+
+class AppInstance:
+    """One wasm instance with the runtime and one app loaded. Not thread-safe."""
+
+    def __init__(self, artifact: dict[str, Any], host_ops: Callable[[str, str], str], *,
+                 memory_mb: int = 128, stack_kb: int = 512, epoch_ms: int = 10,
+                 max_host_calls: int = 100_000, eval_timeout_s: float = 10.0) -> None:
+        self.host_ops = host_ops
+        self.max_host_calls = max_host_calls
+        self.inv: Invocation | None = None
+        self.files: dict[str, str] = artifact.get("files") or {}
+        self.inst = Instance(self._host, memory_mb=memory_mb, stack_kb=stack_kb,
+                             epoch_ms=epoch_ms, module_loader=self._resolve)
+        t0 = time.perf_counter()
+        self.inst.set_deadline(eval_timeout_s)
+        try:
+            self.inst.eval_script(RUNTIME_JS, "brygge:runtime.js")
+            if artifact["kind"] == "bundle":
+                self.inst.eval_script(str(artifact.get("bundle", "")), "bundle.js")
+                self.inst.eval_script("globalThis.__brygge_app = EntryPoint;", "activate.js")
+            else:
+                entry = str(artifact.get("entry") or "index.js")
+                if entry not in self.files:
+                    raise DeployError(f"entry file {entry!r} is not in the upload")
+                # A dynamic import, so that an exception thrown while the app's
+                # module graph evaluates reaches us with its location.
+                self.inst.eval_script(
+                    f"import({json.dumps('./' + entry)}).then("
+                    "m => { globalThis.__brygge_app = m.default; },"
+                    " e => { globalThis.__brygge_app_error = e; });", "brygge:entry.js")
+                self.inst.run_jobs()
+            desc = self.inst.call("__brygge_activate", "")
+        except JSError as e:
+            self.inst.close()
+            raise DeployError(_js_error_text(e)) from None
+        except SandboxTrap as e:
+            self.inst.close()
+            raise DeployError(f"evaluating the app: {e}") from None
+        finally:
+            if not self.inst.dead:
+                self.inst.set_deadline(None)
+        self.manifest: dict[str, Any] = json.loads(desc or "{}")
+        self.eval_ms = (time.perf_counter() - t0) * 1000
+
+    # -- module resolution for source deployments -------------------------------------
+    def _resolve(self, base: str, spec: str) -> tuple[str, str] | None:
+        if spec in BUILTIN_MODULES and not any(p.startswith(f"node_modules/{spec}/")
+                                               for p in self.files):
+            return f"builtin:{spec}", BUILTIN_MODULES[spec]
+        if spec.startswith("builtin:"):
+            return None
+        if spec.startswith("./") or spec.startswith("../") or spec.startswith("/"):
+            basedir = "" if base.startswith("brygge:") or base.startswith("builtin:") \
+                else posixpath.dirname(base)
+            path = posixpath.normpath(posixpath.join(basedir, spec)).lstrip("/")
+            if path.startswith(".."):
+                return None
+            for ext in _MODULE_EXTS:
+                p = path + ext
+                if p in self.files:
+                    src = self.files[p]
+                    if p.endswith(".json"):
+                        src = f"export default {src.strip() or 'null'};"
+                    return p, src
+        return None
+
+    # -- host calls -------------------------------------------------------------------
+    def _host(self, op: str, payload: str) -> str:
+        inv = self.inv
+        if inv is None:
+            return self.host_ops(op, payload) if op.startswith("db.") else ""
+        inv.host_calls += 1
+        if inv.host_calls > self.max_host_calls:
+            return "\0LimitError\0host call limit exceeded"
+        if op == "log":
+            level, _, msg = payload.partition("\n")
+            inv.logs.append((level, msg))
+            return ""
+        if op == "http.head":
+            inv.emit("head", json.loads(payload))
+            return ""
+        if op == "http.write":
+            inv.emit("chunk", payload.encode("utf-8", "surrogatepass"))
+            return ""
+        if op == "http.end":
+            inv.ended = True
+            inv.emit("end", payload.encode("utf-8", "surrogatepass"))
+            return ""
+        if op == "done":
+            inv.done = True
+            inv.error = payload
+            return ""
+        return self.host_ops(op, payload)
+
+    # -- invocations ---------------------------------------------------------------------
+    def run(self, entry: str, arg: str, inv: Invocation, deadline_s: float) -> None:
+        """Call `entry(arg)` and drive jobs and timers until the guest reports done,
+        nothing is left to run, or the deadline passes. Raises SandboxTrap when the
+        guest had to be stopped (the instance is then dead)."""
+        self.inv = inv
+        t_end = time.monotonic() + deadline_s
+        self.inst.set_deadline(deadline_s)
+        try:
+            self.inst.call(entry, arg)
+            while True:
+                self.inst.run_jobs()
+                if inv.done:
+                    return
+                nxt = float(self.inst.call("__brygge_tick", "") or -1)
+                self.inst.run_jobs()
+                if inv.done:
+                    return
+                if nxt < 0:
+                    # Nothing can make progress any more: no jobs, no timers.
+                    if not inv.ended:
+                        inv.error = "the handler finished without sending a response"
+                    return
+                left = t_end - time.monotonic()
+                if left <= 0:
+                    raise SandboxTrap("wall-clock deadline exceeded")
+                if nxt > 0:
+                    time.sleep(min(nxt / 1000, left))
+        except JSError as e:
+            inv.error = _js_error_text(e)
+        finally:
+            self.inv = None
+            if not self.inst.dead:
+                self.inst.set_deadline(None)
+
+    def close(self) -> None:
+        self.inst.close()
+
+    @property
+    def dead(self) -> bool:
+        return self.inst.dead

@@ -1,0 +1,559 @@
+// Brygge guest runtime: evaluated in every wasm instance before the tenant's app.
+// It owns everything request-shaped (req/res objects, auth hooks, middleware and
+// route chains) so that one invocation crosses the wasm boundary once on the way
+// in and once per host call. The host sees only strings: `__host("op\npayload")`.
+(function () {
+  "use strict";
+  const G = globalThis;
+  const hostRaw = G.__host;
+  delete G.__host;
+
+  // -- host calls -------------------------------------------------------------
+  // A reply starting with "\u0000" is an error: "\u0000<Name>\u0000<message>".
+  function host(op, payload) {
+    const r = hostRaw(op + "\n" + (payload === undefined ? "" : payload));
+    if (r.charCodeAt(0) === 0) {
+      const parts = r.split("\u0000");
+      const e = new Error(parts[2] || "host call failed");
+      e.name = parts[1] || "Error";
+      throw e;
+    }
+    return r;
+  }
+  function hostJSON(op, obj) {
+    const r = host(op, JSON.stringify(obj));
+    return r === "" ? undefined : JSON.parse(r);
+  }
+
+  // -- console ------------------------------------------------------------------
+  function fmt(v) {
+    if (typeof v === "string") return v;
+    if (v instanceof Error) return v.stack ? `${v.name}: ${v.message}\n${v.stack}` : String(v);
+    try {
+      const s = JSON.stringify(v);
+      return s === undefined ? String(v) : s;
+    } catch (_) {
+      return String(v);
+    }
+  }
+  function logAt(level) {
+    return (...args) => {
+      try {
+        host("log", level + "\n" + args.map(fmt).join(" "));
+      } catch (_) { /* logging never breaks the app */ }
+    };
+  }
+  G.console = {
+    log: logAt("info"), info: logAt("info"), debug: logAt("debug"), warn: logAt("warn"),
+    error: logAt("error"), trace: logAt("debug"),
+  };
+
+  // -- timers (driven by the host loop through __brygge_tick) -----------------------
+  let timerSeq = 0;
+  const timers = new Map();
+  function now() { return Date.now(); }
+  G.setTimeout = (fn, ms, ...args) => {
+    const id = ++timerSeq;
+    timers.set(id, { at: now() + Math.max(0, +ms || 0), fn, args, every: 0 });
+    return id;
+  };
+  G.setInterval = (fn, ms, ...args) => {
+    const id = ++timerSeq;
+    const every = Math.max(1, +ms || 0);
+    timers.set(id, { at: now() + every, fn, args, every });
+    return id;
+  };
+  G.setImmediate = (fn, ...args) => G.setTimeout(fn, 0, ...args);
+  G.clearTimeout = G.clearInterval = G.clearImmediate = (id) => { timers.delete(id); };
+  G.queueMicrotask = (fn) => { Promise.resolve().then(fn); };
+  // Runs due timers; returns ms until the next one, or -1 when none is pending.
+  G.__brygge_tick = function () {
+    const t = now();
+    for (const [id, tm] of [...timers]) {
+      if (tm.at <= t && timers.has(id)) {
+        if (tm.every) tm.at = t + tm.every; else timers.delete(id);
+        try { tm.fn(...tm.args); } catch (e) { console.error(e); }
+      }
+    }
+    let next = -1;
+    for (const tm of timers.values()) {
+      const d = Math.max(0, tm.at - now());
+      if (next < 0 || d < next) next = d;
+    }
+    return String(next);
+  };
+
+  // -- process --------------------------------------------------------------------
+  G.process = { env: {}, argv: [], platform: "brygge", version: "v20.0.0",
+    versions: { node: "20.0.0" }, nextTick: (fn, ...a) => queueMicrotask(() => fn(...a)),
+    cwd: () => "/", exit: () => { throw new Error("process.exit is not allowed"); } };
+
+  // -- events (enough EventEmitter for the library and streams) ----------------------
+  class EventEmitter {
+    constructor() { this._events = {}; }
+    on(ev, fn) { (this._events[ev] = this._events[ev] || []).push(fn); return this; }
+    addListener(ev, fn) { return this.on(ev, fn); }
+    once(ev, fn) { const w = (...a) => { this.off(ev, w); fn(...a); }; return this.on(ev, w); }
+    off(ev, fn) { const l = this._events[ev]; if (l) this._events[ev] = l.filter((f) => f !== fn); return this; }
+    removeListener(ev, fn) { return this.off(ev, fn); }
+    removeAllListeners(ev) { if (ev) delete this._events[ev]; else this._events = {}; return this; }
+    listenerCount(ev) { return (this._events[ev] || []).length; }
+    emit(ev, ...a) {
+      const l = this._events[ev];
+      if (!l || !l.length) {
+        if (ev === "error") throw a[0] instanceof Error ? a[0] : new Error(String(a[0]));
+        return false;
+      }
+      for (const f of [...l]) f.apply(this, a);
+      return true;
+    }
+  }
+  EventEmitter.EventEmitter = EventEmitter;
+  EventEmitter.default = EventEmitter;
+
+  // -- datastore client over host calls ----------------------------------------------
+  class DataStream extends EventEmitter {
+    constructor(collection, query, options) {
+      super();
+      this.collection = collection; this.query = query || {}; this.options = options || {};
+    }
+    sort(s) { this.options.sort = s; return this; }
+    limit(n) { this.options.limit = n; return this; }
+    skip(n) { this.options.offset = n; return this; }
+    // Pages through the storage service: never the whole result in one message.
+    *pages() {
+      let cursor = null;
+      for (;;) {
+        const r = hostJSON("db.getMany", { collection: this.collection, query: this.query,
+          options: this.options, cursor });
+        yield r.docs;
+        if (!r.cursor) return;
+        cursor = r.cursor;
+      }
+    }
+    async toArray() { const out = []; for (const p of this.pages()) out.push(...p); return out; }
+    async forEach(cb) { for (const p of this.pages()) for (const d of p) await cb(d); }
+    json(res) {
+      return new Promise((resolve) => {
+        try {
+          res.set("content-type", "application/json");
+          let first = true;
+          res.write("[");
+          for (const p of this.pages()) {
+            if (p.length) {
+              res.write((first ? "" : ",") + p.map((d) => JSON.stringify(d)).join(","));
+              first = false;
+            }
+          }
+          res.write("]");
+          res.end();
+        } catch (e) {
+          if (!res.headersSent) res.status(400).json({ error: e.message });
+          else res.end();
+        }
+        resolve();
+      });
+    }
+    // Stream interface: emit 'data' per document then 'end' on the next turn.
+    on(ev, fn) {
+      super.on(ev, fn);
+      if (!this._started && (ev === "data" || ev === "end")) {
+        this._started = true;
+        Promise.resolve().then(() => {
+          try {
+            for (const p of this.pages()) for (const d of p) this.emit("data", d);
+            this.emit("end");
+          } catch (e) { this.emit("error", e); }
+        });
+      }
+      return this;
+    }
+    pipe(dest) {
+      this.on("data", (d) => dest.write(JSON.stringify(d)));
+      this.on("end", () => dest.end && dest.end());
+      return dest;
+    }
+  }
+
+  function asyncify(fn) {
+    return (...args) => { try { return Promise.resolve(fn(...args)); } catch (e) { return Promise.reject(e); } };
+  }
+
+  function makeConnection() {
+    const getOne = asyncify((collection, q) => hostJSON("db.getOne",
+      { collection, query: typeof q === "string" ? { _id: q } : q }));
+    const getMany = (collection, query, options) => {
+      if (collection && typeof collection === "object") { // legacy single-object form
+        const o = collection;
+        return new DataStream(o.collection, o.filter || o.query, o);
+      }
+      return new DataStream(collection, query, options);
+    };
+    const conn = {
+      insertOne: asyncify((collection, doc) => hostJSON("db.insertOne", { collection, doc })),
+      getOne, findOne: getOne,
+      findOneOrNull: asyncify((collection, q) => hostJSON("db.getOne",
+        { collection, query: typeof q === "string" ? { _id: q } : q, orNull: true })),
+      getMany, find: getMany,
+      count: asyncify((collection, query) => hostJSON("db.count", { collection, query: query || {} })),
+      updateOne: asyncify((collection, q, update, options) => hostJSON("db.updateOne",
+        { collection, query: typeof q === "string" ? { _id: q } : q, update, options })),
+      replaceOne: asyncify((collection, q, doc) => hostJSON("db.replaceOne",
+        { collection, query: typeof q === "string" ? { _id: q } : q, doc })),
+      removeOne: asyncify((collection, q) => hostJSON("db.removeOne",
+        { collection, query: typeof q === "string" ? { _id: q } : q })),
+      removeMany: asyncify((collection, query) => hostJSON("db.removeMany", { collection, query: query || {} })),
+      collection(name) {
+        return {
+          find: (q, o) => getMany(name, q, o), findOne: (q) => getOne(name, q),
+          insertOne: (d) => conn.insertOne(name, d), count: (q) => conn.count(name, q),
+        };
+      },
+    };
+    return conn;
+  }
+  let connection = null;
+  const Datastore = { open: async () => (connection = connection || makeConnection()) };
+  G.DB = Datastore;
+  G.Datastore = Datastore;
+
+  // -- built-in modules for require() (webpack bundles keep these external) -------------
+  // Modules this runtime does not provide yet load as objects that fail loudly on use,
+  // so a bundle that merely imports them (codehooks-js imports ajv and lodash) deploys.
+  function unavailable(name) {
+    const fail = () => { throw new Error(`module '${name}' is not available in the Brygge runtime yet`); };
+    return new Proxy(function () {}, { get: (t, k) => (k === "__esModule" ? false : k === "default" ? unavailable(name) : fail()), apply: fail, construct: fail });
+  }
+  const builtins = {
+    events: () => EventEmitter,
+    url: () => ({ URL: G.URL, URLSearchParams: G.URLSearchParams }),
+  };
+  const cache = {};
+  G.require = function require(name) {
+    const n = String(name).replace(/^node:/, "");
+    if (cache[n]) return cache[n];
+    if (builtins[n]) return (cache[n] = builtins[n]());
+    if (n === "codehooks-js" && G.__brygge_codehooks) return G.__brygge_codehooks;
+    return (cache[n] = unavailable(n));
+  };
+
+  // -- route matching (node-match-path semantics, spec §2.3) -----------------------------
+  const reCache = new Map();
+  function patternRegExp(p) {
+    let re = reCache.get(p);
+    if (re) return re;
+    if (p.startsWith('{"$regex"')) {
+      const src = JSON.parse(p).$regex;
+      const last = src.lastIndexOf("/");
+      re = { regex: new RegExp(src.slice(1, last), src.slice(last + 1)) };
+    } else {
+      const s = p.replace(/\./g, "\\.").replace(/\?/g, "\\?").replace(/\/+$/, "")
+        .replace(/\*+/g, ".*").replace(/:([A-Za-z0-9_]+)(?=\/|\\\.|$)/g, "(?<$1>[^/]+?)");
+      re = { pattern: new RegExp(s + "(\\/|$)", "i") };
+    }
+    reCache.set(p, re);
+    return re;
+  }
+  function decodeParams(groups) {
+    if (!groups) return null;
+    const out = {};
+    for (const k of Object.keys(groups)) {
+      try { out[k] = decodeURIComponent(groups[k]); } catch (_) { out[k] = groups[k]; }
+    }
+    return out;
+  }
+  function match(p, path) {
+    const re = patternRegExp(p);
+    if (re.regex) {
+      re.regex.lastIndex = 0;
+      const m = re.regex.exec(path);
+      return m ? { params: decodeParams(m.groups) } : null;
+    }
+    const m = re.pattern.exec(path);
+    if (!m || m.index !== 0 || m[0].length !== path.length) return null;
+    return { params: decodeParams(m.groups) };
+  }
+  G.__brygge_match = match;
+
+  // -- request parsing ----------------------------------------------------------------
+  function parseQuery(qs) {
+    const out = {};
+    if (!qs) return out;
+    for (const part of qs.split("&")) {
+      if (!part) continue;
+      const i = part.indexOf("=");
+      let k = i < 0 ? part : part.slice(0, i), v = i < 0 ? "" : part.slice(i + 1);
+      try { k = decodeURIComponent(k.replace(/\+/g, " ")); v = decodeURIComponent(v.replace(/\+/g, " ")); } catch (_) {}
+      if (k in out) out[k] = [].concat(out[k], v); else out[k] = v;
+    }
+    return out;
+  }
+
+  class BadRequest extends Error {}
+
+  function parseBody(ctype, raw) {
+    if (!raw) return {};
+    const t = (ctype || "").split(";")[0].trim().toLowerCase();
+    if (t === "application/json" || t.endsWith("+json")) {
+      try { return JSON.parse(raw); } catch (e) {
+        throw new BadRequest(`Malformed JSON body: ${e.message}`);
+      }
+    }
+    if (t === "application/x-www-form-urlencoded") return parseQuery(raw);
+    if (t.startsWith("text/")) return raw;
+    return {};
+  }
+
+  function makeRequest(r) {
+    const req = {
+      method: r.method, headers: r.headers, query: parseQuery(r.query), params: null,
+      path: r.path, apiPath: r.apiPath, originalUrl: r.originalUrl, hostname: r.hostname,
+      body: {},
+    };
+    Object.defineProperties(req, {
+      rawBody: { value: r.body, writable: true },
+      apipath: { get: () => req.apiPath },
+      url: { get: () => req.originalUrl },
+      ip: { value: r.ip },
+      toJSON: { value: () => ({ hostname: req.hostname, headers: req.headers, query: req.query,
+        path: req.path, apiPath: req.apiPath, originalUrl: req.originalUrl, params: req.params,
+        body: req.body, method: req.method }) },
+      on: { value(ev, fn) {
+        if (ev === "data") Promise.resolve().then(() => r.body && fn(r.body));
+        if (ev === "end") Promise.resolve().then(() => Promise.resolve().then(() => fn(r.body.length)));
+        return req;
+      } },
+      pipe: { value(dest) { if (r.body) dest.write(r.body); if (dest.end) dest.end(); return dest; } },
+    });
+    return req;
+  }
+
+  // -- response ---------------------------------------------------------------------------
+  const NOCACHE = [["cache-control", "no-store, no-cache, must-revalidate, proxy-revalidate"],
+    ["pragma", "no-cache"], ["expires", "0"], ["surrogate-control", "no-store"]];
+
+  function makeResponse(inv) {
+    let status = 200;
+    const headers = new Map(NOCACHE.map(([k, v]) => [k, v]));
+    let headSent = false;
+    const flushHead = () => {
+      if (headSent) return;
+      headSent = true;
+      const list = [];
+      for (const [k, v] of headers) {
+        if (Array.isArray(v)) for (const x of v) list.push([k, String(x)]);
+        else list.push([k, String(v)]);
+      }
+      host("http.head", JSON.stringify({ status, headers: list }));
+    };
+    const toText = (data) => (typeof data === "string" ? data
+      : data instanceof Uint8Array ? String.fromCharCode(...data) : String(data));
+    const res = {
+      get headersSent() { return headSent; },
+      get finished() { return inv.ended; },
+      status(code) { status = +code; return res; },
+      set(k, v) { if (typeof k === "object") return res.headers(k); headers.set(String(k).toLowerCase(), v); return res; },
+      setHeader(k, v) { return res.set(k, v); },
+      header(k, v) { return res.set(k, v); },
+      getHeader(k) { return headers.get(String(k).toLowerCase()); },
+      headers(obj) { for (const k of Object.keys(obj || {})) res.set(k, obj[k]); return res; },
+      removeHeader(k) { headers.delete(String(k).toLowerCase()); return res; },
+      type(t) {
+        const map = { json: "application/json", html: "text/html", text: "text/plain", xml: "application/xml" };
+        return res.set("content-type", map[t] || (t.includes("/") ? t : `application/${t}`));
+      },
+      write(data) {
+        if (inv.ended) return false;
+        if (!headers.has("content-type")) headers.set("content-type", "text/plain");
+        flushHead();
+        host("http.write", toText(data));
+        return true;
+      },
+      end(data) {
+        if (inv.ended) return res;
+        if (data !== undefined && data !== null && typeof data === "object" && !(data instanceof Uint8Array)) {
+          return res.json(data);
+        }
+        if (data !== undefined && data !== null && !headers.has("content-type") && !headSent) {
+          headers.set("content-type", "text/plain; charset=utf-8");
+        }
+        flushHead();
+        inv.ended = true;
+        host("http.end", data === undefined || data === null ? "" : toText(data));
+        return res;
+      },
+      json(obj) {
+        if (!headSent) headers.set("content-type", "application/json; charset=utf-8");
+        const s = JSON.stringify(obj);
+        return res.end(s === undefined ? "" : s);
+      },
+      send(data) {
+        if (data !== null && typeof data === "object" && !(data instanceof Uint8Array)) return res.json(data);
+        if (typeof data === "number") { status = data; return res.end(""); }
+        if (!headers.has("content-type") && typeof data === "string") {
+          headers.set("content-type", /^\s*</.test(data) ? "text/html; charset=utf-8" : "text/plain; charset=utf-8");
+        }
+        return res.end(data);
+      },
+      sendStatus(code) { status = +code; return res.end(String(code)); },
+      redirect(a, b) {
+        const code = b === undefined ? 302 : +a;
+        const url = b === undefined ? a : b;
+        status = code;
+        headers.set("location", url);
+        return res.end("");
+      },
+    };
+    return res;
+  }
+
+  // -- chains ---------------------------------------------------------------------------------
+  // Run fns as (req, res, next); resolves true when the last one called next(),
+  // false when the chain stopped; rejects with the value given to next(err).
+  function runChain(fns, req, res) {
+    return new Promise((resolve, reject) => {
+      let i = 0;
+      const step = (err) => {
+        if (err) return reject(err instanceof Error ? err : { chainError: err });
+        const fn = fns[i++];
+        if (fn === undefined) return resolve(true);
+        if (typeof fn !== "function") return step();
+        let called = false;
+        const next = (e) => { if (!called) { called = true; step(e); } };
+        res.next = next;
+        try {
+          const r = fn(req, res, next);
+          if (r && typeof r.then === "function") r.then(() => { if (res.finished && !called) resolve(false); }, reject);
+          else if (res.finished && !called) resolve(false);
+        } catch (e) { reject(e); }
+      };
+      step();
+    });
+  }
+
+  function errorJSON(res, status, error, extra) {
+    if (res.finished) return;
+    if (!res.headersSent) res.status(status).json(Object.assign({ error }, extra || {}));
+    else res.end();
+  }
+
+  let manifest = null;
+  G.__brygge_activate = function () {
+    let m = G.__brygge_app;
+    delete G.__brygge_app;
+    if (G.__brygge_app_error) { const e = G.__brygge_app_error; delete G.__brygge_app_error; throw e; }
+    if (m && m.default && (m.default.routehooks || m.default.app)) m = m.default;
+    if (!m || typeof m !== "object" || !m.routehooks) {
+      throw new Error("The app's default export is not a codehooks app: end index.js with `export default app.init();`");
+    }
+    manifest = m;
+    return JSON.stringify(describeManifest(m));
+  };
+  function describeManifest(m) {
+    return {
+      routes: Object.keys(m.routehooks || {}),
+      auth: Object.keys(m.authhooks || {}),
+      workers: Object.keys(m.workerhooks || m.queuehooks || {}),
+      jobs: Object.keys(m.jobhooks || {}),
+      middleware: (m.globalhooks || []).length,
+      startup: typeof m.startup === "function",
+    };
+  }
+  G.__brygge_setEnv = (json) => { G.process.env = JSON.parse(json); };
+
+  function findRoute(method, apiPath) {
+    for (const key of Object.keys(manifest.routehooks)) {
+      const sp = key.indexOf(" ");
+      const m = key.slice(0, sp), p = key.slice(sp + 1);
+      if (m !== "*" && m !== method) continue;
+      const hit = match(p, apiPath);
+      if (hit) return { fns: manifest.routehooks[key], params: hit.params };
+    }
+    return null;
+  }
+
+  async function dispatch(r, inv) {
+    const res = makeResponse(inv);
+    let req;
+    try {
+      req = makeRequest(r);
+      req.body = parseBody(r.headers["content-type"], r.body);
+    } catch (e) {
+      if (e instanceof BadRequest) return errorJSON(res, 400, e.message, { requestId: r.id });
+      throw e;
+    }
+    try {
+      if (!r.authed) {
+        let hook = null;
+        for (const key of Object.keys(manifest.authhooks || {})) {
+          const hit = match(key, r.apiPath);
+          if (hit) { hook = manifest.authhooks[key]; req.params = hit.params; break; }
+        }
+        if (!hook) {
+          return errorJSON(res, 401, r.authError || "Missing or wrong API token: send x-apikey or Authorization: Bearer",
+            { requestId: r.id });
+        }
+        try {
+          const passed = await runChain(hook.slice(0, 1), req, res);
+          if (!passed) return errorJSON(res, 403, "Not allowed", { requestId: r.id });
+        } catch (e) {
+          return errorJSON(res, 403, e.chainError !== undefined ? String(e.chainError) : (e.message || "Not allowed"),
+            { requestId: r.id });
+        }
+      }
+      const route = findRoute(r.method, r.apiPath);
+      if (!route) {
+        return errorJSON(res, 404, `No route matches ${r.method} ${r.apiPath}`, { requestId: r.id });
+      }
+      req.params = route.params;
+      const global = [];
+      for (const h of manifest.globalhooks || []) {
+        if (typeof h === "function") global.push(h);
+        else if (h && typeof h.func === "function") {
+          if (h.path && match(h.path, r.apiPath)) global.push(h.func);
+          else if (h.regex && match(h.regex, r.apiPath)) global.push(h.func);
+        }
+      }
+      if (global.length) {
+        try {
+          if (!(await runChain(global, req, res))) return;
+        } catch (e) {
+          if (e && e.chainError !== undefined) {
+            if (!res.finished) res.status(500).send(String(e.chainError));
+            return;
+          }
+          throw e;
+        }
+      }
+      await runChain(route.fns, req, res);
+    } catch (e) {
+      if (e && e.chainError !== undefined) {
+        if (!res.finished) res.status(500).send(String(e.chainError));
+        return;
+      }
+      console.error(e);
+      errorJSON(res, 500, "Unhandled Codehook exception, check logs",
+        { text: "Unhandled Codehook exception, check logs", fatal: true, requestId: r.id,
+          detail: `${e && e.name}: ${e && e.message}` });
+    }
+  }
+
+  // Entry point for one HTTP invocation. The host then drives promise jobs and
+  // timers until "done" arrives or the deadline passes.
+  G.__brygge_invoke = function (json) {
+    const r = JSON.parse(json);
+    const inv = { ended: false };
+    connection = null;
+    dispatch(r, inv).then(
+      () => host("done", ""),
+      (e) => { console.error(e); host("done", String(e && e.message)); });
+    return "";
+  };
+
+  G.__brygge_startup = function () {
+    if (!manifest || typeof manifest.startup !== "function") { host("done", ""); return ""; }
+    Promise.resolve().then(() => manifest.startup()).then(() => host("done", ""),
+      (e) => host("done", `${e && e.name}: ${e && e.message}`));
+    return "";
+  };
+})();

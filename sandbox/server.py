@@ -1,0 +1,267 @@
+"""The executor process: serves proto Executor over gRPC, running tenant code in
+warm wasm instances pooled per (space, deployment).
+
+    python -m sandbox.server --socket PATH --storage unix:PATH --nats URL
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent import futures
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+
+from brygge import __version__
+from brygge.logbus import LogPublisher
+from brygge.settings import Settings
+from proto import brygge_pb2 as pb
+from proto import brygge_pb2_grpc as pbg
+from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact
+from sandbox.engine import SandboxTrap
+from storage.client import StorageClient, raise_for
+
+log = logging.getLogger("brygge.executor")
+
+
+class SpacePool:
+    """Warm instances of one deployment of one space; at most `size` exist."""
+
+    def __init__(self, size: int) -> None:
+        self.idle: list[AppInstance] = []
+        self.slots = threading.BoundedSemaphore(size)
+        self.lock = threading.Lock()
+
+
+class Executor(pbg.ExecutorServicer):
+    def __init__(self, settings: Settings, storage: StorageClient,
+                 logs: LogPublisher | None) -> None:
+        self.s = settings
+        self.storage = storage
+        self.logs = logs
+        self.pools: dict[tuple[str, str], SpacePool] = {}
+        self.pools_lock = threading.Lock()
+        self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
+                                                 thread_name_prefix="invoke")
+
+    # -- artifacts and instances ------------------------------------------------------
+    def _artifact(self, digest: str) -> dict[str, Any]:
+        art = self.artifacts.get(digest)
+        if art is None:
+            art = parse_artifact(self.storage.blob_get(digest))
+            self.artifacts[digest] = art
+            while len(self.artifacts) > 256:
+                self.artifacts.popitem(last=False)
+        return art
+
+    def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
+        def ops(op: str, payload: str) -> str:
+            if not op.startswith("db."):
+                return f"\0Error\0unknown host operation {op!r}"
+            reply = self.storage.raw(space_id, op, payload.encode())
+            if reply.error:
+                return f"\0{reply.error_name}\0{reply.error}"
+            return reply.payload.decode()
+        return ops
+
+    def _new_instance(self, space_id: str, digest: str) -> AppInstance:
+        return AppInstance(self._artifact(digest), self._host_ops(space_id),
+                           memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
+                           epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
+
+    def _pool(self, space_id: str, digest: str) -> SpacePool:
+        key = (space_id, digest)
+        with self.pools_lock:
+            pool = self.pools.get(key)
+            if pool is None:
+                # A new deployment of the space retires the old one's instances.
+                for old in [k for k in self.pools if k[0] == space_id]:
+                    for inst in self.pools.pop(old).idle:
+                        inst.close()
+                pool = self.pools[key] = SpacePool(self.s.instances_per_space)
+            return pool
+
+    # -- invocation ---------------------------------------------------------------------
+    def Invoke(self, request_iterator: Iterator[pb.InvokeIn],
+               context: grpc.ServicerContext) -> Iterator[pb.InvokeOut]:
+        first = next(request_iterator, None)
+        if first is None or not first.HasField("start"):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "first message must be start")
+        inv = first.start
+        body = inv.http.body
+        if inv.http.body_follows:
+            parts = [body]
+            for m in request_iterator:
+                if m.HasField("body_chunk"):
+                    parts.append(m.body_chunk)
+                elif m.HasField("body_end"):
+                    break
+            body = b"".join(parts)
+        out: queue.Queue[pb.InvokeOut | None] = queue.Queue()
+        self.runner.submit(self._run_http, inv, body, out)
+        while True:
+            item = out.get()
+            if item is None:
+                return
+            yield item
+
+    def _run_http(self, inv: pb.Invocation, body: bytes,
+                  out: queue.Queue[pb.InvokeOut | None]) -> None:
+        t0 = time.perf_counter()
+        state = {"head": False, "bytes": 0}
+
+        def emit(kind: str, data: Any) -> None:
+            if kind == "head":
+                state["head"] = True
+                out.put(pb.InvokeOut(head=pb.ResponseHead(
+                    status=int(data["status"]),
+                    headers=[pb.Header(name=k, value=v) for k, v in data["headers"]])))
+            else:
+                state["bytes"] += len(data)
+                if state["bytes"] > self.s.max_response_bytes:
+                    raise SandboxTrap("response size limit exceeded")
+                if data:
+                    out.put(pb.InvokeOut(body_chunk=data))
+
+        invocation = Invocation(emit=emit)
+        h = inv.http
+        error = ""
+        try:
+            pool = self._pool(inv.space_id, inv.deployment)
+            if not pool.slots.acquire(timeout=inv.deadline_s or self.s.request_timeout_s):
+                raise SandboxTrap("all instances of this space are busy")
+            try:
+                with pool.lock:
+                    app = pool.idle.pop() if pool.idle else None
+                if app is None:
+                    app = self._new_instance(inv.space_id, inv.deployment)
+                req = {
+                    "id": inv.request_id, "method": h.method, "path": h.path,
+                    "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
+                    "headers": {x.name: x.value for x in h.headers}, "hostname": h.hostname,
+                    "ip": h.ip, "authed": h.authed, "authError": h.auth_error,
+                    "body": body.decode("utf-8", "replace"),
+                }
+                try:
+                    app.run("__brygge_invoke", json.dumps(req), invocation,
+                            inv.deadline_s or self.s.request_timeout_s)
+                finally:
+                    if not app.dead:
+                        with pool.lock:
+                            pool.idle.append(app)
+            finally:
+                pool.slots.release()
+            error = invocation.error
+            if error and not invocation.ended:
+                self._error_response(emit, state, 500, error, inv.request_id)
+        except SandboxTrap as e:
+            error = str(e)
+            invocation.logs.append(("error", f"invocation stopped: {e}"))
+            self._error_response(emit, state, 500, f"invocation stopped: {e}", inv.request_id)
+        except DeployError as e:
+            error = str(e)
+            self._error_response(emit, state, 500, f"the deployed app failed to load: {e}",
+                                 inv.request_id)
+        except Exception as e:
+            log.exception("invocation %s failed", inv.request_id)
+            error = f"internal error: {e}"
+            self._error_response(emit, state, 500, "internal executor error", inv.request_id)
+        finally:
+            out.put(pb.InvokeOut(end=pb.InvokeEnd(
+                error=error, host_calls=invocation.host_calls,
+                duration_ms=(time.perf_counter() - t0) * 1000)))
+            out.put(None)
+            self._publish_logs(inv, invocation)
+
+    @staticmethod
+    def _error_response(emit: Any, state: dict[str, Any], status: int, message: str,
+                        request_id: str) -> None:
+        if state["head"]:
+            return  # the response is already under way; the stream just ends
+        emit("head", {"status": status,
+                      "headers": [["content-type", "application/json; charset=utf-8"]]})
+        emit("chunk", json.dumps({"error": message, "requestId": request_id}).encode())
+
+    def _publish_logs(self, inv: pb.Invocation, invocation: Invocation) -> None:
+        if not invocation.logs or self.logs is None:
+            return
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        limit = self.s.log_line_bytes
+        self.logs.publish(inv.space_id, [
+            {"date": now, "logtype": level, "log": msg[:limit], "requestId": inv.request_id,
+             "context": "routehooks"} for level, msg in invocation.logs])
+
+    # -- deployment validation -----------------------------------------------------------
+    def Validate(self, request: pb.ValidateRequest, context: grpc.ServicerContext) -> \
+            pb.ValidateReply:
+        try:
+            art = parse_artifact(raise_for(self.storage.raw("", "blob.get",
+                                                            request.deployment.encode())))
+            app = AppInstance(art, self._host_ops(request.space_id),
+                              memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
+                              epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
+        except DeployError as e:
+            return pb.ValidateReply(ok=False, error=str(e))
+        startup_error = ""
+        try:
+            if request.run_startup and app.manifest.get("startup"):
+                inv = Invocation(emit=lambda *_: None)
+                try:
+                    app.run("__brygge_startup", "", inv, self.s.request_timeout_s)
+                    startup_error = inv.error
+                except SandboxTrap as e:
+                    startup_error = str(e)
+                self._publish_logs(pb.Invocation(space_id=request.space_id,
+                                                 request_id="startup"), inv)
+        finally:
+            app.close()
+        return pb.ValidateReply(ok=True, manifest=json.dumps(app.manifest),
+                                startup_error=startup_error, eval_ms=app.eval_ms)
+
+    def Health(self, request: pb.HealthRequest, context: grpc.ServicerContext) -> pb.HealthReply:
+        return pb.HealthReply(component="executor", pid=os.getpid(), version=__version__)
+
+
+def serve(socket_path: str, storage_target: str, nats_url: str, settings: Settings) -> None:
+    storage = StorageClient(storage_target)
+    logs = LogPublisher(nats_url) if nats_url else None
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.executor_threads * 2 + 4),
+                         options=[("grpc.max_receive_message_length", 1 << 30),
+                                  ("grpc.max_send_message_length", 1 << 30)])
+    pbg.add_ExecutorServicer_to_server(Executor(settings, storage, logs), server)
+    if os.path.exists(socket_path):
+        os.unlink(socket_path)
+    server.add_insecure_port(f"unix:{socket_path}")
+    server.start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    print("executor ready", flush=True)
+    stop.wait()
+    server.stop(grace=1).wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--socket", required=True)
+    ap.add_argument("--storage", required=True)
+    ap.add_argument("--nats", default="")
+    a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s executor %(levelname)s %(message)s")
+    serve(a.socket, a.storage, a.nats, Settings.from_env())
+
+
+if __name__ == "__main__":
+    main()
