@@ -254,13 +254,21 @@ class Node:
                                           self.storage_target, "--nats", self.nats_url,
                                           "--admin-url", self.admin_url, *exec_args],
                                lambda: tcp_open(_connect_host(self.s.host), self.s.http_port)))
+        self.started = time.time()
+        self.write_node_json()
+
+    def write_node_json(self) -> None:
+        """What CLI commands and tests need to find this node and its processes."""
         info = {"pid": os.getpid(), "router_url": self.router_url, "admin_url": self.admin_url,
                 "nats_url": self.nats_url, "http_port": self.s.http_port,
                 "admin_port": self.s.admin_port, "project": self.s.default_project,
-                "space": self.s.default_space, "started": time.time()}
+                "space": self.s.default_space, "started": self.started,
+                "components": {c.name: c.proc.pid for c in self.children if c.proc}}
         path = self.data / "node.json"
-        path.write_text(json.dumps(info, indent=2))
-        path.chmod(0o600)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
 
     async def _bootstrap(self) -> dict[str, Any]:
         client = AsyncStorageClient(self.storage_target)
@@ -304,8 +312,10 @@ class Node:
                 try:
                     wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc,
                              child.log)
+                    self.say(f"brygge: {child.name} is back (pid {child.proc.pid})")
                 except NodeError as e:
                     self.say(f"brygge: {e}")
+                self.write_node_json()
             time.sleep(0.1)
 
     def stop(self) -> None:

@@ -44,7 +44,10 @@ def _js_error_text(e: JSError) -> str:
     for line in e.stack.splitlines():
         line = line.strip()
         if line.startswith("at ") and "eval_script" not in line and "brygge:" not in line:
-            where = " (" + line[3:] + ")"
+            loc = line[3:]
+            if loc.endswith(")") and "(" in loc:  # "fn (file:line:col)" -> "file:line:col"
+                loc = loc[loc.rindex("(") + 1:-1]
+            where = f" ({loc})"
             break
     return f"{e.name}: {e.message}{where}"
 

@@ -1,0 +1,273 @@
+"""A real node (NATS, RocksDB, executor processes, router, control plane) serving
+apps deployed with `brygge deploy`; happy paths and failure paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.nodes import ROOT, RunningNode, brygge, new_node, pid_alive, wait_until
+
+HELLO = str(ROOT / "examples" / "hello")
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    n = new_node(tmp_path_factory.mktemp("node"), BRYGGE_MAX_BODY_BYTES="65536")
+    n.start(app=HELLO)
+    yield n
+    n.stop()
+
+
+def write_app(d: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = d / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return d
+
+
+def test_banner_and_credentials_commands(node: RunningNode) -> None:
+    out = node.output()
+    assert f"http://127.0.0.1:{node.http_port}/dev" in out
+    assert brygge("token", "--data-dir", str(node.data_dir)).stdout.strip() == node.token
+    assert brygge("admin-token", "--data-dir", str(node.data_dir)).stdout.strip() == \
+        node.admin_token
+    info = json.loads(brygge("info", "--json", "--data-dir", str(node.data_dir)).stdout)
+    assert info["project"] == "brygge"
+    [dev] = info["spaces"]
+    assert dev["name"] == "dev"
+    assert dev["url"] == f"http://localhost:{node.http_port}/dev"
+    assert {"token": node.token, "access": "RW", "description": "created by brygge up"} in \
+        dev["tokens"]
+
+
+def test_example_app_is_served(node: RunningNode) -> None:
+    r = node.get("/dev/hello")
+    assert r.status_code == 200
+    assert r.json() == {"message": "Hello from Brygge!", "path": "/hello"}
+    assert r.headers["x-request-id"]
+
+
+def test_project_by_host_header(node: RunningNode) -> None:
+    r = node.get("/dev/hello", headers={"host": f"brygge.api.localhost:{node.http_port}"})
+    assert r.status_code == 200
+    r = node.get("/dev/hello", headers={"host": "nosuch.api.localhost"})
+    assert r.status_code == 404
+    assert r.json()["error"] == "no space 'dev' in project 'nosuch'"
+
+
+def test_datastore_round_trip(node: RunningNode) -> None:
+    r = node.post("/dev/notes", json={"title": "første", "n": 1}, headers=node.auth())
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert len(doc["_id"]) == 24
+    got = node.get(f"/dev/notes/{doc['_id']}", headers=node.auth())
+    assert got.json() == doc
+    listing = node.get("/dev/notes", headers=node.auth())
+    assert doc in listing.json()
+
+
+@pytest.mark.parametrize("headers, reason", [
+    ({}, "missing API token"),
+    ({"x-apikey": "nope"}, "wrong API token in x-apikey"),
+    ({"authorization": "Bearer nope"}, "the Bearer token is not a token of this space"),
+])
+def test_closed_by_default(node: RunningNode, headers: dict[str, str], reason: str) -> None:
+    r = node.get("/dev/notes", headers=headers)
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/json")
+    assert reason in r.json()["error"]
+
+
+def test_token_also_accepted_as_bearer_and_x_api_key(node: RunningNode) -> None:
+    assert node.get("/dev/notes", headers={"authorization": f"Bearer {node.token}"}
+                    ).status_code == 200
+    assert node.get("/dev/notes", headers={"x-api-key": node.token}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/nospace/hello", "/", "/nospace"])
+def test_unknown_space_is_404_json(node: RunningNode, path: str) -> None:
+    r = node.get(path)
+    assert r.status_code == 404
+    assert "error" in r.json()
+
+
+def test_unknown_route_is_404_json(node: RunningNode) -> None:
+    r = node.get("/dev/nosuchroute", headers=node.auth())
+    assert r.status_code == 404
+    assert r.json()["error"] == "No route matches GET /nosuchroute"
+
+
+def test_oversized_body_is_413(node: RunningNode) -> None:
+    r = node.post("/dev/notes", content=b"x" * 70000, headers=node.auth())
+    assert r.status_code == 413
+    assert "larger than 65536 bytes" in r.json()["error"]
+
+    def chunks() -> Any:  # no content-length: the limit applies while streaming
+        for _ in range(20):
+            yield b"y" * 8192
+
+    r = node.post("/dev/notes", content=chunks(), headers=node.auth())
+    assert r.status_code == 413
+
+
+def test_malformed_json_body_is_400(node: RunningNode) -> None:
+    r = node.post("/dev/notes", content=b'{"title": ', headers={
+        **node.auth(), "content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["error"].startswith("Malformed JSON body")
+
+
+def test_brygge_deploy_folder_with_imports(node: RunningNode, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "app", {
+        "index.js": "import {app} from 'codehooks-js';\n"
+                    "import cfg from './config/settings.json';\n"
+                    "import {shout} from './lib/text.js';\n"
+                    "app.auth('/*', (req, res, next) => next());\n"
+                    "app.get('/greet/:name', (req, res) => res.json({g: shout(req.params.name),"
+                    " v: cfg.version}));\n"
+                    "export default app.init();\n",
+        "config/settings.json": '{"version": 7}',
+        "lib/text.js": "export const shout = (s) => s.toUpperCase() + '!';\n",
+    })
+    r = brygge("deploy", str(app), "--data-dir", str(node.data_dir), "-s", "dev")
+    assert r.returncode == 0, r.stderr
+    assert "GET /greet/:name" in r.stdout
+    assert node.get("/dev/greet/ola").json() == {"g": "OLA!", "v": 7}
+    # put the example back for the other tests
+    assert node.deploy(HELLO).returncode == 0
+    assert node.get("/dev/hello").status_code == 200
+
+
+@pytest.mark.parametrize("source, message", [
+    ("import {app} from 'codehooks-js';\napp.get('/x', (req, res) => {\n", "SyntaxError"),
+    ("import {app} from 'codehooks-js';\nthrow new Error('broken at load');\n",
+     "Error: broken at load (index.js:2"),
+    ("export default 42;\n", "not a codehooks app"),
+    ("import x from './missing.js';\nexport default x;\n", "'./missing.js'"),
+])
+def test_bad_bundle_is_refused_and_previous_stays_live(node: RunningNode, tmp_path: Path,
+                                                        source: str, message: str) -> None:
+    app = write_app(tmp_path / "bad", {"index.js": source})
+    r = httpx.post(f"{node.admin}/v1/projects/brygge/spaces/dev/deployments",
+                   headers={"x-admintoken": node.admin_token},
+                   json={"kind": "source", "entry": "index.js",
+                         "files": {"index.js": source}}, timeout=30)
+    assert r.status_code == 400
+    assert message in r.json()["error"]
+    cli = node.deploy(app)
+    assert cli.returncode == 1
+    assert message in cli.stderr
+    assert len(cli.stderr.strip().splitlines()) == 1  # one clear line, no traceback
+    assert node.get("/dev/hello").status_code == 200
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({}, 401), ({"x-admintoken": "wrong"}, 401)])
+def test_admin_api_needs_admin_token(node: RunningNode, headers: dict[str, str],
+                                     status: int) -> None:
+    r = httpx.post(f"{node.admin}/v1/projects/brygge/spaces/dev/deployments", headers=headers,
+                   json={"kind": "source", "files": {}}, timeout=10)
+    assert r.status_code == status
+    assert "admin token" in r.json()["error"]
+
+
+def test_deploy_to_unknown_space_is_404(node: RunningNode) -> None:
+    r = httpx.post(f"{node.admin}/v1/projects/brygge/spaces/nope/deployments",
+                   headers={"x-admintoken": node.admin_token},
+                   json={"kind": "source", "entry": "index.js", "files": {"index.js": ""}},
+                   timeout=10)
+    assert r.status_code == 404
+    assert r.json()["error"] == "no space 'nope' in project 'brygge'"
+
+
+def test_malformed_deployment_is_400(node: RunningNode) -> None:
+    r = httpx.post(f"{node.admin}/v1/projects/brygge/spaces/dev/deployments",
+                   headers={"x-admintoken": node.admin_token}, content=b"{nope", timeout=10)
+    assert r.status_code == 400
+    assert "not valid JSON" in r.json()["error"]
+
+
+def test_logs_show_console_output(node: RunningNode) -> None:
+    marker = os.urandom(4).hex()
+    assert node.get(f"/dev/hello?m={marker}").status_code == 200
+
+    def logged() -> bool:
+        r = brygge("logs", "--data-dir", str(node.data_dir), "--json")
+        return r.returncode == 0 and any(json.loads(line)["log"].startswith("hello from")
+                                         for line in r.stdout.splitlines())
+
+    wait_until(logged, 20, "the console line in `brygge logs`")
+    r = brygge("logs", "--data-dir", str(node.data_dir))
+    assert "dev " in r.stdout and "info" in r.stdout and "hello from 127.0.0.1" in r.stdout
+
+
+def test_logs_follow_streams_new_lines(node: RunningNode) -> None:
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-m", "control_plane.cli", "logs", "-f", "--tail",
+                             "0", "--data-dir", str(node.data_dir)], stdout=subprocess.PIPE,
+                            text=True, cwd=str(ROOT))
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()),
+                                  daemon=True)  # type: ignore[union-attr]
+        reader.start()
+
+        def got_line() -> bool:
+            node.get("/dev/hello")
+            reader.join(0.3)
+            return bool(lines and "hello from" in lines[0])
+
+        wait_until(got_line, 20, "a followed log line")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_executor_killed_mid_request(node: RunningNode, tmp_path: Path) -> None:
+    app = write_app(tmp_path / "slow", {"index.js": (
+        "import {app, Datastore} from 'codehooks-js';\n"
+        "app.auth('/*', (req, res, next) => next());\n"
+        "app.get('/hello', (req, res) => res.json({ok: true}));\n"
+        "app.get('/slow', async (req, res) => {\n"
+        "  const conn = await Datastore.open();\n"
+        "  await conn.insertOne('marks', {_id: req.query.id});\n"
+        "  setTimeout(() => res.end('late'), 5000);\n"
+        "});\n"
+        "app.get('/started/:id', async (req, res) => {\n"
+        "  const conn = await Datastore.open();\n"
+        "  res.json(await conn.findOneOrNull('marks', req.params.id));\n"
+        "});\n"
+        "export default app.init();\n")})
+    assert node.deploy(app).returncode == 0
+    assert node.get("/dev/hello").status_code == 200
+    pid = node.node_json()["components"]["executor-0"]
+    result: dict[str, httpx.Response] = {}
+    mark = os.urandom(4).hex()
+    t = threading.Thread(target=lambda: result.update(r=node.get(f"/dev/slow?id={mark}")))
+    t.start()
+    # kill once the request is running in the sandbox (it has written its mark)
+    wait_until(lambda: node.get(f"/dev/started/{mark}").json() is not None, 10,
+               "the slow request to start")
+    os.kill(pid, signal.SIGKILL)
+    t.join(30)
+    r = result["r"]
+    assert r.status_code == 502
+    assert "executor" in r.json()["error"]
+    assert "requestId" in r.json()
+    # the supervisor restarts the executor; the next request succeeds
+    wait_until(lambda: node.node_json()["components"]["executor-0"] != pid, 30,
+               "a restarted executor")
+    r = node.get("/dev/hello")
+    assert r.status_code == 200
+    assert node.deploy(HELLO).returncode == 0
+
