@@ -1,0 +1,87 @@
+"""`brygge up` as an operator sees it: restarts keep everything, one node per
+data dir, clear one-line errors, and no process left behind."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.nodes import ROOT, brygge, new_node, pid_alive, wait_until
+
+HELLO = str(ROOT / "examples" / "hello")
+
+
+def test_restart_keeps_apps_data_and_tokens_and_leaves_no_orphans(tmp_path: Path) -> None:
+    node = new_node(tmp_path)
+    node.start(app=HELLO)
+    token, admin = node.token, node.admin_token
+    doc = node.post("/dev/notes", json={"kept": True}, headers=node.auth()).json()
+    pids = list(node.node_json()["components"].values())
+    assert len(pids) == 5  # nats, storage, executor, control plane, router
+    assert node.stop() == 0
+    assert "Brygge stopped." in node.output()
+    wait_until(lambda: not any(pid_alive(p) for p in pids), 10, "components to exit")
+    assert not (node.data_dir / "node.json").exists()
+
+    node.start()  # same data dir, no --app
+    assert (node.token, node.admin_token) == (token, admin)
+    assert node.get("/dev/hello").json()["message"] == "Hello from Brygge!"
+    assert node.get(f"/dev/notes/{doc['_id']}", headers=node.auth()).json() == doc
+    node.stop()
+
+
+def test_second_up_on_same_data_dir_refuses(tmp_path: Path) -> None:
+    node = new_node(tmp_path)
+    node.start()
+    try:
+        other = subprocess.run(
+            [sys.executable, "-m", "control_plane.cli", "up", "--data-dir", str(node.data_dir),
+             "--http-port", "0", "--admin-port", "0"], capture_output=True, text=True,
+            timeout=60, cwd=str(ROOT))
+        assert other.returncode == 1
+        assert other.stderr.strip() == (
+            f"brygge: another `brygge up` (pid {node.proc.pid}) is already running on data dir "  # type: ignore[union-attr]
+            f"{node.data_dir}")
+        assert node.get("/dev/hello").status_code == 404  # still serving: nothing deployed
+    finally:
+        node.stop()
+
+
+def test_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run(
+            [sys.executable, "-m", "control_plane.cli", "up", "--data-dir", str(tmp_path / "d"),
+             "--http-port", str(port), "--admin-port", "0"], capture_output=True, text=True,
+            timeout=60, cwd=str(ROOT))
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"brygge: port {port} on 127.0.0.1 is already in use (choose "
+                                "another with --http-port or BRYGGE_HTTP_PORT)")
+
+
+def test_sigint_stops_everything(tmp_path: Path) -> None:
+    import signal
+    node = new_node(tmp_path)
+    node.start()
+    pids = list(node.node_json()["components"].values())
+    assert node.stop(signal.SIGINT) == 0
+    wait_until(lambda: not any(pid_alive(p) for p in pids), 10, "components to exit")
+
+
+def test_supervisor_killed_takes_children_with_it(tmp_path: Path) -> None:
+    import signal
+    node = new_node(tmp_path)
+    node.start()
+    pids = list(node.node_json()["components"].values())
+    node.stop(signal.SIGKILL)
+    wait_until(lambda: not any(pid_alive(p) for p in pids), 10, "orphans to die")
+
+
+def test_cli_without_a_node_says_so(tmp_path: Path) -> None:
+    r = brygge("token", "--data-dir", str(tmp_path / "none"))
+    assert r.returncode == 1
+    assert r.stderr.strip().startswith("brygge: no Brygge node in ")
