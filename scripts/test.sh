@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: creates .venv, installs Brygge
+# with its test extras, checks lint, then runs every test (unit, integration
+# against real NATS/RocksDB/wasm/HTTP, and the official codehooks CLI from npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "scripts/test.sh: Python 3.11 or newer is required (set PYTHON=...)" >&2
+  exit 1
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm not found: installing Node.js and npm (needed for the official CLI tests)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm
+  fi
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

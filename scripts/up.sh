@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Takes a fresh machine to a running Brygge node serving examples/hello:
+# creates .venv, installs Brygge, and runs `brygge up --app examples/hello`.
+# Extra arguments go to `brygge up` (e.g. --http-port 9090). Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "scripts/up.sh: Python 3.11 or newer is required (set PYTHON=...)" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+exec .venv/bin/brygge up --app examples/hello "$@"
