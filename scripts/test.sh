@@ -19,6 +19,7 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null 2>&1 \
+  || .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'  # show why it failed
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -11,5 +11,6 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; th
   exit 1
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+.venv/bin/python -m pip install -q --disable-pip-version-check -e . >/dev/null 2>&1 \
+  || .venv/bin/python -m pip install --disable-pip-version-check -e .  # show why it failed
 exec .venv/bin/brygge up --app examples/hello "$@"
