@@ -271,3 +271,57 @@ def test_executor_killed_mid_request(node: RunningNode, tmp_path: Path) -> None:
     assert r.status_code == 200
     assert node.deploy(HELLO).returncode == 0
 
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _adm_deploy(node: RunningNode, bundle: str, token: str | None = None) -> httpx.Response:
+    return httpx.post(f"{node.base}/dev/_A_D_M_deploy", json={"bundle": bundle}, timeout=60,
+                      headers={"host": "brygge.api.codehooks.local.io",
+                               "x-admintoken": token or node.admin_token,
+                               "x-file-name": "bundle.js", "x-githash": "null",
+                               "x-date": "2026-11-22T10:00:00.000Z"})
+
+
+def test_cli_endpoint_deploys_a_webpack_bundle(node: RunningNode) -> None:
+    """What `coho deploy` sends (captured from codehooks@1.0.13), replayed without npm."""
+    bundle = (FIXTURES / "coho_hello_bundle.js").read_text()
+    r = _adm_deploy(node, bundle)
+    assert r.status_code == 201, r.text
+    assert "error" not in r.json()
+    assert r.json()["manifest"]["routes"] == ["GET /hello", "POST /notes", "GET /notes"]
+    assert node.get("/dev/hello", headers=node.auth()).json() == {
+        "message": "Hello from Brygge!", "path": "/hello"}
+    assert node.get("/dev/hello").status_code == 401  # this app has no auth hook
+    history = httpx.get(f"{node.admin}/v1/projects/brygge/spaces/dev/deployments",
+                        headers={"x-admintoken": node.admin_token}, timeout=10).json()
+    assert history[0]["headers"]["x-file-name"] == "bundle.js"
+    assert history[0]["seq"] > history[1]["seq"]
+    assert node.deploy(HELLO).returncode == 0
+
+
+@pytest.mark.parametrize("bundle, error", [
+    ("var EntryPoint = {default: 1};", "not a codehooks app"),
+    ("var EntryPoint = (", "SyntaxError"),
+    ("throw new TypeError('nope')", "TypeError: nope"),
+])
+def test_cli_endpoint_refuses_bad_bundles_with_error_field(node: RunningNode, bundle: str,
+                                                           error: str) -> None:
+    r = _adm_deploy(node, bundle)
+    assert r.status_code == 400
+    assert error in r.json()["error"]  # the CLI prints `error` and ignores the status
+    assert node.get("/dev/hello").status_code == 200
+
+
+def test_cli_endpoint_wrong_token_and_body(node: RunningNode) -> None:
+    r = _adm_deploy(node, "x", token="wrong")
+    assert r.status_code == 401 and r.json() == {"error": "wrong admin token"}
+    r = httpx.post(f"{node.base}/dev/_A_D_M_deploy", content=b"not json", timeout=10,
+                   headers={"host": "brygge.api.codehooks.local.io",
+                            "x-admintoken": node.admin_token})
+    assert r.status_code == 400 and "bundle" in r.json()["error"]
+    r = httpx.post(f"{node.base}/dev/_A_D_M_deploy", json={"bundle": "x"}, timeout=10,
+                   headers={"host": "nosuch.api.codehooks.local.io",
+                            "x-admintoken": node.admin_token})
+    assert r.status_code == 403
