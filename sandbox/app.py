@@ -131,14 +131,16 @@ class AppInstance:
     # -- host calls -------------------------------------------------------------------
     def _host(self, op: str, payload: str) -> str:
         inv = self.inv
-        if inv is None:
+        if inv is None:  # module evaluation: only data calls make sense
             return self.host_ops(op, payload) if op.startswith("db.") else ""
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
             return "\0LimitError\0host call limit exceeded"
-        if op == "log":
-            level, _, msg = payload.partition("\n")
-            inv.logs.append((level, msg))
+        if op == "http.res":
+            head, _, body = payload.partition("\n")
+            inv.ended = True
+            inv.emit("head", json.loads(head))
+            inv.emit("end", body.encode("utf-8", "surrogatepass"))
             return ""
         if op == "http.head":
             inv.emit("head", json.loads(payload))
@@ -150,32 +152,35 @@ class AppInstance:
             inv.ended = True
             inv.emit("end", payload.encode("utf-8", "surrogatepass"))
             return ""
-        if op == "done":
-            inv.done = True
-            inv.error = payload
-            return ""
         return self.host_ops(op, payload)
 
     # -- invocations ---------------------------------------------------------------------
     def run(self, entry: str, arg: str, inv: Invocation, deadline_s: float) -> None:
-        """Call `entry(arg)` and drive jobs and timers until the guest reports done,
-        nothing is left to run, or the deadline passes. Raises SandboxTrap when the
-        guest had to be stopped (the instance is then dead)."""
+        """Call `entry(arg)`, which returns a promise of `{logs, error}`, and drive
+        promise jobs and timers until it settles, nothing is left to run, or the
+        deadline passes. The response may have been sent long before (work goes on
+        after it). Raises SandboxTrap when the guest had to be stopped (the
+        instance is then dead)."""
         self.inv = inv
         t_end = time.monotonic() + deadline_s
-        self.inst.set_deadline(deadline_s)
+        inst = self.inst
+        inst.set_deadline(deadline_s)
+        p = 0
         try:
-            self.inst.call(entry, arg)
+            p = inst.call_handle(entry, arg)
             while True:
-                self.inst.run_jobs()
-                if inv.done:
+                inst.run_jobs()
+                if inst.promise_state(p):
+                    self._collect(inv, inst.promise_string(p))
+                    inv.done = True
                     return
-                nxt = float(self.inst.call("__brygge_tick", "") or -1)
-                self.inst.run_jobs()
-                if inv.done:
-                    return
+                nxt = float(inst.call("__brygge_tick", "") or -1)
+                inst.run_jobs()
+                if inst.promise_state(p):
+                    continue
                 if nxt < 0:
                     # Nothing can make progress any more: no jobs, no timers.
+                    self._collect(inv, inst.call("__brygge_drain", ""))
                     if not inv.ended:
                         inv.error = "the handler finished without sending a response"
                     return
@@ -188,8 +193,19 @@ class AppInstance:
             inv.error = _js_error_text(e)
         finally:
             self.inv = None
-            if not self.inst.dead:
-                self.inst.set_deadline(None)
+            if not inst.dead:
+                if p:
+                    inst.free(p)
+                inst.set_deadline(None)
+
+    @staticmethod
+    def _collect(inv: Invocation, result: str | None) -> None:
+        if not result:
+            return
+        r = json.loads(result)
+        inv.logs.extend((level, msg) for level, msg in r.get("logs", ()))
+        if r.get("error"):
+            inv.error = r["error"]
 
     def close(self) -> None:
         self.inst.close()

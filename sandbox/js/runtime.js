@@ -36,13 +36,25 @@
       return String(v);
     }
   }
+  // Console lines are buffered in the guest and handed to the host with the
+  // invocation's result: logging costs no boundary crossing per line.
+  const MAX_LOG_LINES = 1000;
+  let logBuf = [];
+  let logDropped = 0;
   function logAt(level) {
     return (...args) => {
-      try {
-        host("log", level + "\n" + args.map(fmt).join(" "));
-      } catch (_) { /* logging never breaks the app */ }
+      if (logBuf.length >= MAX_LOG_LINES) { logDropped++; return; }
+      try { logBuf.push([level, args.map(fmt).join(" ")]); } catch (_) { /* never breaks the app */ }
     };
   }
+  function drainLogs() {
+    const out = logBuf;
+    if (logDropped) out.push(["warn", `${logDropped} log lines dropped (more than ${MAX_LOG_LINES} in one invocation)`]);
+    logBuf = [];
+    logDropped = 0;
+    return out;
+  }
+  G.__brygge_drain = () => JSON.stringify({ logs: drainLogs() });
   G.console = {
     log: logAt("info"), info: logAt("info"), debug: logAt("debug"), warn: logAt("warn"),
     error: logAt("error"), trace: logAt("debug"),
@@ -336,15 +348,18 @@
     let status = 200;
     const headers = new Map(NOCACHE.map(([k, v]) => [k, v]));
     let headSent = false;
-    const flushHead = () => {
-      if (headSent) return;
-      headSent = true;
+    const headerList = () => {
       const list = [];
       for (const [k, v] of headers) {
         if (Array.isArray(v)) for (const x of v) list.push([k, String(x)]);
         else list.push([k, String(v)]);
       }
-      host("http.head", JSON.stringify({ status, headers: list }));
+      return list;
+    };
+    const flushHead = () => {
+      if (headSent) return;
+      headSent = true;
+      host("http.head", JSON.stringify({ status, headers: headerList() }));
     };
     const toText = (data) => (typeof data === "string" ? data
       : data instanceof Uint8Array ? String.fromCharCode(...data) : String(data));
@@ -377,9 +392,15 @@
         if (data !== undefined && data !== null && !headers.has("content-type") && !headSent) {
           headers.set("content-type", "text/plain; charset=utf-8");
         }
-        flushHead();
         inv.ended = true;
-        host("http.end", data === undefined || data === null ? "" : toText(data));
+        const body = data === undefined || data === null ? "" : toText(data);
+        if (!headSent) {
+          // The whole response in one host call: head, a newline, the body.
+          headSent = true;
+          host("http.res", JSON.stringify({ status, headers: headerList() }) + "\n" + body);
+        } else {
+          host("http.end", body);
+        }
         return res;
       },
       json(obj) {
@@ -540,20 +561,20 @@
 
   // Entry point for one HTTP invocation. The host then drives promise jobs and
   // timers until "done" arrives or the deadline passes.
+  // Both return a promise of the invocation's result, a JSON string
+  // {logs, error}; the host polls its state instead of being called back.
+  const finish = (error) => JSON.stringify({ logs: drainLogs(), error });
   G.__brygge_invoke = function (json) {
     const r = JSON.parse(json);
     const inv = { ended: false };
     connection = null;
-    dispatch(r, inv).then(
-      () => host("done", ""),
-      (e) => { console.error(e); host("done", String(e && e.message)); });
-    return "";
+    return dispatch(r, inv).then(() => finish(""),
+      (e) => { console.error(e); return finish(String(e && e.message)); });
   };
 
   G.__brygge_startup = function () {
-    if (!manifest || typeof manifest.startup !== "function") { host("done", ""); return ""; }
-    Promise.resolve().then(() => manifest.startup()).then(() => host("done", ""),
-      (e) => host("done", `${e && e.name}: ${e && e.message}`));
-    return "";
+    if (!manifest || typeof manifest.startup !== "function") return Promise.resolve(finish(""));
+    return Promise.resolve().then(() => manifest.startup()).then(() => finish(""),
+      (e) => { console.error(e); return finish(`${e && e.name}: ${e && e.message}`); });
   };
 })();
