@@ -325,3 +325,21 @@ def test_cli_endpoint_wrong_token_and_body(node: RunningNode) -> None:
                    headers={"host": "nosuch.api.codehooks.local.io",
                             "x-admintoken": node.admin_token})
     assert r.status_code == 403
+
+
+def test_remote_style_deploy_with_login(node: RunningNode, tmp_path: Path) -> None:
+    """No data dir: credentials come from `brygge login` (or --url/--admintoken)."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    elsewhere = str(tmp_path)  # a cwd without ./.brygge
+    bad = brygge("login", node.admin, "--admintoken", "wrong", env=env, cwd=elsewhere)
+    assert bad.returncode == 1 and bad.stderr.strip() == "brygge: wrong admin token"
+    ok = brygge("login", node.admin, "--admintoken", node.admin_token, env=env, cwd=elsewhere)
+    assert ok.returncode == 0, ok.stderr
+    cfg = tmp_path / "cfg" / "brygge" / "config.json"
+    assert oct(cfg.stat().st_mode & 0o777) == "0o600"
+    r = brygge("deploy", HELLO, env=env, cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    r = brygge("deploy", HELLO, "--url", node.admin, "--admintoken", node.admin_token,
+               cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    assert node.get("/dev/hello").status_code == 200
