@@ -57,6 +57,8 @@ APP_PACKAGE = {
     "main": "index.js",
     "dependencies": {"codehooks-js": "1.4.3", "ajv": "8.17.1"},
 }
+WRK_SHARE = 0.10  # share of all CPUs wrk itself may use
+DISTURBED = 0.10  # more foreign CPU than this (share of all CPUs) marks a run as disturbed
 EXPECTED = {"message": "Hello from Brygge!", "path": "/hello"}
 PATH = "/dev/hello"
 
@@ -79,6 +81,42 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+# A watchdog process that outlives this script by a moment: when this script dies, even by
+# kill -9, it gets SIGTERM (PR_SET_PDEATHSIG) and stops the servers' process groups. (npx
+# runs the localserver as a grandchild, which a death signal on npx alone would orphan.)
+WATCHDOG = r"""
+import os, signal, sys, time
+groups = [(int(a.split(":")[0]), a.split(":")[1]) for a in sys.argv[1:]]
+def alive(pg):
+    try:
+        os.killpg(pg, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+def stop(*_):
+    for pg, mode in groups:
+        try:
+            os.kill(pg, signal.SIGTERM) if mode == "leader" else os.killpg(pg, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(alive(pg) for pg, _ in groups):
+        time.sleep(0.2)
+    for pg, _ in groups:
+        try:
+            os.killpg(pg, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+if os.getppid() == 1:
+    stop()
+while True:
+    signal.pause()
+"""
 
 
 def need(tool: str, hint: str) -> str:
@@ -104,6 +142,16 @@ def cmd_out(argv: list[str], cwd: Path | None = None) -> str:
         return ""
 
 
+def export_ref(ref: str, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True,
+                             timeout=120)
+    if archive.returncode != 0:
+        raise RuntimeError(f"git archive {ref} failed: {archive.stderr.decode(errors='replace')}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True, timeout=120)
+    return dest
+
+
 def machine_info() -> dict[str, Any]:
     cpu = ""
     try:
@@ -124,6 +172,9 @@ def machine_info() -> dict[str, Any]:
         "kernel": platform.release(), "python": platform.python_version(),
         "node": cmd_out(["node", "--version"]), "wrk": cmd_out(["wrk", "--version"]).split("\n")[0],
         "brygge_commit": cmd_out(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT),
+        # uncommitted changes to product code in the working tree (bench/ and docs/ excluded)
+        "brygge_dirty": bool(cmd_out(["git", "status", "--porcelain", "--", ".", ":!bench",
+                                      ":!docs"], cwd=ROOT)),
     }
 
 
@@ -206,6 +257,82 @@ def tail(path: Path, n: int = 15) -> str:
         return ""
 
 
+_CLK = os.sysconf("SC_CLK_TCK")
+_MODULES = {"router.server": "router", "sandbox.server": "executor", "storage.server": "storage",
+            "control_plane.server": "control-plane"}
+
+
+def _label(argv: list[bytes]) -> str:
+    if argv[1:2] == [b"-c"] and b"python" in Path(argv[0].decode()).name.encode():
+        return "brygge"  # python -c "from control_plane.cli import main; main()" up (--ref)
+    if b"-m" in argv[:-1]:
+        mod = argv[argv.index(b"-m") + 1].decode()
+        return _MODULES.get(mod, mod)
+    words = [Path(a.decode(errors="replace")).name for a in argv[:3]]
+    if "npm" in words or "npm-cli.js" in words:
+        return "npm"
+    if words and words[0] in ("python", "python3") and len(words) > 1:
+        return words[1]
+    return words[0] if words else "?"
+
+
+def group_cpu(pgid: int) -> dict[str, float]:
+    """CPU seconds (user+system) used so far by each process of a process group."""
+    cpu: dict[str, float] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:  # field 5 of stat: pgrp
+                continue
+            ticks = int(fields[11]) + int(fields[12])  # utime, stime
+            label = _label((d / "cmdline").read_bytes().split(b"\0"))
+        except (OSError, ValueError, IndexError):
+            continue
+        cpu[label] = cpu.get(label, 0.0) + ticks / _CLK
+    return cpu
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = f[3] + (f[4] if len(f) > 4 else 0)
+    return (sum(f) - idle) / _CLK, sum(f) / _CLK
+
+
+def busy_fraction(seconds: float = 1.0) -> float:
+    """Share of all CPUs busy over the next `seconds`."""
+    b0, t0 = machine_busy()
+    time.sleep(seconds)
+    b1, t1 = machine_busy()
+    return (b1 - b0) / max(t1 - t0, 1e-9)
+
+
+def wait_quiet(max_wait: float, threshold: float = 0.15) -> float:
+    """Wait (up to max_wait s) until the machine is nearly idle; return the last busy share.
+    On a shared machine, other work running during a measurement skews it."""
+    deadline = time.monotonic() + max_wait
+    busy = busy_fraction()
+    warned = False
+    while busy > threshold and time.monotonic() < deadline:
+        if not warned:
+            say(f"  machine is {busy:.0%} busy with other work: waiting up to {max_wait:.0f}s "
+                "for it to calm down")
+            warned = True
+        busy = busy_fraction(2.0)
+    if busy > threshold:
+        say(f"  warning: machine still {busy:.0%} busy with other work; measuring anyway")
+    return busy
+
+
+def loadavg() -> list[float]:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return []
+
+
 def prepare_localserver_app(work: Path, npm_env: dict[str, str]) -> Path:
     """A temp copy of examples/hello as an npm project; `npm install` is cached."""
     need("npm", "install Node.js 20+ and npm (Debian: apt-get install nodejs npm)")
@@ -266,9 +393,11 @@ def parse_wrk(out: str) -> dict[str, Any]:
     return res
 
 
-def run_wrk(url: str, conns: int, threads: int, duration: float, procs: list[Any]
-            ) -> dict[str, Any]:
+def run_wrk(url: str, conns: int, threads: int, duration: float, procs: list[Any],
+            pgid: int | None = None) -> dict[str, Any]:
     t = max(1, min(threads, conns))  # wrk needs connections >= threads
+    before = group_cpu(pgid) if pgid else {}
+    m0 = machine_busy()
     argv = ["wrk", f"-t{t}", f"-c{conns}", f"-d{duration:g}s", "--timeout", "10s", "--latency", url]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          preexec_fn=_die_with_parent)
@@ -282,14 +411,31 @@ def run_wrk(url: str, conns: int, threads: int, duration: float, procs: list[Any
         procs.remove(p)
     if p.returncode != 0:
         raise RuntimeError(f"wrk failed ({p.returncode}):\n{out}")
+    m1 = machine_busy()
     res = parse_wrk(out)
     res.update(threads=t, connections=conns, duration_s=duration)
+    # all CPUs = 1.0; includes wrk itself and anything else running on the machine
+    res["machine_busy"] = round((m1[0] - m0[0]) / max(m1[1] - m0[1], 1e-9), 3)
+    if pgid:
+        # CPU the server's processes used during the run, per request (µs), by component.
+        after = group_cpu(pgid)
+        n = max(1, res.get("requests", 0))
+        per = {k: round((after[k] - before.get(k, 0.0)) / n * 1e6, 1) for k in after}
+        res["cpu_us_per_request"] = {k: v for k, v in sorted(per.items(), key=lambda kv: -kv[1])
+                                     if v > 0}
+        res["cpu_us_per_request_total"] = round(sum(per.values()), 1)
+        used = sum(after.values()) - sum(before.values())
+        res["server_busy"] = round(used / (duration * (os.cpu_count() or 1)), 3)  # all CPUs = 1.0
+        # wrk itself takes ~0.05-0.1 of this 2-CPU machine; much more is someone else's work
+        res["other_busy"] = round(res["machine_busy"] - res["server_busy"], 3)
+        res["disturbed"] = res["other_busy"] > WRK_SHARE + DISTURBED
     return res
 
 
 # -- profiling (optional) --------------------------------------------------------------------------
 def child_pids(pid: int) -> dict[str, int]:
-    """Brygge's components by name (router, executor-0, ...) from their command lines."""
+    """Brygge's components by name (router, executor, nats-server, ...) from their
+    command lines."""
     found: dict[str, int] = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
@@ -299,51 +445,99 @@ def child_pids(pid: int) -> dict[str, int]:
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             if ppid != pid:
                 continue
-            argv = (d / "cmdline").read_bytes().split(b"\0")
+            name = _label((d / "cmdline").read_bytes().split(b"\0"))
         except (OSError, ValueError, IndexError):
             continue
-        if b"-m" in argv:
-            mod = argv[argv.index(b"-m") + 1].decode()
-            name = {"router.server": "router", "sandbox.server": "executor",
-                    "storage.server": "storage", "control_plane.server": "control-plane"}.get(mod)
-            if name:
-                found[name if name not in found else f"{name}-{d.name}"] = int(d.name)
+        found[name if name not in found else f"{name}-{d.name}"] = int(d.name)
     return found
+
+
+def _stop(p: subprocess.Popen[Any], procs: list[Any], timeout: float = 60) -> None:
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    procs.remove(p)
 
 
 def profile_brygge(brygge: Server, conns: int, threads: int, duration: float, outdir: Path,
                    procs: list[Any]) -> dict[str, Any]:
+    """Two extra wrk runs against Brygge: one under `perf record` of every Brygge process
+    (native view: which library the CPU is in), one under py-spy of the router and the
+    executor (Python view). Files and a summary go to `outdir`."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
         raise SystemExit("bench: --profile needs py-spy (pip install py-spy into the venv)")
     assert brygge.proc is not None
-    pids = child_pids(brygge.proc.pid)
+    pids = {"supervisor": brygge.proc.pid, **child_pids(brygge.proc.pid)}
     outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / "pids.json").write_text(json.dumps(pids, indent=2) + "\n")
+    report: dict[str, Any] = {"dir": str(outdir), "pids": pids}
+
+    perf = shutil.which("perf")
+    if perf:
+        say(f"  perf record of {', '.join(pids)} during {duration:g}s at {conns} connections")
+        data = outdir / "perf.data"
+        pr = subprocess.Popen([perf, "record", "-F", "499", "-p", ",".join(map(str, pids.values())),
+                               "-o", str(data), "--", "sleep", str(duration)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=_die_with_parent)
+        procs.append(pr)
+        time.sleep(0.5)
+        report["perf_run"] = run_wrk(brygge.url, conns, threads, duration, procs,
+                                     pgid=brygge.proc.pid)
+        _stop(pr, procs)
+        if data.exists():
+            with open(outdir / "perf.script", "wb") as f:
+                subprocess.run([perf, "script", "-i", str(data), "-F", "pid,tid,ip,sym,dso"],
+                               stdout=f, stderr=subprocess.DEVNULL, timeout=300)
+            data.unlink()
+    else:
+        say("  perf not found: native profile skipped (Debian: apt-get install linux-perf)")
+
+    say(f"  py-spy of router and executor during {duration:g}s at {conns} connections")
     spies = []
     for name in ("router", "executor"):
         if name not in pids:
             continue
-        # raw = collapsed stacks, one line per stack with its sample count (greppable,
-        # and flamegraph.pl / speedscope read it)
+        # raw = collapsed stacks, one line per stack with its sample count (greppable;
+        # flamegraph.pl and speedscope read it). 100 Hz: the executor has ~50 threads.
         path = outdir / f"{name}.txt"
-        argv = [spy, "record", "-p", str(pids[name]), "-r", "200", "-d", str(int(duration)),
-                "-f", "raw", "-o", str(path), "--threads", "--idle", "--nonblocking"]
+        argv = [spy, "record", "-p", str(pids[name]), "-r", "100", "-d", str(int(duration)),
+                "-f", "raw", "-o", str(path), "--threads", "--nonblocking"]
         sp = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               preexec_fn=_die_with_parent)
         procs.append(sp)
-        spies.append((name, path, sp))
+        spies.append(sp)
     time.sleep(1.0)  # let py-spy attach before the load starts
-    res = run_wrk(brygge.url, conns, threads, duration, procs)
-    for _name, _path, sp in spies:
-        try:
-            sp.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            sp.kill()
-            sp.wait()
-        procs.remove(sp)
-    res["profiles"] = {name: str(path) for name, path, _ in spies}
-    res["pids"] = pids
-    return res
+    report["pyspy_run"] = run_wrk(brygge.url, conns, threads, duration, procs,
+                                  pgid=brygge.proc.pid)
+    for sp in spies:
+        _stop(sp, procs)
+
+    # Sequential latency per layer, and the wasm invocation alone (same code as the node).
+    env = {**os.environ, **brygge.env}
+    data = Path(brygge.argv[brygge.argv.index("--data-dir") + 1])
+    for key, argv in (("layers", [sys.executable, str(BENCH / "layers.py"), "--data-dir",
+                                  str(data), "--http-port", str(brygge.port), "-n", "1000"]),
+                      ("invoke_micro", [sys.executable, str(BENCH / "invoke_micro.py"),
+                                        "-n", "2000", "--app",
+                                        str(brygge.cwd / "examples" / "hello")])):
+        say(f"  {key}")
+        r = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=brygge.cwd,
+                           timeout=600)
+        if r.returncode == 0:
+            report[key] = json.loads(r.stdout)
+            (outdir / f"{key}.json").write_text(r.stdout)
+        else:
+            say(f"  {key} failed: {r.stderr.strip().splitlines()[-1:]}")
+
+    from profile_summary import summarize_dir  # bench/ is on sys.path (script dir)
+    summary = summarize_dir(outdir)
+    (outdir / "summary.txt").write_text(summary + "\n")
+    report["summary"] = summary.splitlines()
+    return report
 
 
 # -- main -----------------------------------------------------------------------------------------
@@ -353,8 +547,8 @@ def fmt_row(cells: list[str], widths: list[int]) -> str:
 
 
 def table(results: dict[str, dict[str, dict[str, Any]]], levels: list[int]) -> str:
-    head = ["conns", "Brygge req/s", "p50 ms", "p99 ms", "localserver req/s", "p50 ms", "p99 ms",
-            "req/s ratio B/L", "p50 ratio B/L"]
+    head = ["conns", "Brygge req/s", "p50 ms", "p99 ms", "CPU µs/req", "localserver req/s",
+            "p50 ms", "p99 ms", "CPU µs/req", "req/s B/L", "p50 B/L"]
     rows = [head]
     for c in levels:
         b = results.get("brygge", {}).get(str(c))
@@ -362,15 +556,22 @@ def table(results: dict[str, dict[str, dict[str, Any]]], levels: list[int]) -> s
 
         def cells(r: dict[str, Any] | None) -> list[str]:
             if not r:
-                return ["-", "-", "-"]
-            return [f"{r['rps']:.0f}", f"{r.get('p50_ms', float('nan')):.2f}",
-                    f"{r.get('p99_ms', float('nan')):.2f}"]
+                return ["-", "-", "-", "-"]
+            rps = f"{r['rps']:.0f}"
+            if r.get("disturbed"):
+                rps = "*" + rps
+            return [rps, f"{r.get('p50_ms', float('nan')):.2f}",
+                    f"{r.get('p99_ms', float('nan')):.2f}",
+                    f"{r.get('cpu_us_per_request_total', float('nan')):.0f}"]
         ratio = f"{b['rps'] / ls['rps']:.3f}" if b and ls and ls["rps"] else "-"
         lat = f"{b['p50_ms'] / ls['p50_ms']:.1f}x" if b and ls and ls.get("p50_ms") else "-"
         rows.append([str(c), *cells(b), *cells(ls), ratio, lat])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [fmt_row(r, widths) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if any(r.get("disturbed") for side in results.values() for r in side.values()):
+        lines.append(f"* other work used more than {DISTURBED:.0%} of the machine during this run "
+                     "(besides the server and wrk): the number is not trustworthy")
     return "\n".join(lines)
 
 
@@ -380,17 +581,26 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up load per server (3)")
     ap.add_argument("--concurrency", default="1,8,32", help="wrk connections, comma separated")
     ap.add_argument("--threads", type=int, default=2, help="wrk threads (capped at connections)")
+    ap.add_argument("--quiet-wait", type=float, default=60.0,
+                    help="before each run, wait up to this many seconds for other work on the "
+                         "machine to stop (0: don't check)")
     ap.add_argument("--only", choices=("brygge", "localserver"), help="benchmark one side only")
     ap.add_argument("--profile", action="store_true",
                     help="after the runs, py-spy the Brygge router and executor under load")
     ap.add_argument("--profile-concurrency", type=int, default=8)
     ap.add_argument("--start-timeout", type=float, default=240.0,
                     help="seconds to wait for a server (the first npx run downloads the CLI)")
+    ap.add_argument("--ref", help="run Brygge from this git ref (exported to a temp dir, e.g. HEAD)"
+                    " instead of the working tree, so concurrent edits do not leak in")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data dir)")
     a = ap.parse_args()
     levels = [int(x) for x in a.concurrency.split(",") if x.strip()]
 
     need("wrk", "install it (Debian: apt-get install -y wrk)")
+    load = loadavg()
+    if load and load[0] > 0.5:
+        say(f"warning: load average is {load[0]:.2f} before the run: other work on this machine "
+            "will skew the numbers")
     brygge_bin = Path(sys.executable).parent / "brygge"
     if not brygge_bin.exists():
         raise SystemExit(f"bench: {brygge_bin} not found: run with the venv's python "
@@ -408,10 +618,11 @@ def main() -> int:
                "npm_config_fund": "false", "npm_config_audit": "false"}
     servers: dict[str, Server] = {}
     procs: list[Any] = []
+    watchdog: subprocess.Popen[bytes] | None = None
     results: dict[str, dict[str, dict[str, Any]]] = {}
     report: dict[str, Any] = {
         "benchmark": "http_hello", "timestamp": stamp, "request": f"GET {PATH}",
-        "machine": machine_info(),
+        "machine": {**machine_info(), "loadavg_before": loadavg()},
         "params": {"duration_s": a.duration, "warmup_s": a.warmup, "concurrency": levels,
                    "threads": a.threads, "cli": CLI_SPEC, "app": APP_PACKAGE["dependencies"]},
         "results": results,
@@ -420,10 +631,21 @@ def main() -> int:
     try:
         if a.only != "localserver":
             data, port = work / "brygge-data", free_port()
+            tree, env, up = ROOT, {}, [str(brygge_bin), "up"]
+            if a.ref:
+                tree = export_ref(a.ref, work / "tree")
+                # PYTHONPATH wins over the editable install's finder; `brygge up` passes its
+                # own source root on to the components it spawns.
+                env = {"PYTHONPATH": str(tree)}
+                up = [sys.executable, "-c", "from control_plane.cli import main; main()", "up"]
+                report["machine"]["brygge_commit"] = cmd_out(["git", "rev-parse", "--short",
+                                                              a.ref], cwd=ROOT)
+                report["machine"]["brygge_dirty"] = False
             servers["brygge"] = Server(
-                "brygge", [str(brygge_bin), "up", "--data-dir", str(data), "--http-port",
-                           str(port), "--admin-port", str(free_port()), "--app", str(APP_DIR)],
-                cwd=ROOT, log=work / "brygge.log", port=port)
+                "brygge", [*up, "--data-dir", str(data), "--http-port", str(port),
+                           "--admin-port", str(free_port()), "--app",
+                           str(tree / "examples" / "hello")],
+                cwd=tree, log=work / "brygge.log", port=port, env=env)
         if a.only != "brygge":
             app = prepare_localserver_app(work, npm_env)
             port = free_port()
@@ -433,6 +655,11 @@ def main() -> int:
         for s in servers.values():
             say(f"starting {s.name}: {' '.join(s.argv)}")
             s.start()
+        watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG,
+             *(f"{s.proc.pid}:{'leader' if s.name == 'brygge' else 'group'}"
+               for s in servers.values() if s.proc)],
+            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, start_new_session=True)
         for s in servers.values():
             waited = s.wait_ready(a.start_timeout)
             say(f"{s.name} answers {s.url} (after {waited:.1f}s)")
@@ -443,19 +670,28 @@ def main() -> int:
                 say(f"warm-up {name}: {a.warmup:g}s at 8 connections")
                 run_wrk(s.url, 8, a.threads, a.warmup, procs)
             for c in levels:
+                background = wait_quiet(a.quiet_wait) if a.quiet_wait > 0 else None
                 say(f"{name}: wrk {a.duration:g}s at {c} connection(s)")
-                r = run_wrk(s.url, c, a.threads, a.duration, procs)
+                assert s.proc is not None
+                r = run_wrk(s.url, c, a.threads, a.duration, procs, pgid=s.proc.pid)
+                r["background_busy_before"] = background
+                if r.get("disturbed"):
+                    say(f"  warning: other processes used {r['other_busy']:.0%} of the machine "
+                        "during this run")
                 if r["non_2xx"] or r["socket_errors"]:
                     say(f"  warning: {r['non_2xx']} non-2xx, {r['socket_errors']} socket errors")
                 results.setdefault(name, {})[str(c)] = r
                 say(f"  {r['rps']:.0f} req/s, p50 {r.get('p50_ms', 0):.2f} ms, "
-                    f"p99 {r.get('p99_ms', 0):.2f} ms")
+                    f"p99 {r.get('p99_ms', 0):.2f} ms, server CPU "
+                    f"{r.get('cpu_us_per_request_total', 0):.0f} µs/request "
+                    f"{r.get('cpu_us_per_request', {})}")
 
         if a.profile and "brygge" in servers:
             pdir = RESULTS / f"http_hello-{stamp}-profile"
             say(f"profiling Brygge at {a.profile_concurrency} connections -> {pdir}")
             report["profile"] = profile_brygge(servers["brygge"], a.profile_concurrency,
                                                a.threads, a.duration, pdir, procs)
+            print("\n".join(report["profile"]["summary"]))
 
         ratios = {}
         for c in levels:
@@ -485,12 +721,15 @@ def main() -> int:
                 p.wait()
         for s in reversed(list(servers.values())):
             s.stop()
+        if watchdog is not None:
+            watchdog.kill()  # SIGKILL: the servers are already stopped
+            watchdog.wait()
         if results:
             RESULTS.mkdir(parents=True, exist_ok=True)
             out = RESULTS / f"http_hello-{stamp}.json"
             out.write_text(json.dumps(report, indent=2) + "\n")
             say(f"results written to {out.relative_to(ROOT)}")
-        if a.keep or code:
+        if a.keep or code == 1:
             say(f"logs and data kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)

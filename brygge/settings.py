@@ -68,6 +68,8 @@ class Settings:
                              "any process (kill -9); 'fsync' also survives power loss, slower.",
                              choices=("wal", "fsync"))
     page_size: int = knob(500, "Documents fetched per storage round trip when streaming.", 1, 100_000)
+    kv_reclaim_interval_s: float = knob(5.0, "How often expired key-value entries are deleted.",
+                                        0.1, 3600)
 
     # -- logs ------------------------------------------------------------------
     log_retention_s: int = knob(7 * 86400, "How long space logs are kept in JetStream.", 60,
@@ -93,7 +95,7 @@ class Settings:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             lo, hi, choices = f.metadata["lo"], f.metadata["hi"], f.metadata["choices"]
-            if (lo is not None and v < lo) or (hi is not None and v > hi):
+            if (lo is not None and not v >= lo) or (hi is not None and not v <= hi):  # NaN fails
                 raise SettingsError(f"{f.name}={v!r} is outside [{lo}, {hi}]")
             if choices and v not in choices:
                 raise SettingsError(f"{f.name}={v!r} must be one of {', '.join(choices)}")

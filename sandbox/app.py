@@ -132,10 +132,11 @@ class AppInstance:
     def _host(self, op: str, payload: str) -> str:
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
-            return self.host_ops(op, payload) if op.startswith("db.") else ""
+            return self.host_ops(op, payload) if op.startswith(("db.", "kv.")) else ""
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
-            return "\0LimitError\0host call limit exceeded"
+            # Uncatchable: a guest that swallowed the error could loop forever.
+            raise SandboxTrap(f"more than {self.max_host_calls} host calls in one invocation")
         if op == "http.res":
             head, _, body = payload.partition("\n")
             inv.ended = True

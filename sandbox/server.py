@@ -67,7 +67,7 @@ class Executor(pbg.ExecutorServicer):
 
     def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
         def ops(op: str, payload: str) -> str:
-            if not op.startswith("db."):
+            if not op.startswith(("db.", "kv.")):
                 return f"\0Error\0unknown host operation {op!r}"
             reply = self.storage.raw(space_id, op, payload.encode())
             if reply.error:

@@ -12,10 +12,8 @@ import grpc.aio
 
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from storage.engine import BadRequest, Conflict, NotFound, StorageError
+from storage.engine import _ERRORS, StorageError
 
-_ERRORS: dict[str, type[StorageError]] = {"NotFound": NotFound, "Conflict": Conflict,
-                                          "BadRequest": BadRequest}
 CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 1 << 30),
                    ("grpc.max_send_message_length", 1 << 30),
                    ("grpc.initial_reconnect_backoff_ms", 50),

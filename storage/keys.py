@@ -71,7 +71,10 @@ def blob_key(digest: str) -> bytes:
 
 def prefix_end(prefix: bytes) -> bytes:
     """The smallest key greater than every key starting with `prefix`."""
-    return prefix[:-1] + bytes([prefix[-1] + 1]) if prefix[-1] < 255 else prefix + b"\xff"
+    p = prefix.rstrip(b"\xff")
+    if not p:
+        raise ValueError("a prefix of only 0xff bytes has no upper bound")
+    return p[:-1] + bytes([p[-1] + 1])
 
 
 class ObjectIds:

@@ -51,6 +51,16 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     print("storage ready", flush=True)
+
+    def reclaim() -> None:  # expired key-value entries are removed in the background
+        while not stop.wait(settings.kv_reclaim_interval_s):
+            try:
+                while engine.kv.reclaim_expired() >= 10_000:
+                    pass
+            except Exception:
+                log.exception("reclaiming expired keys failed")
+
+    threading.Thread(target=reclaim, name="kv-reclaim", daemon=True).start()
     stop.wait()
     server.stop(grace=2).wait()
     engine.close()
