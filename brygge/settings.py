@@ -68,6 +68,10 @@ class Settings:
                              "any process (kill -9); 'fsync' also survives power loss, slower.",
                              choices=("wal", "fsync"))
     page_size: int = knob(500, "Documents fetched per storage round trip when streaming.", 1, 100_000)
+    max_doc_bytes: int = knob(16 * 1024 * 1024, "Largest document the datastore accepts.",
+                              1024, 256 * 1024 * 1024)
+    sort_limit_docs: int = knob(200_000, "Most documents sorted in memory without an index; "
+                                "beyond it a query must use an index.", 1000, 10_000_000)
     kv_reclaim_interval_s: float = knob(5.0, "How often expired key-value entries are deleted.",
                                         0.1, 3600)
 

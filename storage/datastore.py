@@ -5,7 +5,11 @@ Key layout (see storage/keys.py for the space prefix rules):
     d <sid> \\0 <coll> \\0 <_id>                       -> document JSON
     i <sid> \\0 <coll> \\0 <field> \\0 <enc(v)> <_id>     -> b"" (one entry per indexed value)
     m <sid> \\0 <coll>                                 -> collection metadata JSON
-Every write of a document and its index entries is one atomic RocksDB batch.
+    u <sid>                                           -> usage {objects, bytes} of the space
+Every write of a document, its index entries and the usage counter is one atomic
+RocksDB batch; writes of one space are serialised by its lock, so the counter is
+a cheap read-modify-write of a value cached in memory (this process is the only
+writer).
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class Datastore:
         self.max_doc_bytes = max_doc_bytes
         self.ids = keys.ObjectIds()
         self._meta: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._usage: dict[str, dict[str, int]] = {}
         self._locks = [threading.Lock() for _ in range(64)]
         self.lock_for = lock_for or (lambda sid: self._locks[hash(sid) % 64])
         self._cursors: OrderedDict[str, tuple[float, Iterator[dict[str, Any]]]] = OrderedDict()
@@ -123,9 +128,24 @@ class Datastore:
             self._put_meta(wb, sid, coll, m)
         return m
 
-    def _commit(self, wb: WriteBatch, metas: dict[tuple[str, str], dict[str, Any] | None]) -> None:
+    def _commit(self, wb: WriteBatch, metas: dict[tuple[str, str], dict[str, Any] | None],
+                sid: str | None = None, objects: int = 0, size: int = 0) -> None:
+        if objects or size:
+            assert sid is not None
+            u = self.usage(sid)
+            u = {"objects": u["objects"] + objects, "bytes": u["bytes"] + size}
+            wb.put(b"u" + keys.check_space(sid), _dumps(u))
         self.db.write(wb)
         self._meta.update(metas)
+        if objects or size:
+            self._usage[sid] = u  # type: ignore[index]
+
+    def usage(self, sid: str) -> dict[str, int]:
+        u = self._usage.get(sid)
+        if u is None:
+            raw = self.db.get(b"u" + keys.check_space(sid))
+            u = self._usage[sid] = json.loads(raw) if raw else {"objects": 0, "bytes": 0}
+        return dict(u)
 
     # -- index entries -----------------------------------------------------------------
     @staticmethod
@@ -352,6 +372,7 @@ class Datastore:
             wb = WriteBatch(raw_mode=True)
             meta = self._ensure_meta(wb, sid, coll)
             ids = set()
+            size = 0
             for d in docs:
                 d = dict(d)
                 did = d.get("_id")
@@ -360,10 +381,12 @@ class Datastore:
                 if did in ids or self.db.get(key) is not None:
                     raise ConflictError(f"a document with _id {did!r} already exists in {coll}")
                 ids.add(did)
-                wb.put(key, self._check_doc(meta, d))
+                data = self._check_doc(meta, d)
+                size += len(data)
+                wb.put(key, data)
                 self._index_ops(wb, sid, coll, meta, None, d)
                 out.append(d)
-            self._commit(wb, {(sid, coll): meta})
+            self._commit(wb, {(sid, coll): meta}, sid, len(out), size)
         return out
 
     def _targets(self, sid: str, args: dict[str, Any], many: bool) -> list[dict[str, Any]]:
@@ -380,10 +403,13 @@ class Datastore:
             wb = WriteBatch(raw_mode=True)
             meta = self._ensure_meta(wb, sid, coll)
             results = []
+            added = size = 0
             try:
                 for old in self._targets(sid, args, many):
                     new = {**change, "_id": old["_id"]} if replace else apply_update(old, change)
-                    wb.put(keys.doc_key(sid, coll, old["_id"]), self._check_doc(meta, new))
+                    data = self._check_doc(meta, new)
+                    size += len(data) - len(_dumps(old))
+                    wb.put(keys.doc_key(sid, coll, old["_id"]), data)
                     self._index_ops(wb, sid, coll, meta, old, new)
                     results.append(new)
                 if not results and opts.get("upsert"):
@@ -392,12 +418,14 @@ class Datastore:
                     if replace and isinstance(query.get("_id"), str):
                         new["_id"] = query["_id"]
                     new["_id"] = str(new.get("_id") or self.ids.next())
-                    wb.put(keys.doc_key(sid, coll, new["_id"]), self._check_doc(meta, new))
+                    data = self._check_doc(meta, new)
+                    wb.put(keys.doc_key(sid, coll, new["_id"]), data)
                     self._index_ops(wb, sid, coll, meta, None, new)
                     results.append(new)
+                    added, size = 1, size + len(data)
             except BadUpdate as e:
                 raise DataError(str(e)) from None
-            self._commit(wb, {(sid, coll): meta})
+            self._commit(wb, {(sid, coll): meta}, sid, added, size)
         if many:
             return {"count": len(results)}
         if not results:
@@ -425,7 +453,7 @@ class Datastore:
             for d in gone:
                 wb.delete(keys.doc_key(sid, coll, d["_id"]))
                 self._index_ops(wb, sid, coll, meta, d, None)
-            self.db.write(wb)
+            self._commit(wb, {}, sid, -len(gone), -sum(len(_dumps(d)) for d in gone))
         return gone
 
     def remove_one(self, sid: str, args: dict[str, Any]) -> dict[str, str]:
@@ -523,12 +551,16 @@ class Datastore:
     def drop_collection(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
         coll = str(args.get("collection"))
         with self.lock_for(sid):
+            objects = size = 0
+            for _, v in self._scan(keys.collection_prefix(sid, coll)):
+                objects += 1
+                size += len(v)
             for p in (keys.collection_prefix(sid, coll),
                       b"i" + keys.check_space(sid) + b"\x00" + coll.encode() + b"\x00"):
                 self.db.delete_range(p, keys.prefix_end(p))
             wb = WriteBatch(raw_mode=True)
             self._put_meta(wb, sid, coll, None)
-            self._commit(wb, {(sid, coll): None})
+            self._commit(wb, {(sid, coll): None}, sid, -objects, -size)
         return {"collection": coll, "dropped": True}
 
     def collections(self, sid: str, args: dict[str, Any]) -> list[dict[str, Any]]:
@@ -548,7 +580,9 @@ class Datastore:
         for kind in (b"d", b"i", b"m"):
             p = kind + keys.check_space(sid) + b"\x00"
             self.db.delete_range(p, keys.prefix_end(p))
+        self.db.delete(b"u" + keys.check_space(sid))
         self._meta = {k: v for k, v in self._meta.items() if k[0] != sid}
+        self._usage.pop(sid, None)
 
 
 def _query_and_options(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

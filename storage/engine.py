@@ -45,7 +45,8 @@ def _dumps(v: Any) -> bytes:
 
 class Engine:
     def __init__(self, path: str, *, sync: str = "wal", read_only: bool = False,
-                 page_size: int = 500, clock: Callable[[], float] = time.time) -> None:
+                 page_size: int = 500, clock: Callable[[], float] = time.time,
+                 max_doc_bytes: int = 16 * 1024 * 1024, sort_limit: int = 200_000) -> None:
         opts = Options(raw_mode=True)
         opts.create_if_missing(True)
         self.db = Rdict(path, opts, access_type=AccessType.read_only() if read_only
@@ -56,7 +57,8 @@ class Engine:
         # Read-modify-write operations of one space are serialised; different
         # spaces proceed in parallel.
         self._locks = [threading.Lock() for _ in range(64)]
-        self.datastore = Datastore(self.db, page_size=page_size, lock_for=self._lock)
+        self.datastore = Datastore(self.db, page_size=page_size, lock_for=self._lock,
+                                   max_doc_bytes=max_doc_bytes, sort_limit=sort_limit)
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
@@ -66,6 +68,7 @@ class Engine:
             "sys.delete": self.sys_delete,
             "sys.scan": self.sys_scan,
             "space.drop": self.drop_space,
+            "space.usage": self.usage,
         }
 
     def close(self) -> None:
@@ -103,6 +106,10 @@ class Engine:
         self.datastore.drop_space(sid)
         self.kv.drop_space(sid)
         return {"dropped": True}
+
+    def usage(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
+        """Datastore objects and bytes of a space, kept current by every write."""
+        return self.datastore.usage(sid)
 
     def _scan(self, prefix: bytes):  # type: ignore[no-untyped-def]
         it = self.db.iter()

@@ -222,6 +222,21 @@ def test_concurrent_incr_is_atomic(node: RunningNode) -> None:
     assert call(node, "get", "race") in (100, "100")
 
 
+def test_concurrent_update_inc_is_atomic(node: RunningNode) -> None:
+    call(node, "insertOne", "counters", {"_id": "c1", "n": 0})
+
+    def work() -> None:
+        for _ in range(25):
+            call(node, "updateOne", "counters", "c1", {"$inc": {"n": 1}})
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert call(node, "getOne", "counters", "c1")["n"] == 100
+
+
 def test_acknowledged_writes_survive_kill_9_of_storage(node: RunningNode) -> None:
     acked: list[dict[str, Any]] = []
     stop = threading.Event()

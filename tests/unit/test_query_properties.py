@@ -14,6 +14,7 @@ import itertools
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -180,11 +181,20 @@ def ref_match(doc: dict[str, Any], query: dict[str, Any]) -> bool:
 KEYS = ["a", "b", "c"]
 scalars = (st.none() | st.booleans() | st.integers(-1, 2) | st.sampled_from([0.0, 1.0, 1.5])
            | st.sampled_from(["", "a", "b", "B", "1"]))
-values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from([*KEYS, "0"]), inner, max_size=3),
-    max_leaves=6)
+
+
+def nested(depth: int) -> st.SearchStrategy[Any]:
+    """Scalars, arrays, objects, arrays of objects and arrays of arrays, the
+    shapes whose path and "contains" semantics differ."""
+    if depth == 0:
+        return scalars
+    inner = nested(depth - 1)
+    obj = st.dictionaries(st.sampled_from(["a", "b", "0"]), inner, max_size=2)
+    return st.one_of(scalars, scalars, st.lists(scalars, max_size=3), obj,
+                     st.lists(obj, min_size=1, max_size=3), st.lists(inner, min_size=1, max_size=2))
+
+
+values = nested(3)
 documents = st.dictionaries(st.sampled_from(KEYS), values, min_size=1, max_size=3)
 paths = st.sampled_from(["a", "a", "b", "c", "a.b", "a.0", "b.a", "a.b.c", "a.1", "c.0.a", "a.0.b"])
 PATTERNS = ["^a", "b$", "A", "^$", "a|B", "1"]
@@ -224,30 +234,38 @@ def operand(pool: list[Any]) -> st.SearchStrategy[Any]:
     return st.sampled_from(pool) | scalars if pool else scalars | values
 
 
+OPERATORS = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$size", "$all",
+             "$regex", "$not", "$elemMatch"]
+NESTING = {"$not", "$elemMatch"}
+
+
+def literal(pool: list[Any]) -> st.SearchStrategy[Any]:
+    return operand(pool).filter(lambda v: not (isinstance(v, dict) and any(k.startswith("$") for k in v)))
+
+
+@st.composite
+def one_operator(draw: Any, name: str, depth: int, pool: list[Any], doc: dict[str, Any]) -> Any:
+    if name in ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"):
+        return draw(operand(pool))
+    if name in ("$in", "$nin", "$all"):
+        return draw(st.lists(operand(pool), max_size=3))
+    if name == "$exists":
+        return draw(st.booleans())
+    if name == "$size":
+        return draw(st.integers(0, 3))
+    if name == "$regex":
+        return draw(st.sampled_from(PATTERNS))
+    if name == "$not" or draw(st.booleans()):  # $not, or $elemMatch in value form
+        return draw(operators(depth + 1, pool, doc))
+    return draw(queries(depth + 1, doc, pool))  # $elemMatch in document form
+
+
 @st.composite
 def operators(draw: Any, depth: int, pool: list[Any], doc: dict[str, Any]) -> dict[str, Any]:
-    names = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$size", "$all",
-             "$regex"]
-    if depth < 2:
-        names += ["$not", "$elemMatch", "$elemMatch"]
+    names = [n for n in OPERATORS if depth < 2 or n not in NESTING]
     out: dict[str, Any] = {}
     for name in draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True)):
-        if name in ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"):
-            out[name] = draw(operand(pool))
-        elif name in ("$in", "$nin", "$all"):
-            out[name] = draw(st.lists(operand(pool), max_size=3))
-        elif name == "$exists":
-            out[name] = draw(st.booleans())
-        elif name == "$size":
-            out[name] = draw(st.integers(0, 3))
-        elif name == "$regex":
-            out[name] = draw(st.sampled_from(PATTERNS))
-        elif name == "$not":
-            out[name] = draw(operators(depth + 1, pool, doc))
-        elif draw(st.booleans()):  # $elemMatch, value form
-            out[name] = draw(operators(depth + 1, pool, doc))
-        else:  # $elemMatch, document form
-            out[name] = draw(queries(depth + 1, doc, pool))
+        out[name] = draw(one_operator(name, depth, pool, doc))
     return out
 
 
@@ -258,8 +276,7 @@ def queries(draw: Any, depth: int, doc: dict[str, Any], pool: list[Any]) -> dict
     for _ in range(draw(st.integers(0 if depth else 1, 2))):
         kind = draw(st.sampled_from(["eq", "ops", "ops", "logic"] if depth < 2 else ["eq", "ops"]))
         if kind == "eq":
-            q[draw(where)] = draw(operand(pool).filter(
-                lambda v: not (isinstance(v, dict) and any(k.startswith("$") for k in v))))
+            q[draw(where)] = draw(literal(pool))
         elif kind == "ops":
             q[draw(where)] = draw(operators(depth, pool, doc))
         else:
@@ -268,13 +285,33 @@ def queries(draw: Any, depth: int, doc: dict[str, Any], pool: list[Any]) -> dict
     return q
 
 
+# Arrays of objects with differing keys: fan-out paths with partly missing fields.
+fan_out_documents = st.fixed_dictionaries({"a": st.lists(
+    st.dictionaries(st.sampled_from(["b", "c"]), nested(1), max_size=2), min_size=1, max_size=3)})
+any_documents = documents | fan_out_documents
+
+
 @st.composite
 def doc_and_query(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    doc = draw(documents)
+    doc = draw(any_documents)
     return doc, draw(queries(0, doc, sub_values(doc)))
 
 
 # -- properties -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [*OPERATORS, "literal"])
+@settings(SETTINGS, max_examples=60)
+@given(data=st.data())
+def test_each_operator_agrees_with_reference(name: str, data: Any) -> None:
+    doc = data.draw(any_documents, label="doc")
+    pool = sub_values(doc)
+    if name == "literal":
+        cond = data.draw(literal(pool), label="value")
+    else:
+        cond = {name: data.draw(one_operator(name, 1, pool, doc), label=name)}
+    query = {data.draw(path_in(doc), label="path"): cond}
+    assert matches(doc, query) is ref_match(doc, query)
+
 
 @SETTINGS
 @given(case=doc_and_query(), others=st.lists(documents, max_size=2))

@@ -1,0 +1,93 @@
+"""Property: every query gives the same documents with and without indexes, and
+index-ordered results are in the order the comparator defines (storage/datastore.py)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storage.engine import Engine
+from storage.query import sort_key_fn
+
+SID = "p" * 12
+scalar = st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["a", "b", "c", "ab"]),
+                   st.booleans(), st.floats(-5, 5, allow_nan=False))
+value = st.one_of(scalar, st.lists(scalar, max_size=3))
+doc = st.fixed_dictionaries({}, optional={"a": value, "b": st.integers(-5, 5),
+                                          "c": st.fixed_dictionaries({"d": scalar})})
+field = st.sampled_from(["a", "b", "c.d"])
+cond = st.one_of(
+    scalar,
+    st.builds(lambda op, v: {op: v}, st.sampled_from(["$gt", "$gte", "$lt", "$lte", "$ne"]),
+              st.one_of(st.integers(-5, 5), st.sampled_from(["a", "b"]))),
+    st.builds(lambda vs: {"$in": vs}, st.lists(scalar, max_size=3)),
+    st.builds(lambda lo, hi: {"$gte": lo, "$lt": hi}, st.integers(-5, 5), st.integers(-5, 5)),
+    st.builds(lambda b: {"$exists": b}, st.booleans()),
+)
+simple = st.dictionaries(field, cond, min_size=0, max_size=2)
+query = st.one_of(simple, st.builds(lambda qs: {"$or": qs}, st.lists(simple, min_size=1,
+                                                                      max_size=3)))
+
+
+def run(e: Engine, coll: str, q: dict[str, Any], opts: dict[str, Any]) -> list[dict[str, Any]]:
+    out, cursor = [], None
+    while True:
+        r = json.loads(e.call(SID, "db.getMany", json.dumps(
+            {"collection": coll, "query": q, "options": opts, "cursor": cursor}).encode()))
+        out += r["docs"]
+        cursor = r["cursor"]
+        if not cursor:
+            return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(doc, max_size=25), st.lists(st.tuples(query, st.one_of(
+    st.none(), st.builds(lambda f, d: {f: d}, field, st.sampled_from([1, -1])))), min_size=1,
+    max_size=4))
+def test_indexes_do_not_change_results(docs: list[dict[str, Any]], cases: list[Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        e = Engine(tmp, page_size=4)
+        try:
+            for coll in ("plain", "indexed"):
+                e.call(SID, "db.insertMany", json.dumps(
+                    {"collection": coll, "docs": [{**d, "_id": f"{i:03d}"}
+                                                  for i, d in enumerate(docs)]}).encode())
+            e.call(SID, "db.createIndex", json.dumps(
+                {"collection": "indexed", "fields": ["a", "b", "c.d"]}).encode())
+            for q, sort in cases:
+                opts = {"sort": sort} if sort else {}
+                plain = run(e, "plain", q, opts)
+                idx = run(e, "indexed", q, opts)
+                assert sorted(d["_id"] for d in plain) == sorted(d["_id"] for d in idx), q
+                if sort:
+                    key = sort_key_fn(sort)
+                    for x, y in itertools.pairwise(idx):
+                        assert not key(y) < key(x), (q, sort, x, y)
+        finally:
+            e.close()
+
+
+def test_usage_counters_follow_writes() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        e = Engine(tmp)
+        call = lambda op, a: json.loads(e.call(SID, op, json.dumps(a).encode()))  # noqa: E731
+        assert call("space.usage", {}) == {"objects": 0, "bytes": 0}
+        call("db.insertMany", {"collection": "c", "docs": [{"_id": str(i), "v": "x" * 10}
+                                                           for i in range(10)]})
+        u = call("space.usage", {})
+        assert u["objects"] == 10 and u["bytes"] > 100
+        call("db.updateOne", {"collection": "c", "query": "1", "update": {"$set": {"v": "y"}}})
+        assert call("space.usage", {})["bytes"] == u["bytes"] - 9
+        call("db.removeMany", {"collection": "c", "query": {"_id": {"$in": ["1", "2"]}}})
+        assert call("space.usage", {})["objects"] == 8
+        call("db.dropCollection", {"collection": "c"})
+        assert call("space.usage", {}) == {"objects": 0, "bytes": 0}
+        e.close()
+        e = Engine(tmp)  # persisted, not only cached
+        assert json.loads(e.call(SID, "space.usage", b"{}")) == {"objects": 0, "bytes": 0}
+        e.close()
