@@ -3,7 +3,8 @@
 
     bench/run.sh                       # or: .venv/bin/python bench/http_hello.py
     bench/run.sh --duration 5 --concurrency 1,8
-    bench/run.sh --profile             # also py-spy the router and executor (needs py-spy)
+    bench/run.sh --ref HEAD            # Brygge from a commit, not the (shared) working tree
+    bench/run.sh --profile             # then profile Brygge (needs py-spy; perf if present)
 
 What it does, in one run:
   1. starts a Brygge node (`brygge up`) on free ports in a temp data dir with examples/hello;
@@ -13,7 +14,8 @@ What it does, in one run:
   4. runs `wrk --latency` against both at each concurrency (after a short warm-up);
   5. prints a side-by-side table with the Brygge/localserver ratio and writes JSON to
      bench/results/http_hello-<timestamp>.json;
-  6. stops both servers (process groups, also on Ctrl-C, SIGTERM and exceptions).
+  6. stops both servers (process groups, also on Ctrl-C, SIGTERM and exceptions; a watchdog
+     process stops them if this script is killed).
 
 Only loopback addresses are ever targeted; every wrk run is bounded in time.
 """
@@ -586,7 +588,8 @@ def main() -> int:
                          "machine to stop (0: don't check)")
     ap.add_argument("--only", choices=("brygge", "localserver"), help="benchmark one side only")
     ap.add_argument("--profile", action="store_true",
-                    help="after the runs, py-spy the Brygge router and executor under load")
+                    help="after the runs, profile Brygge under load: perf (every process), py-spy "
+                         "(router, executor), layer latencies, the wasm invocation alone")
     ap.add_argument("--profile-concurrency", type=int, default=8)
     ap.add_argument("--start-timeout", type=float, default=240.0,
                     help="seconds to wait for a server (the first npx run downloads the CLI)")

@@ -87,6 +87,8 @@ class Datastore:
         self.ids = keys.ObjectIds()
         self._meta: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._usage: dict[str, dict[str, int]] = {}
+        # index builds under way: (sid, coll) -> {fields, total, processed}
+        self.building: dict[tuple[str, str], dict[str, Any]] = {}
         self._locks = [threading.Lock() for _ in range(64)]
         self.lock_for = lock_for or (lambda sid: self._locks[hash(sid) % 64])
         self._cursors: OrderedDict[str, tuple[float, Iterator[dict[str, Any]]]] = OrderedDict()
@@ -101,6 +103,7 @@ class Datastore:
             "db.setSchema": self.set_schema, "db.getSchema": self.get_schema,
             "db.removeSchema": self.remove_schema, "db.createCollection": self.create_collection,
             "db.dropCollection": self.drop_collection, "db.collections": self.collections,
+            "db.indexProgress": self.index_progress,
         }
 
     # -- metadata ----------------------------------------------------------------------
@@ -154,22 +157,24 @@ class Datastore:
                 + b"\x00" + keys.check_name("index field", field) + b"\x00")
 
     @staticmethod
-    def _index_values(doc: dict[str, Any], field: str) -> list[Any]:
+    def _index_keys(doc: dict[str, Any], field: str) -> list[bytes]:
+        """Encoded index values of a document: one per array element (multikey);
+        a missing field sorts as null and an empty array before it, as in MongoDB."""
         v = get_path(doc, field)
         if v is MISSING:
-            return [None]
+            return [encoding.T_NULL]
         if isinstance(v, list):
-            return v if v else [None]
-        return [v]
+            return [encoding.encode(x) for x in v] if v else [encoding.T_EMPTY_ARRAY]
+        return [encoding.encode(v)]
 
     def _index_ops(self, wb: WriteBatch, sid: str, coll: str, meta: dict[str, Any],
                    old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         for field in meta.get("indexes") or {}:
             prefix = self._index_prefix(sid, coll, field)
-            old_keys = {prefix + encoding.encode(v) + old["_id"].encode()
-                        for v in self._index_values(old, field)} if old else set()
-            new_keys = {prefix + encoding.encode(v) + new["_id"].encode()
-                        for v in self._index_values(new, field)} if new else set()
+            old_keys = {prefix + e + old["_id"].encode()
+                        for e in self._index_keys(old, field)} if old else set()
+            new_keys = {prefix + e + new["_id"].encode()
+                        for e in self._index_keys(new, field)} if new else set()
             for k in old_keys - new_keys:
                 wb.delete(k)
             for k in new_keys - old_keys:
@@ -429,7 +434,10 @@ class Datastore:
         if many:
             return {"count": len(results)}
         if not results:
-            raise NotFoundError("not found")
+            query, _ = _query_and_options(args)
+            if set(query) <= {"_id"}:
+                raise NotFoundError("not found")
+            return None  # a conditional update that matched nothing resolves falsy
         return results[0]
 
     def update_one(self, sid: str, args: dict[str, Any]) -> Any:
@@ -481,12 +489,26 @@ class Datastore:
             for f in new:
                 meta["indexes"][f] = {"created": _now()}
             only_new = {**meta, "indexes": {f: meta["indexes"][f] for f in new}}
-            for _, v in self._scan(keys.collection_prefix(sid, coll)):
-                self._index_ops(wb, sid, coll, only_new, None, json.loads(v))
-                built += 1
-            self._put_meta(wb, sid, coll, meta)
-            self._commit(wb, {(sid, coll): meta})
+            total = self.count(sid, {"collection": coll})["count"] if new else 0
+            progress = self.building[(sid, coll)] = {"collection": coll, "fields": new,
+                                                      "total": total, "processed": 0}
+            try:
+                for _, v in self._scan(keys.collection_prefix(sid, coll)) if new else ():
+                    self._index_ops(wb, sid, coll, only_new, None, json.loads(v))
+                    built += 1
+                    if built % 10_000 == 0:  # bounded batches; progress visible meanwhile
+                        self.db.write(wb)
+                        wb = WriteBatch(raw_mode=True)
+                        progress["processed"] = built
+                self._put_meta(wb, sid, coll, meta)
+                self._commit(wb, {(sid, coll): meta})
+            finally:
+                self.building.pop((sid, coll), None)
         return {"collection": coll, "indexes": sorted(meta["indexes"]), "count": built}
+
+    def index_progress(self, sid: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Index builds under way in the space (polled while createIndex runs)."""
+        return [dict(p) for (s, _), p in list(self.building.items()) if s == sid]
 
     def remove_index(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
         coll = str(args.get("collection"))

@@ -13,6 +13,7 @@ import struct
 from typing import Any
 
 T_NULL, T_NUM, T_STR, T_OBJ, T_ARR, T_BOOL = b"\x10", b"\x20", b"\x30", b"\x40", b"\x50", b"\x60"
+T_EMPTY_ARRAY = b"\x08"  # index entry of an empty array: sorts before null, as in MongoDB
 TAGS = {"null": T_NULL, "number": T_NUM, "string": T_STR, "object": T_OBJ, "array": T_ARR,
         "bool": T_BOOL}
 
@@ -51,7 +52,7 @@ def kind_of(v: Any) -> bytes:
 def decode_len(buf: bytes, start: int) -> int:
     """Length of the encoded value at `start` (so the document id after it can be found)."""
     tag = buf[start:start + 1]
-    if tag == T_NULL:
+    if tag in (T_NULL, T_EMPTY_ARRAY):
         return 1
     if tag == T_BOOL:
         return 2

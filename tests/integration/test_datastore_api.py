@@ -147,6 +147,7 @@ def test_updates(node: RunningNode) -> None:
     assert call(node, "removeOne", "acc", "u1") == {"_id": "u1"}
     assert call(node, "removeMany", "acc", {}) == {"count": 1}
     assert err(node, "updateOne", "acc", "gone", {"$set": {"a": 1}})["error"] == "not found"
+    assert call(node, "updateOne", "acc", {"email": "nobody"}, {"$set": {"a": 1}}) is None
 
 
 def test_indexes_answer_like_scans(node: RunningNode) -> None:
