@@ -176,7 +176,8 @@ class Instance:
         self.module_loader = module_loader
         self._module_sources: dict[str, str] = {}
         self.store = wasmtime.Store(engine)
-        self.store.set_limits(memory_size=memory_mb * 1024 * 1024)
+        self._memory_cap = memory_mb * 1024 * 1024
+        self.store.set_limits(memory_size=self._memory_cap)
         self.store.set_epoch_deadline(1 << 40)
         self.store.set_wasi(wasmtime.WasiConfig())  # no files, no env, no stdio
         self.dead = False
@@ -304,8 +305,13 @@ class Instance:
                 finally:
                     self._call("free_value", h)
             if "message" not in fields:
-                # a thrown non-Error value: ask JS to stringify it
-                return JSError("Error", self._stringify(exc))
+                # a thrown non-Error value: ask JS to stringify it. QuickJS throws
+                # `null` when it cannot even allocate the out-of-memory error.
+                text = self._stringify(exc)
+                if text == "null" and self.memory_bytes() >= 0.9 * self._memory_cap:
+                    return JSError("InternalError", "out of memory (the instance's memory limit "
+                                   "was reached)")
+                return JSError("Error", text)
             return JSError(fields.get("name", "Error"), fields["message"], fields.get("stack"))
         finally:
             self._call("free_value", exc)
