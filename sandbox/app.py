@@ -153,6 +153,13 @@ class AppInstance:
             inv.ended = True
             inv.emit("end", payload.encode("utf-8", "surrogatepass"))
             return ""
+        if op == "http.writeb":  # binary: one Latin-1 char per byte
+            inv.emit("chunk", payload.encode("latin-1"))
+            return ""
+        if op == "http.endb":
+            inv.ended = True
+            inv.emit("end", payload.encode("latin-1"))
+            return ""
         return self.host_ops(op, payload)
 
     # -- invocations ---------------------------------------------------------------------

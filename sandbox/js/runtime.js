@@ -421,8 +421,15 @@
       headSent = true;
       host("http.head", JSON.stringify({ status, headers: headerList() }));
     };
-    const toText = (data) => (typeof data === "string" ? data
-      : data instanceof Uint8Array ? String.fromCharCode(...data) : String(data));
+    // Binary chunks cross as Latin-1 strings (one char per byte) on the *b ops.
+    const isBytes = (d) => d instanceof Uint8Array || d instanceof ArrayBuffer;
+    const latin1 = (d) => {
+      const u = d instanceof ArrayBuffer ? new Uint8Array(d) : d;
+      let out = "";
+      for (let i = 0; i < u.length; i += 8192) out += String.fromCharCode.apply(null, u.subarray(i, i + 8192));
+      return out;
+    };
+    const toText = (data) => (typeof data === "string" ? data : String(data));
     const res = {
       get headersSent() { return headSent; },
       get finished() { return inv.ended; },
@@ -441,16 +448,23 @@
         if (inv.ended) return false;
         if (!headers.has("content-type")) headers.set("content-type", "text/plain");
         flushHead();
-        host("http.write", toText(data));
+        if (isBytes(data)) host("http.writeb", latin1(data));
+        else host("http.write", toText(data));
         return true;
       },
       end(data) {
         if (inv.ended) return res;
-        if (data !== undefined && data !== null && typeof data === "object" && !(data instanceof Uint8Array)) {
+        if (data !== undefined && data !== null && typeof data === "object" && !isBytes(data)) {
           return res.json(data);
         }
         if (data !== undefined && data !== null && !headers.has("content-type") && !headSent) {
-          headers.set("content-type", "text/plain; charset=utf-8");
+          headers.set("content-type", isBytes(data) ? "application/octet-stream" : "text/plain; charset=utf-8");
+        }
+        if (isBytes(data)) {
+          flushHead();
+          inv.ended = true;
+          host("http.endb", latin1(data));
+          return res;
         }
         inv.ended = true;
         const body = data === undefined || data === null ? "" : toText(data);

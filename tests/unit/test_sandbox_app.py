@@ -667,9 +667,6 @@ def test_write_streams_across_awaits_and_timers(res_app: AppInstance) -> None:
     assert r.body == b"123" and r.ended and r.events.count("chunk") == 3
 
 
-@pytest.mark.xfail(strict=True, reason="res.write(Uint8Array) goes through String.fromCharCode and "
-                   "the host re-encodes it as UTF-8, so bytes >= 0x80 arrive as two bytes "
-                   "(0xff -> c3 bf)")
 def test_write_binary_bytes(res_app: AppInstance) -> None:
     r = invoke(res_app, "GET", "/binary")
     assert r.body == bytes([0, 255, 128, 65])
