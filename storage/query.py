@@ -244,7 +244,7 @@ def literal_operand(v: Any, path: str = "") -> Any:
 
 
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE,
-          "g": 0, "u": 0, "y": 0, "d": 0}
+          "g": 0, "u": 0, "v": 0, "y": 0, "d": 0}
 _SLASHED = re.compile(r"^/(.*)/([a-z]*)$", re.DOTALL)
 _NAMED_GROUP = re.compile(r"(?<!\\)\(\?<(?![=!])")
 _NAMED_BACKREF = re.compile(r"\\k<([A-Za-z_][A-Za-z0-9_]*)>")
@@ -471,9 +471,11 @@ def _element_pred(spec: Any, path: str, depth: int) -> CandPred:
             fp = _ops_fp(spec, path, depth, expand=False)
             return lambda e: fp((e,), False)
         sub = _compile(spec, depth, path)
-        return lambda e: type(e) is dict and sub(e)
-    if type(spec) is dict:  # {} matches every object element
-        return lambda e: type(e) is dict
+        # Like MongoDB, an array element is a document whose keys are "0", "1", ...
+        return lambda e: (sub(e) if type(e) is dict else
+                          type(e) is list and sub({str(i): x for i, x in enumerate(e)}))
+    if type(spec) is dict:  # {} matches every object (or array) element
+        return lambda e: type(e) is dict or type(e) is list
     return _eq_cand(spec) if spec is not None else (lambda e: e is None)
 
 

@@ -295,6 +295,14 @@ CASES: list[tuple[dict, bool]] = [
     ({"matrix": {"$elemMatch": {"$size": 1}}}, True),
     ({"matrix": {"$elemMatch": {"$elemMatch": {"$gt": 2}}}}, True),
     ({"tags": {"$elemMatch": {"sku": "a"}}}, False),    # document form skips scalars
+    ({"tags": {"$elemMatch": {"sku": {"$exists": False}}}}, False),
+    ({"matrix": {"$elemMatch": {"1": 2}}}, True),      # ...but sees arrays as {"0": .., "1": ..}
+    ({"matrix": {"$elemMatch": {"1": 3}}}, False),
+    ({"matrix": {"$elemMatch": {"0": 5}}}, False),
+    ({"matrix": {"$elemMatch": {"0": 3, "1": {"$exists": False}}}}, True),
+    ({"matrix": {"$elemMatch": {"sku": {"$exists": False}}}}, True),
+    ({"matrix": {"$elemMatch": {}}}, True),
+    ({"nums": {"$elemMatch": {}}}, False),
     ({"addr": {"$elemMatch": {"city": "Oslo"}}}, False),  # not an array
     ({"nope": {"$elemMatch": {"a": 1}}}, False),
     ({"deep.a": {"$elemMatch": {"b.c": 3}}}, True),
@@ -400,6 +408,11 @@ def test_matches(query: dict, expected: bool) -> None:
     ({"a": [1, 2, 3]}, {"a": {"$elemMatch": {"$ne": 1}}}, True),
     ({"a": [1, 1]}, {"a": {"$elemMatch": {"$ne": 1}}}, False),
     ({"a": [1, 1]}, {"a": {"$ne": 1}}, False),
+    ({"a": [[None]]}, {"a": {"$elemMatch": {"$eq": None}}}, False),
+    ({"a": [[None]]}, {"a": {"$elemMatch": {"$in": [None]}}}, False),
+    ({"a": [None]}, {"a": {"$elemMatch": {"$eq": None}}}, True),
+    ({"a": [[1]]}, {"a": {"$elemMatch": {"$eq": 1}}}, False),
+    ({"a": [[1]]}, {"a": {"$elemMatch": {"$eq": [1]}}}, True),
     # comparison of whole objects and arrays
     ({"a": {"x": 2}}, {"a": {"$gt": {"x": 1}}}, True),
     ({"a": {"x": 1}}, {"a": {"$gte": {"x": 1}}}, True),
