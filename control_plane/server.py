@@ -137,18 +137,18 @@ class ControlPlane:
         """History (the last `tail` entries, oldest first), then live entries if `follow`."""
         subject = logbus.subject(space_id)
         info = await self.js.stream_info(logbus.STREAM, subjects_filter=subject)
-        count = (info.state.subjects or {}).get(subject, 0)
+        count = (info.state.subjects or {}).get(subject, 0)  # messages, each a batch
         history: list[bytes] = []
         if count:
             sub = await self.js.subscribe(subject, ordered_consumer=True,
                                           config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
             try:
-                while len(history) < count:
+                for _ in range(count):
                     try:
                         msg = await sub.next_msg(timeout=2)
                     except nats.errors.TimeoutError:
                         break
-                    history.append(msg.data)
+                    history.extend(logbus.entries_of(msg.data))
             finally:
                 await sub.unsubscribe()
         for data in history[-tail:] if tail > 0 else []:
@@ -161,7 +161,8 @@ class ControlPlane:
             while True:
                 try:
                     msg = await sub.next_msg(timeout=15)
-                    yield msg.data + b"\n"
+                    for entry in logbus.entries_of(msg.data):
+                        yield entry + b"\n"
                 except nats.errors.TimeoutError:
                     yield b"\n"  # keep-alive through proxies
         finally:

@@ -237,34 +237,43 @@ class Router:
             yield pb.InvokeIn(start=inv)
 
         call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
+        # The head is held until the body's second chunk or its end, so that a
+        # response that fits in one chunk goes out with Content-Length rather than
+        # chunked; later chunks are forwarded as they arrive.
+        head: dict[str, Any] | None = None
         started = False
         pending: bytes | None = None
         try:
             async for out in call:
                 part = out.WhichOneof("part")
                 if part == "head":
-                    hdrs = [(h.name.encode("latin-1", "replace"), h.value.encode("latin-1", "replace"))
+                    hdrs = [(h.name.encode("latin-1", "replace"),
+                             h.value.encode("latin-1", "replace"))
                             for h in out.head.headers if h.name.encode() not in _HOP_HEADERS]
                     hdrs.append((b"x-request-id", inv.request_id.encode()))
-                    await send({"type": "http.response.start", "status": out.head.status,
-                                "headers": hdrs})
-                    started = True
+                    head = {"type": "http.response.start", "status": out.head.status,
+                            "headers": hdrs}
                 elif part == "body_chunk":
-                    # Hold one chunk back so the last one goes out with more_body=False.
                     if pending is not None:
+                        if not started and head is not None:
+                            await send(head)
+                            started = True
                         await send({"type": "http.response.body", "body": pending,
                                     "more_body": True})
                     pending = out.body_chunk
                 elif part == "end":
                     break
         except grpc.aio.AioRpcError:
-            if not started:
+            if not started and head is None:
                 raise
             log.warning("request %s: executor stream broke mid-response", inv.request_id)
-        if not started:
+        if head is None:
             await send_json(send, 502, {"error": "the executor sent no response",
                                         "requestId": inv.request_id})
             return
+        if not started:
+            head["headers"].append((b"content-length", str(len(pending or b"")).encode()))
+            await send(head)
         await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
 
     # -- the official CLI's admin endpoints -------------------------------------------------------
