@@ -42,6 +42,11 @@ class Settings:
     default_project: str = knob("brygge", "Project served on bare localhost/IP hosts.")
     default_space: str = knob("dev", "Space created with the default project.")
     executors: int = knob(1, "Executor processes the supervisor runs.", 1, 64)
+    executor_transport: str = knob("inprocess", "How the router reaches executors: 'inprocess' "
+                                   "(the router runs invocations itself, ~2x the throughput on one "
+                                   "node, see docs/BENCHMARKS.md; executor processes still validate "
+                                   "deployments) or 'grpc' (executor processes over Unix sockets, "
+                                   "as in a cluster).", choices=("grpc", "inprocess"))
 
     # -- request admission -----------------------------------------------------
     max_body_bytes: int = knob(10 * 1024 * 1024, "Largest request body accepted (413 above).",

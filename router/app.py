@@ -83,6 +83,7 @@ class Router:
         self.admin_url = admin_url.rstrip("/")
         self.http: httpx.AsyncClient | None = None
         self.cache = TTLCache()
+        self.local: Any = None  # the in-process executor, when configured
         self.nc: Any = None
         self.api_suffix = f".api.{settings.domain}"
 
@@ -94,6 +95,9 @@ class Router:
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5))
+        if self.s.executor_transport == "inprocess":
+            from sandbox.local import InProcessExecutor
+            self.local = InProcessExecutor(self.s, self.storage_target, self.nats_url)
         if self.nats_url:
             self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
                                          reconnect_time_wait=0.2)
@@ -205,8 +209,16 @@ class Router:
         inv = pb.Invocation(request_id=request_id, space_id=space["id"],
                             deployment=space["deployment"], deadline_s=self.s.request_timeout_s,
                             http=http)
+        if self.local is not None:
+            await self.stream_invocation(self.local.invoke(inv), inv, send)
+            return
+
+        async def requests() -> AsyncIterator[pb.InvokeIn]:
+            yield pb.InvokeIn(start=inv)
+
         stub = self.executors[placement.pick(space["id"], self.executor_targets)]
-        await self.stream_invocation(stub, inv, send)
+        call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
+        await self.stream_invocation(call, inv, send)
 
     async def check_credential(self, headers: dict[str, str], space: dict[str, Any],
                                method: str) -> tuple[bool, str]:
@@ -231,12 +243,8 @@ class Router:
             return False, "the Bearer token is not a token of this space"
         return False, "missing API token: send x-apikey or Authorization: Bearer"
 
-    async def stream_invocation(self, stub: pbg.ExecutorStub, inv: pb.Invocation,
+    async def stream_invocation(self, call: AsyncIterator[pb.InvokeOut], inv: pb.Invocation,
                                 send: Send) -> None:
-        async def requests() -> AsyncIterator[pb.InvokeIn]:
-            yield pb.InvokeIn(start=inv)
-
-        call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
         # The head is held until the body's second chunk or its end, so that a
         # response that fits in one chunk goes out with Content-Length rather than
         # chunked; later chunks are forwarded as they arrive.

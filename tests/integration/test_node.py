@@ -20,7 +20,10 @@ HELLO = str(ROOT / "examples" / "hello")
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    n = new_node(tmp_path_factory.mktemp("node"), BRYGGE_MAX_BODY_BYTES="65536")
+    # This module exercises the gRPC transport to executor processes (the executor
+    # kill test needs it); test_datastore_api.py runs on the default in-process one.
+    n = new_node(tmp_path_factory.mktemp("node"), BRYGGE_MAX_BODY_BYTES="65536",
+                 BRYGGE_EXECUTOR_TRANSPORT="grpc")
     n.start(app=HELLO)
     yield n
     n.stop()
