@@ -77,6 +77,8 @@ class Settings:
                               1024, 256 * 1024 * 1024)
     sort_limit_docs: int = knob(200_000, "Most documents sorted in memory without an index; "
                                 "beyond it a query must use an index.", 1000, 10_000_000)
+    regex_timeout_s: float = knob(0.25, "Longest one $regex match may run in storage before the "
+                                  "query fails with 400.", 0.001, 10)
     kv_reclaim_interval_s: float = knob(5.0, "How often expired key-value entries are deleted.",
                                         0.1, 3600)
 

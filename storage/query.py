@@ -43,6 +43,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import regex
+
 
 class _Missing:
     __slots__ = ()
@@ -268,9 +270,29 @@ def _regex(pattern: Any, options: Any, path: str) -> re.Pattern[str]:
     # JavaScript named groups and back-references in Python syntax.
     pattern = _NAMED_BACKREF.sub(r"(?P=\1)", _NAMED_GROUP.sub("(?P<", pattern))
     try:
-        return re.compile(pattern, flags)
-    except (re.error, OverflowError) as e:
+        return _TimedRegex(regex.compile(pattern, flags | regex.VERSION0), pattern)
+    except (regex.error, OverflowError, ValueError) as e:
         raise BadQuery(f"$regex{_at(path)} is invalid ({pattern!r}: {e})") from None
+
+
+# Tenant patterns run in the storage process, shared by every space: a
+# catastrophically backtracking one must not pin a thread. The `regex` module
+# (re-compatible) supports a per-match timeout; `re` does not.
+REGEX_TIMEOUT_S = 0.25
+
+
+class _TimedRegex:
+    __slots__ = ("pattern", "rx")
+
+    def __init__(self, rx: Any, pattern: str) -> None:
+        self.rx, self.pattern = rx, pattern
+
+    def search(self, s: str) -> Any:
+        try:
+            return self.rx.search(s, timeout=REGEX_TIMEOUT_S)
+        except TimeoutError:
+            raise BadQuery(f"$regex {self.pattern!r} took longer than {REGEX_TIMEOUT_S}s on one "
+                           "value: simplify the pattern") from None
 
 
 def _is_regex_obj(v: Any) -> bool:

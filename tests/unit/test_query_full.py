@@ -678,3 +678,14 @@ def test_sort_empty_spec_keeps_order() -> None:
 ])
 def test_element_matcher(spec: object, element: object, expected: bool) -> None:
     assert element_matcher(spec)(element) is expected
+
+
+def test_catastrophic_regex_is_stopped_not_run_forever() -> None:
+    """A tenant pattern that backtracks exponentially fails fast with a 400-class error."""
+    import time
+
+    from storage import query as q
+    start = time.monotonic()
+    with pytest.raises(q.BadQuery, match="took longer than"):
+        q.matches({"s": "a" * 60 + "b"}, {"s": {"$regex": "(a|aa)+$"}})
+    assert time.monotonic() - start < 5
