@@ -168,8 +168,14 @@ class Datastore:
         return [encoding.encode(v)]
 
     def _index_ops(self, wb: WriteBatch, sid: str, coll: str, meta: dict[str, Any],
-                   old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-        for field in meta.get("indexes") or {}:
+                   old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+        """Write the index entries of a document change. Returns True when an index
+        became multikey (first array value), so the caller persists the metadata."""
+        flipped = False
+        for field, info in (meta.get("indexes") or {}).items():
+            if new is not None and not info.get("multikey") and \
+                    isinstance(get_path(new, field), list):
+                info["multikey"] = flipped = True
             prefix = self._index_prefix(sid, coll, field)
             old_keys = {prefix + e + old["_id"].encode()
                         for e in self._index_keys(old, field)} if old else set()
@@ -179,6 +185,7 @@ class Datastore:
                 wb.delete(k)
             for k in new_keys - old_keys:
                 wb.put(k, b"")
+        return flipped
 
     # -- validation ----------------------------------------------------------------------
     def _check_doc(self, meta: dict[str, Any] | None, doc: dict[str, Any]) -> bytes:
@@ -246,7 +253,7 @@ class Datastore:
         for field, cond in query.items():
             if field.startswith("$") or field not in indexes:
                 continue
-            bounds = _bounds(cond)
+            bounds = _bounds(cond, multikey=bool(indexes[field].get("multikey")))
             if bounds is None:
                 continue
             if bounds == "in":
@@ -389,7 +396,8 @@ class Datastore:
                 data = self._check_doc(meta, d)
                 size += len(data)
                 wb.put(key, data)
-                self._index_ops(wb, sid, coll, meta, None, d)
+                if self._index_ops(wb, sid, coll, meta, None, d):
+                    self._put_meta(wb, sid, coll, meta)
                 out.append(d)
             self._commit(wb, {(sid, coll): meta}, sid, len(out), size)
         return out
@@ -415,7 +423,8 @@ class Datastore:
                     data = self._check_doc(meta, new)
                     size += len(data) - len(_dumps(old))
                     wb.put(keys.doc_key(sid, coll, old["_id"]), data)
-                    self._index_ops(wb, sid, coll, meta, old, new)
+                    if self._index_ops(wb, sid, coll, meta, old, new):
+                        self._put_meta(wb, sid, coll, meta)
                     results.append(new)
                 if not results and opts.get("upsert"):
                     query, _ = _query_and_options(args)
@@ -425,7 +434,8 @@ class Datastore:
                     new["_id"] = str(new.get("_id") or self.ids.next())
                     data = self._check_doc(meta, new)
                     wb.put(keys.doc_key(sid, coll, new["_id"]), data)
-                    self._index_ops(wb, sid, coll, meta, None, new)
+                    if self._index_ops(wb, sid, coll, meta, None, new):
+                        self._put_meta(wb, sid, coll, meta)
                     results.append(new)
                     added, size = 1, size + len(data)
             except BadUpdate as e:
@@ -624,8 +634,12 @@ def _query_and_options(args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
 _RANGE = {"$gt", "$gte", "$lt", "$lte"}
 
 
-def _bounds(cond: Any) -> tuple[bytes, bytes] | str | None:
-    """Index key bounds [lo, hi) for a field condition the index can serve."""
+def _bounds(cond: Any, multikey: bool = False) -> tuple[bytes, bytes] | str | None:
+    """Index key bounds [lo, hi) for a field condition the index can serve. On a
+    multikey (array-valued) index the bounds of a two-sided range may be met by
+    different elements of one array ({$gt: 5, $lt: 3} matches [1, 10]), so only
+    the lower bound narrows the scan there; the full query re-checks every
+    candidate either way."""
     if not isinstance(cond, dict) or not cond:
         if isinstance(cond, (dict, list)):
             return None
@@ -657,6 +671,8 @@ def _bounds(cond: Any) -> tuple[bytes, bytes] | str | None:
                 hi = min(hi, e)
             else:
                 hi = min(hi, e + b"\xff")
+        if multikey and ops & {"$gt", "$gte"} and ops & {"$lt", "$lte"}:
+            hi = bytes([tag[0] + 1])
         return lo, hi
     return None
 

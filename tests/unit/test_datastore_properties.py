@@ -91,3 +91,20 @@ def test_usage_counters_follow_writes() -> None:
         e = Engine(tmp)  # persisted, not only cached
         assert json.loads(e.call(SID, "space.usage", b"{}")) == {"objects": 0, "bytes": 0}
         e.close()
+
+
+def test_two_sided_range_on_array_field_uses_index_safely() -> None:
+    """{a: {$gt: 5, $lt: 3}} matches [1, 10] (different elements meet each bound)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        e = Engine(tmp)
+        for coll in ("plain", "indexed"):
+            e.call(SID, "db.insertMany", json.dumps({"collection": coll, "docs": [
+                {"_id": "1", "a": [1, 10]}, {"_id": "2", "a": 4}, {"_id": "3", "a": [6]}]}).encode())
+        e.call(SID, "db.createIndex", b'{"collection": "indexed", "fields": ["a"]}')
+        q = {"a": {"$gt": 5, "$lt": 3}}
+        assert [d["_id"] for d in run(e, "plain", q, {})] == ["1"]
+        assert [d["_id"] for d in run(e, "indexed", q, {})] == ["1"]
+        q2 = {"a": {"$gte": 4, "$lte": 6}}
+        assert sorted(d["_id"] for d in run(e, "indexed", q2, {})) == \
+            sorted(d["_id"] for d in run(e, "plain", q2, {}))
+        e.close()
