@@ -341,8 +341,7 @@ class Datastore:
             _, opts = _query_and_options(args)
             hints = opts.get("hints") or {}
             if _first(hints, "$onlycount", "$count", "count") or opts.get("count") is True:
-                return {"docs": [{"count": sum(1 for _ in self._results(sid, args))}],
-                        "cursor": None}
+                return {"docs": [self.count(sid, args)], "cursor": None}
             docs = self._results(sid, args)
         page = list(itertools.islice(docs, int(args.get("pageSize") or self.page_size)))
         nxt = None
@@ -365,7 +364,26 @@ class Datastore:
         raise NotFoundError("not found")
 
     def count(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
+        n = self._count_from_index(sid, args)
+        if n is not None:
+            return {"count": n}
         return {"count": sum(1 for _ in self._results(sid, args))}
+
+    def _count_from_index(self, sid: str, args: dict[str, Any]) -> int | None:
+        """Count an equality on one scalar (non-multikey) indexed field from index
+        keys alone, without reading documents."""
+        coll = str(args.get("collection"))
+        query, opts = _query_and_options(args)
+        if len(query) != 1 or opts.get("limit") or opts.get("offset"):
+            return None
+        [(field, cond)] = query.items()
+        info = ((self.meta(sid, coll) or {}).get("indexes") or {}).get(field)
+        if info is None or info.get("multikey") or isinstance(cond, (dict, list)) or \
+                cond is None:
+            return None
+        compile_query(query)  # same validation as a scan
+        prefix = self._index_prefix(sid, coll, field) + encoding.encode(cond)
+        return sum(1 for _ in self._scan(prefix))
 
     # -- writing ---------------------------------------------------------------------------------
     def insert_one(self, sid: str, args: dict[str, Any]) -> Any:
@@ -388,9 +406,11 @@ class Datastore:
             for d in docs:
                 d = dict(d)
                 did = d.get("_id")
-                did = d["_id"] = self.ids.next() if did is None else str(did)
+                generated = did is None
+                did = d["_id"] = self.ids.next() if generated else str(did)
                 key = keys.doc_key(sid, coll, did)
-                if did in ids or self.db.get(key) is not None:
+                # generated ids are unique by construction: no read before the write
+                if not generated and (did in ids or self.db.get(key) is not None):
                     raise ConflictError(f"a document with _id {did!r} already exists in {coll}")
                 ids.add(did)
                 data = self._check_doc(meta, d)

@@ -108,3 +108,18 @@ def test_two_sided_range_on_array_field_uses_index_safely() -> None:
         assert sorted(d["_id"] for d in run(e, "indexed", q2, {})) == \
             sorted(d["_id"] for d in run(e, "plain", q2, {}))
         e.close()
+
+
+def test_count_from_index_equals_count_by_scan() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        e = Engine(tmp)
+        docs = [{"c": i % 5, "s": ["x", "y"][i % 2]} for i in range(200)] + [{"other": 1}]
+        for coll in ("plain", "indexed"):
+            e.call(SID, "db.insertMany", json.dumps({"collection": coll, "docs": docs}).encode())
+        e.call(SID, "db.createIndex", b'{"collection": "indexed", "fields": ["c", "s"]}')
+        for q in ({"c": 3}, {"s": "y"}, {"c": 9}, {"c": 1.0}, {"s": None}, {"c": {"$gte": 2}}):
+            counts = [json.loads(e.call(SID, "db.count", json.dumps(
+                {"collection": coll, "query": q}).encode()))["count"]
+                for coll in ("plain", "indexed")]
+            assert counts[0] == counts[1], q
+        e.close()
