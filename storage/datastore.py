@@ -91,7 +91,8 @@ class Datastore:
         self.building: dict[tuple[str, str], dict[str, Any]] = {}
         self._locks = [threading.Lock() for _ in range(64)]
         self.lock_for = lock_for or (lambda sid: self._locks[hash(sid) % 64])
-        self._cursors: OrderedDict[str, tuple[float, Iterator[dict[str, Any]]]] = OrderedDict()
+        self._cursors: OrderedDict[str, tuple[float, dict[str, Any], Iterator[dict[str, Any]]]] = \
+            OrderedDict()
         self._cursor_lock = threading.Lock()
         self.ops: dict[str, Callable[[str, dict[str, Any]], Any]] = {
             "db.insertOne": self.insert_one, "db.insertMany": self.insert_many,
@@ -336,21 +337,26 @@ class Datastore:
                 hit = self._cursors.pop(str(cursor), None)
             if hit is None:
                 raise DataError("the result cursor expired; run the query again")
-            docs = hit[1]
+            _, head, docs = hit
         else:
+            head = None
             _, opts = _query_and_options(args)
             hints = opts.get("hints") or {}
             if _first(hints, "$onlycount", "$count", "count") or opts.get("count") is True:
                 return {"docs": [self.count(sid, args)], "cursor": None}
             docs = self._results(sid, args)
-        page = list(itertools.islice(docs, int(args.get("pageSize") or self.page_size)))
+        size = int(args.get("pageSize") or self.page_size)
+        # The document read ahead to know whether more follow is kept beside the
+        # iterator (not chained onto it: chains would nest once per page).
+        page = [head] if head is not None else []
+        page.extend(itertools.islice(docs, size - len(page)))
         nxt = None
         peek = next(docs, None)
         if peek is not None:
             nxt = secrets.token_hex(8)
             with self._cursor_lock:
                 now = time.monotonic()
-                self._cursors[nxt] = (now + 60, itertools.chain([peek], docs))
+                self._cursors[nxt] = (now + 60, peek, docs)
                 while self._cursors and (len(self._cursors) > 1000 or
                                          next(iter(self._cursors.values()))[0] < now):
                     self._cursors.popitem(last=False)

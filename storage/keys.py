@@ -13,9 +13,11 @@ contain (checked here, not trusted from callers).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 import time
+from functools import lru_cache
 
 SPACE_ID_LEN = 12
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -30,8 +32,13 @@ def new_space_id() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(SPACE_ID_LEN))
 
 
+_SPACE_ID = re.compile(f"[a-z0-9]{{{SPACE_ID_LEN}}}")
+
+
+@lru_cache(maxsize=65536)
 def check_space(sid: str) -> bytes:
-    if len(sid) != SPACE_ID_LEN or not all(c in _ALPHABET for c in sid):
+    """The key bytes of a valid space id (cached: checked on every key built)."""
+    if not isinstance(sid, str) or not _SPACE_ID.fullmatch(sid):
         raise BadName(f"invalid space id {sid!r}")
     return sid.encode()
 
