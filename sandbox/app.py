@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from sandbox import hostcrypto
 from sandbox.engine import Instance, JSError, SandboxTrap
 
 _JS = resources.files("sandbox").joinpath("js")
 RUNTIME_JS = _JS.joinpath("runtime.js").read_text()
+NODE_JS = _JS.joinpath("node.js").read_text()
 CODEHOOKS_JS = _JS.joinpath("codehooks.js").read_text()
 BUILTIN_MODULES = {"codehooks-js": CODEHOOKS_JS}
 _MODULE_EXTS = ("", ".js", ".mjs", ".cjs", ".json", "/index.js", "/index.mjs")
@@ -79,6 +81,7 @@ class AppInstance:
         self.inst.set_deadline(eval_timeout_s)
         try:
             self.inst.eval_script(RUNTIME_JS, "brygge:runtime.js")
+            self.inst.eval_script(NODE_JS, "brygge:node.js")
             if artifact["kind"] == "bundle":
                 self.inst.eval_script(str(artifact.get("bundle", "")), "bundle.js")
                 self.inst.eval_script("globalThis.__brygge_app = EntryPoint;", "activate.js")
@@ -130,6 +133,8 @@ class AppInstance:
 
     # -- host calls -------------------------------------------------------------------
     def _host(self, op: str, payload: str) -> str:
+        if op.startswith("crypto."):
+            return hostcrypto.call(op, payload)
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
             return self.host_ops(op, payload) if op.startswith(("db.", "kv.")) else ""

@@ -301,6 +301,9 @@
     url: () => ({ URL: G.URL, URLSearchParams: G.URLSearchParams }),
   };
   const cache = {};
+  // sandbox/js/node.js adds Node built-ins through these two (then removes them).
+  G.__brygge_define = (name, factory) => { builtins[name] = factory; };
+  G.__brygge_hostcall = host;
   G.require = function require(name) {
     const n = String(name).replace(/^node:/, "");
     if (cache[n]) return cache[n];

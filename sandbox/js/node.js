@@ -1,0 +1,201 @@
+// Node.js compatibility for tenant code: TextEncoder/TextDecoder, Buffer and the
+// `crypto` hashing subset webhook apps rely on (createHash, createHmac, randomBytes,
+// randomUUID, timingSafeEqual). Digests are computed by the host (Python hashlib)
+// in one host call each; the byte plumbing stays in the guest.
+(function () {
+  "use strict";
+  const G = globalThis;
+  const host = G.__brygge_hostcall;
+  const define = G.__brygge_define;
+  delete G.__brygge_hostcall;
+  delete G.__brygge_define;
+
+  // -- UTF-8 ---------------------------------------------------------------------------
+  function utf8Encode(str) {
+    const out = [];
+    for (let i = 0; i < str.length; i++) {
+      let c = str.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
+        const d = str.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
+        else c = 0xfffd;
+      } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return new Uint8Array(out);
+  }
+  function utf8Decode(u) {
+    let s = "";
+    for (let i = 0; i < u.length;) {
+      const b = u[i];
+      let c = 0xfffd, n = 1;
+      if (b < 0x80) c = b;
+      else if (b >= 0xc2 && b < 0xe0 && i + 1 < u.length && (u[i + 1] & 0xc0) === 0x80) { c = ((b & 31) << 6) | (u[i + 1] & 63); n = 2; }
+      else if (b >= 0xe0 && b < 0xf0 && i + 2 < u.length && (u[i + 1] & 0xc0) === 0x80 && (u[i + 2] & 0xc0) === 0x80) {
+        c = ((b & 15) << 12) | ((u[i + 1] & 63) << 6) | (u[i + 2] & 63); n = 3;
+        if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) { c = 0xfffd; n = 1; }
+      } else if (b >= 0xf0 && b < 0xf5 && i + 3 < u.length && (u[i + 1] & 0xc0) === 0x80 && (u[i + 2] & 0xc0) === 0x80 && (u[i + 3] & 0xc0) === 0x80) {
+        c = ((b & 7) << 18) | ((u[i + 1] & 63) << 12) | ((u[i + 2] & 63) << 6) | (u[i + 3] & 63); n = 4;
+        if (c < 0x10000 || c > 0x10ffff) { c = 0xfffd; n = 1; }
+      }
+      s += String.fromCodePoint(c);
+      i += n;
+    }
+    return s;
+  }
+  class TextEncoder {
+    get encoding() { return "utf-8"; }
+    encode(s = "") { return utf8Encode(String(s)); }
+  }
+  class TextDecoder {
+    constructor(label = "utf-8") {
+      const l = String(label).toLowerCase();
+      if (l !== "utf-8" && l !== "utf8") throw new RangeError(`The "${label}" encoding is not supported`);
+    }
+    get encoding() { return "utf-8"; }
+    decode(b) { return b ? utf8Decode(b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) : ""; }
+  }
+  G.TextEncoder = TextEncoder;
+  G.TextDecoder = TextDecoder;
+
+  // -- Buffer ----------------------------------------------------------------------------
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  function latin1(u) { let s = ""; for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192)); return s; }
+  function fromLatin1(s) { const u = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 255; return u; }
+  function toBase64(u) { return G.btoa(latin1(u)); }
+  function fromBase64(s) {
+    s = String(s).replace(/[^A-Za-z0-9+/\-_]/g, "").replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    return fromLatin1(G.atob(s));
+  }
+  function toHex(u) { let s = ""; for (let i = 0; i < u.length; i++) s += (u[i] < 16 ? "0" : "") + u[i].toString(16); return s; }
+  function fromHex(s) {
+    const n = s.length >> 1, u = new Uint8Array(n);
+    for (let i = 0; i < n; i++) { const v = parseInt(s.substr(i * 2, 2), 16); if (Number.isNaN(v)) return u.subarray(0, i); u[i] = v; }
+    return u;
+  }
+  function encode(str, enc) {
+    switch ((enc || "utf8").toLowerCase()) {
+      case "utf8": case "utf-8": return utf8Encode(str);
+      case "hex": return fromHex(str);
+      case "base64": case "base64url": return fromBase64(str);
+      case "latin1": case "binary": case "ascii": return fromLatin1(str);
+      default: throw new TypeError(`Unknown encoding: ${enc}`);
+    }
+  }
+
+  class Buffer extends Uint8Array {
+    static from(v, encOrOffset, length) {
+      if (typeof v === "string") return Buffer._wrap(encode(v, encOrOffset));
+      if (v instanceof ArrayBuffer) return new Buffer(v, encOrOffset || 0, length === undefined ? v.byteLength - (encOrOffset || 0) : length);
+      if (ArrayBuffer.isView(v)) { const b = Buffer.alloc(v.byteLength); b.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return b; }
+      if (Array.isArray(v)) { const b = Buffer.alloc(v.length); for (let i = 0; i < v.length; i++) b[i] = v[i] & 255; return b; }
+      if (v && v.type === "Buffer" && Array.isArray(v.data)) return Buffer.from(v.data);
+      throw new TypeError("The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array");
+    }
+    static _wrap(u) { return new Buffer(u.buffer, u.byteOffset, u.byteLength); }
+    static alloc(n, fill) { const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === "string" ? fill.charCodeAt(0) : fill); return b; }
+    static allocUnsafe(n) { return new Buffer(n); }
+    static isBuffer(b) { return b instanceof Buffer; }
+    static isEncoding(e) { return ["utf8", "utf-8", "hex", "base64", "base64url", "latin1", "binary", "ascii"].includes(String(e).toLowerCase()); }
+    static byteLength(v, enc) { return typeof v === "string" ? encode(v, enc).length : v.byteLength; }
+    static concat(list, total) {
+      if (total === undefined) total = list.reduce((n, b) => n + b.length, 0);
+      const out = Buffer.alloc(total);
+      let o = 0;
+      for (const b of list) { if (o >= total) break; out.set(b.subarray(0, total - o), o); o += b.length; }
+      return out;
+    }
+    static compare(a, b) { return a.compare(b); }
+    toString(enc, start = 0, end = this.length) {
+      const u = this.subarray(start, end);
+      switch ((enc || "utf8").toLowerCase()) {
+        case "utf8": case "utf-8": return utf8Decode(u);
+        case "hex": return toHex(u);
+        case "base64": return toBase64(u);
+        case "base64url": return toBase64(u).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+        case "latin1": case "binary": return latin1(u);
+        case "ascii": return latin1(u.map((c) => c & 127));
+        default: throw new TypeError(`Unknown encoding: ${enc}`);
+      }
+    }
+    toJSON() { return { type: "Buffer", data: Array.from(this) }; }
+    equals(o) { return this.compare(o) === 0; }
+    compare(o) {
+      const n = Math.min(this.length, o.length);
+      for (let i = 0; i < n; i++) if (this[i] !== o[i]) return this[i] < o[i] ? -1 : 1;
+      return this.length === o.length ? 0 : this.length < o.length ? -1 : 1;
+    }
+    slice(s, e) { return this.subarray(s, e); }
+    subarray(s, e) { const u = Uint8Array.prototype.subarray.call(this, s, e); return new Buffer(u.buffer, u.byteOffset, u.byteLength); }
+    write(str, offset = 0, enc) { const u = encode(str, typeof offset === "string" ? offset : enc); this.set(u.subarray(0, this.length - offset), typeof offset === "number" ? offset : 0); return Math.min(u.length, this.length - offset); }
+    readUInt8(o = 0) { return this[o]; }
+    readUInt16BE(o = 0) { return (this[o] << 8) | this[o + 1]; }
+    readUInt32BE(o = 0) { return ((this[o] << 24) >>> 0) + (this[o + 1] << 16) + (this[o + 2] << 8) + this[o + 3]; }
+    writeUInt8(v, o = 0) { this[o] = v; return o + 1; }
+    writeUInt32BE(v, o = 0) { this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
+  }
+  G.Buffer = Buffer;
+  define("buffer", () => ({ Buffer, default: { Buffer } }));
+
+  // -- crypto (digests on the host) ------------------------------------------------------------
+  const ALGS = { md5: 1, sha1: 1, sha256: 1, sha384: 1, sha512: 1, "sha-1": "sha1", "sha-256": "sha256", "sha-512": "sha512" };
+  function alg(a) {
+    const k = String(a).toLowerCase().replace(/^rsa-/, "");
+    if (!ALGS[k]) throw new Error(`Digest method not supported: ${a}`);
+    return ALGS[k] === 1 ? k : ALGS[k];
+  }
+  const bytesOf = (d, enc) => (typeof d === "string" ? encode(d, enc) : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : d instanceof ArrayBuffer ? new Uint8Array(d) : encode(String(d)));
+  function digestOut(b64, enc) {
+    const b = Buffer._wrap(fromBase64(b64));
+    return enc ? b.toString(enc) : b;
+  }
+  class Hash {
+    constructor(kind, a, key) { this.kind = kind; this.alg = alg(a); this.key = key; this.parts = []; this.done = false; }
+    update(d, enc) { if (this.done) throw new Error("Digest already called"); this.parts.push(bytesOf(d, enc)); return this; }
+    digest(enc) {
+      if (this.done) throw new Error("Digest already called");
+      this.done = true;
+      const data = toBase64(Buffer.concat(this.parts.map((p) => Buffer.from(p))));
+      const r = JSON.parse(host("crypto." + this.kind, JSON.stringify(this.kind === "hmac"
+        ? { alg: this.alg, key: toBase64(this.key), data } : { alg: this.alg, data })));
+      return digestOut(r.digest, enc);
+    }
+    copy() { const h = new Hash(this.kind, this.alg, this.key); h.parts = this.parts.slice(); return h; }
+  }
+  function randomBytes(n, cb) {
+    const b = Buffer._wrap(fromBase64(JSON.parse(host("crypto.random", JSON.stringify({ n: n | 0 }))).bytes));
+    if (typeof cb === "function") { queueMicrotask(() => cb(null, b)); return undefined; }
+    return b;
+  }
+  function randomUUID() {
+    const b = randomBytes(16);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    const h = b.toString("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  function timingSafeEqual(a, b) {
+    if (a.byteLength !== b.byteLength) {
+      const e = new RangeError("Input buffers must have the same byte length");
+      e.code = "ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH";
+      throw e;
+    }
+    const x = bytesOf(a), y = bytesOf(b);
+    let d = 0;
+    for (let i = 0; i < x.length; i++) d |= x[i] ^ y[i];
+    return d === 0;
+  }
+  const cryptoModule = {
+    createHash: (a) => new Hash("hash", a),
+    createHmac: (a, key) => new Hash("hmac", a, bytesOf(key)),
+    randomBytes, randomUUID, timingSafeEqual,
+    getHashes: () => ["md5", "sha1", "sha256", "sha384", "sha512"],
+    getRandomValues: (arr) => { arr.set(randomBytes(arr.byteLength)); return arr; },
+  };
+  cryptoModule.default = cryptoModule;
+  define("crypto", () => cryptoModule);
+  if (!G.crypto) G.crypto = { randomUUID, getRandomValues: cryptoModule.getRandomValues };
+})();

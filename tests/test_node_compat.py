@@ -1,0 +1,79 @@
+"""Differential tests: the same JavaScript runs in real Node 20 and in the sandbox
+(QuickJS-NG in wasm with sandbox/js/node.js), and must print the same JSON."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from sandbox.app import AppInstance
+
+CASES = {
+    "textencoder": """
+        const e = new TextEncoder().encode('hé ☃ 𝄞 x');
+        return [Array.from(e), new TextDecoder().decode(e), new TextDecoder().decode(new Uint8Array([0xff, 0x41]))];""",
+    "buffer_encodings": """
+        const b = Buffer.from('Blåbærsyltetøy 🍓');
+        return [b.length, b.toString('hex'), b.toString('base64'), b.toString('base64url'),
+                Buffer.from(b.toString('base64'), 'base64').toString(),
+                Buffer.from('48656c6c6f', 'hex').toString(), Buffer.from('aGk=', 'base64').toString('utf8'),
+                Buffer.byteLength('ø'), Buffer.isBuffer(b), Buffer.isBuffer(new Uint8Array(1))];""",
+    "buffer_ops": """
+        const a = Buffer.from([1, 2, 3]), b = Buffer.from([1, 2, 4]);
+        const c = Buffer.concat([a, b]);
+        return [Array.from(c), a.equals(Buffer.from([1,2,3])), a.compare(b), b.compare(a),
+                c.slice(1, 3).toString('hex'), JSON.stringify(a), Buffer.alloc(3, 7).toString('hex'),
+                c.readUInt32BE(0), Buffer.from('abc').toString('latin1')];""",
+    "hash": """
+        const crypto = require('crypto');
+        return ['md5', 'sha1', 'sha256', 'sha512'].map((a) => [
+          crypto.createHash(a).update('hello ').update(Buffer.from('wörld')).digest('hex'),
+          crypto.createHash(a).update('x').digest('base64')]);""",
+    "hmac_webhook_signature": """
+        const crypto = require('crypto');
+        const body = '{"id":"evt_1","amount":4200,"note":"blåbær"}';
+        const sig = crypto.createHmac('sha256', 'whsec_test').update('1700000000.' + body).digest('hex');
+        const raw = crypto.createHmac('sha1', Buffer.from('key')).update(body, 'utf8').digest();
+        return [sig, Buffer.isBuffer(raw), raw.length, raw.toString('base64'),
+                crypto.timingSafeEqual(Buffer.from(sig), Buffer.from(sig))];""",
+    "timing_safe_equal_throws_on_length": """
+        const crypto = require('crypto');
+        try { crypto.timingSafeEqual(Buffer.from('ab'), Buffer.from('abc')); return 'no error'; }
+        catch (e) { return [e.name, e.code]; }""",
+    "random": """
+        const crypto = require('crypto');
+        const u = crypto.randomUUID();
+        return [/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(u),
+                crypto.randomBytes(16).length, Buffer.isBuffer(crypto.randomBytes(4))];""",
+}
+
+APP = {"kind": "source", "entry": "index.js", "files": {
+    "index.js": "import {app} from 'codehooks-js';\nexport default app.init();"}}
+
+
+def run_node(body: str) -> str:
+    script = f"const r = (function () {{ {body} }})(); process.stdout.write(JSON.stringify(r));"
+    p = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> AppInstance:
+    return AppInstance(APP, lambda op, payload: "")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for differential tests")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_output_as_node(sandbox: AppInstance, name: str) -> None:
+    body = CASES[name]
+    fn = f"__case_{name}"  # the engine caches global function handles by name
+    sandbox.inst.eval_script(
+        f"globalThis.{fn} = () => JSON.stringify((function () {{ {body} }})());")
+    ours = sandbox.inst.call(fn, "")
+    theirs = run_node(body)
+    assert json.loads(ours) == json.loads(theirs)
+    assert ours == theirs  # byte for byte
