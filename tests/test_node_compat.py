@@ -14,7 +14,8 @@ from sandbox.app import AppInstance
 CASES = {
     "textencoder": """
         const e = new TextEncoder().encode('hé ☃ 𝄞 x');
-        return [Array.from(e), new TextDecoder().decode(e), new TextDecoder().decode(new Uint8Array([0xff, 0x41]))];""",
+        const bad = new Uint8Array([0xff, 0x41]);
+        return [Array.from(e), new TextDecoder().decode(e), new TextDecoder().decode(bad)];""",
     "buffer_encodings": """
         const b = Buffer.from('Blåbærsyltetøy 🍓');
         return [b.length, b.toString('hex'), b.toString('base64'), b.toString('base64url'),
