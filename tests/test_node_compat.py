@@ -44,6 +44,33 @@ CASES = {
         const crypto = require('crypto');
         try { crypto.timingSafeEqual(Buffer.from('ab'), Buffer.from('abc')); return 'no error'; }
         catch (e) { return [e.name, e.code]; }""",
+    "urlsearchparams": """
+        const p = new URLSearchParams('a=1&b=x+y&a=2&c=%C3%A6%20%21&empty=&flag');
+        p.append('q', "it's (fine)~ & more");
+        p.set('b', 'z');
+        const o = new URLSearchParams({x: '1', y: 'ø'});
+        return [p.get('a'), p.getAll('a'), p.get('c'), p.has('flag'), p.get('nope'), p.toString(),
+                [...o], o.toString(), [...new URLSearchParams([['k', 'v']]).keys()]];""",
+    "url": """
+        const u = new URL('HTTPS://User:Pw@Example.COM:443/a/./b/../c?x=1&y=%20#frag');
+        const r = new URL('../d?z=2', 'http://h.io:8080/p/q/r');
+        u.searchParams.append('n', 'v w');
+        return [u.href, u.protocol, u.username, u.password, u.host, u.hostname, u.port,
+                u.pathname, u.search, u.hash, u.origin, u.searchParams.get('y'),
+                r.href, r.origin, new URL('/abs', 'https://x.dev/a/b').href,
+                new URL('http://localhost:3000').href, String(new URL('https://a.b/p?q#h'))];""",
+    "url_invalid": """
+        try { new URL('not a url'); return 'parsed'; } catch (e) { return e.name; }""",
+    "structured_clone": """
+        const src = {d: new Date(0), m: new Map([[1, {a: 1}]]), s: new Set([1, 2]),
+                     arr: [1, [2]], u: new Uint8Array([1, 2])};
+        src.self = src;
+        const c = structuredClone(src);
+        return [c !== src, c.self === c, c.d.toISOString(), [...c.m.entries()], [...c.s], c.arr,
+                Array.from(c.u), c.arr !== src.arr];""",
+    "querystring": """
+        const qs = require('querystring');
+        return [qs.parse('a=1&a=2&b=%C3%B8'), qs.stringify({a: [1, 2], b: 'ø x'})];""",
     "random": """
         const crypto = require('crypto');
         const u = crypto.randomUUID();

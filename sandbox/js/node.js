@@ -61,6 +61,155 @@
   G.TextEncoder = TextEncoder;
   G.TextDecoder = TextDecoder;
 
+  // -- URLSearchParams and URL (WHATWG subset: absolute and base-relative URLs) ----------
+  const formEncode = (v) => encodeURIComponent(v).replace(/[!'()~]/g,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, "+");
+  const formDecode = (v) => { try { return decodeURIComponent(v.replace(/\+/g, " ")); } catch (_) { return v; } };
+  class URLSearchParams {
+    constructor(init) {
+      this._list = [];
+      this._url = null;
+      if (init === undefined || init === null) return;
+      if (typeof init === "string") this._parse(init);
+      else if (typeof init[Symbol.iterator] === "function") for (const [k, v] of init) this.append(k, v);
+      else for (const k of Object.keys(init)) this.append(k, init[k]);
+    }
+    _parse(s) {
+      this._list = [];
+      for (const part of String(s).replace(/^\?/, "").split("&")) {
+        if (!part) continue;
+        const i = part.indexOf("=");
+        this._list.push(i < 0 ? [formDecode(part), ""] : [formDecode(part.slice(0, i)), formDecode(part.slice(i + 1))]);
+      }
+    }
+    _changed() { if (this._url) this._url._search = this._list.length ? "?" + this.toString() : ""; }
+    get size() { return this._list.length; }
+    append(k, v) { this._list.push([String(k), String(v)]); this._changed(); }
+    delete(k) { this._list = this._list.filter(([n]) => n !== String(k)); this._changed(); }
+    get(k) { const e = this._list.find(([n]) => n === String(k)); return e ? e[1] : null; }
+    getAll(k) { return this._list.filter(([n]) => n === String(k)).map(([, v]) => v); }
+    has(k) { return this._list.some(([n]) => n === String(k)); }
+    set(k, v) {
+      k = String(k);
+      const i = this._list.findIndex(([n]) => n === k);
+      if (i < 0) this._list.push([k, String(v)]);
+      else { this._list[i][1] = String(v); this._list = this._list.filter(([n], j) => n !== k || j === i); }
+      this._changed();
+    }
+    sort() { this._list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this._changed(); }
+    forEach(fn, self) { for (const [k, v] of this._list) fn.call(self, v, k, this); }
+    *entries() { for (const e of this._list) yield [e[0], e[1]]; }
+    *keys() { for (const e of this._list) yield e[0]; }
+    *values() { for (const e of this._list) yield e[1]; }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() { return this._list.map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
+  }
+  const URL_RE = /^([a-zA-Z][a-zA-Z0-9+.-]*:)(?:\/\/(?:([^:@/?#]*)(?::([^@/?#]*))?@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?)?([^?#]*)(\?[^#]*)?(#.*)?$/;
+  const DEFAULT_PORTS = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21" };
+  function normPath(p) {
+    const out = [];
+    for (const seg of p.split("/")) {
+      if (seg === "..") { if (out.length > 1) out.pop(); } else if (seg !== ".") out.push(seg);
+    }
+    let r = out.join("/");
+    if (/\/\.\.?$/.test(p)) r += "/";
+    return r.startsWith("/") ? r : "/" + r;
+  }
+  class URL {
+    constructor(input, base) {
+      input = String(input).trim();
+      let m = URL_RE.exec(input);
+      if (!m || (m[4] === undefined && DEFAULT_PORTS[m[1].toLowerCase()] !== undefined)) {
+        if (base === undefined) throw new TypeError(`Invalid URL: ${input}`);
+        const b = base instanceof URL ? base : new URL(base);
+        if (input.startsWith("//")) m = URL_RE.exec(b.protocol + input);
+        else {
+          let path = b.pathname, search = b.search, hash = "";
+          const h = input.indexOf("#");
+          if (h >= 0) { hash = input.slice(h); input = input.slice(0, h); }
+          const q = input.indexOf("?");
+          let rel = input;
+          if (q >= 0) { search = input.slice(q); rel = input.slice(0, q); } else if (rel || hash === "") search = rel ? "" : search;
+          if (rel.startsWith("/")) path = rel;
+          else if (rel) path = path.replace(/[^/]*$/, "") + rel;
+          m = URL_RE.exec(b.origin + normPath(path) + search + hash);
+        }
+        if (!m) throw new TypeError(`Invalid URL: ${input}`);
+      }
+      this._protocol = m[1].toLowerCase();
+      this._username = m[2] || "";
+      this._password = m[3] || "";
+      this._hostname = (m[4] || "").toLowerCase();
+      const port = m[5] || "";
+      this._port = port === DEFAULT_PORTS[this._protocol] ? "" : port;
+      const special = DEFAULT_PORTS[this._protocol] !== undefined;
+      this._pathname = special ? normPath(m[6] || "/") : (m[6] || "");
+      this._search = m[7] && m[7] !== "?" ? m[7] : "";
+      this._hash = m[8] && m[8] !== "#" ? m[8] : "";
+      this.searchParams = new URLSearchParams(this._search);
+      this.searchParams._url = this;
+    }
+    get protocol() { return this._protocol; }
+    get username() { return this._username; }
+    get password() { return this._password; }
+    get hostname() { return this._hostname; }
+    get port() { return this._port; }
+    get host() { return this._hostname + (this._port ? ":" + this._port : ""); }
+    get origin() { return DEFAULT_PORTS[this._protocol] !== undefined ? this._protocol + "//" + this.host : "null"; }
+    get pathname() { return this._pathname; }
+    set pathname(p) { this._pathname = normPath(String(p)); }
+    get search() { return this._search; }
+    set search(s) { s = String(s); this._search = s && s !== "?" ? (s[0] === "?" ? s : "?" + s) : ""; this.searchParams._parse(this._search); }
+    get hash() { return this._hash; }
+    set hash(h) { h = String(h); this._hash = h && h !== "#" ? (h[0] === "#" ? h : "#" + h) : ""; }
+    get href() {
+      const auth = this._username ? this._username + (this._password ? ":" + this._password : "") + "@" : "";
+      const slashes = this._hostname || DEFAULT_PORTS[this._protocol] !== undefined ? "//" : "";
+      return this._protocol + slashes + auth + this.host + this._pathname + this._search + this._hash;
+    }
+    toString() { return this.href; }
+    toJSON() { return this.href; }
+  }
+  G.URL = URL;
+  G.URLSearchParams = URLSearchParams;
+  define("url", () => ({ URL, URLSearchParams, default: { URL, URLSearchParams } }));
+  define("querystring", () => {
+    const qs = {
+      parse: (s) => { const o = {}; for (const [k, v] of new URLSearchParams(s)) o[k] = k in o ? [].concat(o[k], v) : v; return o; },
+      stringify: (o) => Object.keys(o).map((k) => [].concat(o[k]).map((v) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&")).join("&"),
+      escape: encodeURIComponent, unescape: decodeURIComponent,
+    };
+    qs.default = qs;
+    return qs;
+  });
+  G.structuredClone = (v) => {
+    const seen = new Map();
+    const clone = (x) => {
+      if (x === null || typeof x !== "object") {
+        if (typeof x === "function" || typeof x === "symbol") throw new DOMException(`${String(x)} could not be cloned.`, "DataCloneError");
+        return x;
+      }
+      if (seen.has(x)) return seen.get(x);
+      let out;
+      if (x instanceof Date) out = new Date(x.getTime());
+      else if (x instanceof RegExp) out = new RegExp(x.source, x.flags);
+      else if (x instanceof Map) { out = new Map(); seen.set(x, out); for (const [k, val] of x) out.set(clone(k), clone(val)); return out; }
+      else if (x instanceof Set) { out = new Set(); seen.set(x, out); for (const val of x) out.add(clone(val)); return out; }
+      else if (ArrayBuffer.isView(x)) out = new x.constructor(x);
+      else if (x instanceof ArrayBuffer) out = x.slice(0);
+      else if (Array.isArray(x)) { out = []; seen.set(x, out); x.forEach((val, i) => { out[i] = clone(val); }); return out; }
+      else { out = {}; seen.set(x, out); for (const k of Object.keys(x)) out[k] = clone(x[k]); return out; }
+      seen.set(x, out);
+      return out;
+    };
+    return clone(v);
+  };
+  if (typeof G.DOMException === "undefined") {
+    G.DOMException = class DOMException extends Error {
+      constructor(message = "", name = "Error") { super(message); this.name = name; }
+    };
+  }
+
   // -- Buffer ----------------------------------------------------------------------------
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   function latin1(u) { let s = ""; for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192)); return s; }
