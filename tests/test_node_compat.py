@@ -71,6 +71,18 @@ CASES = {
     "querystring": """
         const qs = require('querystring');
         return [qs.parse('a=1&a=2&b=%C3%B8'), qs.stringify({a: [1, 2], b: 'ø x'})];""",
+    "path": """
+        const path = require('path');
+        const ps = ['/a/b/../c/./d.txt', 'a//b/', '../x/y', '', '.', '/', 'file.tar.gz', '.bashrc'];
+        return [ps.map((p) => [path.normalize(p), path.dirname(p), path.basename(p), path.extname(p)]),
+                path.join('/a', 'b', '../c', 'd'), path.join('a', '', 'b'), path.resolve('/x', 'y', '../z'),
+                path.relative('/a/b/c', '/a/d'), path.parse('/home/u/f.txt'), path.basename('/x/y.js', '.js'),
+                path.isAbsolute('/q'), path.sep];""",
+    "util": """
+        const util = require('util');
+        return [util.format('%s is %d years and %j', 'Ola', 42, {a: 1}), util.format('a', 1, 'b'),
+                util.format('%s', {x: [1, 'y']}), util.format('100%% %s'), util.inspect({a: 'b', n: [1, 2]}),
+                util.inspect('str'), util.types.isDate(new Date()), typeof util.promisify];""",
     "random": """
         const crypto = require('crypto');
         const u = crypto.randomUUID();

@@ -210,6 +210,127 @@
     };
   }
 
+  // -- path (POSIX) and util ---------------------------------------------------------------
+  function normalizeArray(parts, absolute) {
+    const out = [];
+    for (const p of parts) {
+      if (!p || p === ".") continue;
+      if (p === "..") { if (out.length && out[out.length - 1] !== "..") out.pop(); else if (!absolute) out.push(".."); }
+      else out.push(p);
+    }
+    return out;
+  }
+  const path = {
+    sep: "/", delimiter: ":",
+    normalize(p) {
+      if (p === "") return ".";
+      const abs = p.startsWith("/"), trail = p.endsWith("/");
+      let r = normalizeArray(p.split("/"), abs).join("/");
+      if (!r && !abs) r = ".";
+      if (r && trail) r += "/";
+      return (abs ? "/" : "") + r;
+    },
+    join(...parts) { const j = parts.filter((x) => x !== "").join("/"); return j ? path.normalize(j) : "."; },
+    resolve(...parts) {
+      let r = "";
+      for (let i = parts.length - 1; i >= 0 && !r.startsWith("/"); i--) if (parts[i]) r = parts[i] + (r ? "/" + r : "");
+      if (!r.startsWith("/")) r = "/" + r;
+      const n = "/" + normalizeArray(r.split("/"), true).join("/");
+      return n;
+    },
+    isAbsolute: (p) => p.startsWith("/"),
+    dirname(p) {
+      if (!p) return ".";
+      const t = p.replace(/\/+$/, "") || "/";
+      const i = t.lastIndexOf("/");
+      if (i < 0) return ".";
+      return i === 0 ? "/" : t.slice(0, i);
+    },
+    basename(p, ext) {
+      let b = p.replace(/\/+$/, "");
+      b = b.slice(b.lastIndexOf("/") + 1);
+      if (ext && b.endsWith(ext) && b !== ext) b = b.slice(0, -ext.length);
+      return b;
+    },
+    extname(p) {
+      const b = path.basename(p);
+      const i = b.lastIndexOf(".");
+      return i <= 0 ? "" : b.slice(i);
+    },
+    relative(from, to) {
+      const f = path.resolve(from).split("/").filter(Boolean), t = path.resolve(to).split("/").filter(Boolean);
+      let i = 0;
+      while (i < f.length && i < t.length && f[i] === t[i]) i++;
+      return [...f.slice(i).map(() => ".."), ...t.slice(i)].join("/");
+    },
+    parse(p) {
+      const root = p.startsWith("/") ? "/" : "", base = path.basename(p), ext = path.extname(p);
+      let dir = path.dirname(p);
+      if (dir === "." && !p.includes("/")) dir = "";
+      return { root, dir, base, ext, name: ext ? base.slice(0, -ext.length) : base };
+    },
+    format(o) { const dir = o.dir || o.root || ""; const base = o.base || (o.name || "") + (o.ext || ""); return dir ? (dir === o.root ? dir + base : dir + "/" + base) : base; },
+  };
+  path.posix = path;
+  path.default = path;
+  define("path", () => path);
+
+  function inspect(v, opts, depth = 0, seen = []) {
+    if (typeof v === "string") return depth ? `'${v.replace(/'/g, "\\'")}'` : `'${v}'`;
+    if (typeof v === "function") return `[Function: ${v.name || "(anonymous)"}]`;
+    if (typeof v === "bigint") return `${v}n`;
+    if (typeof v === "symbol") return v.toString();
+    if (v === null || typeof v !== "object") return String(v);
+    if (seen.includes(v)) return "[Circular *1]";
+    if (v instanceof Error) return v.stack || `${v.name}: ${v.message}`;
+    if (v instanceof Date) return v.toISOString();
+    if (v instanceof RegExp) return String(v);
+    if (depth > (opts && opts.depth !== undefined ? opts.depth : 2)) return Array.isArray(v) ? "[Array]" : "[Object]";
+    const s2 = seen.concat([v]);
+    if (Array.isArray(v)) return v.length ? `[ ${v.map((x) => inspect(x, opts, depth + 1, s2)).join(", ")} ]` : "[]";
+    const keys = Object.keys(v);
+    if (!keys.length) return "{}";
+    const body = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${inspect(v[k], opts, depth + 1, s2)}`).join(", ");
+    return `{ ${body} }`;
+  }
+  function format(f, ...args) {
+    if (typeof f !== "string") return [f, ...args].map((a) => (typeof a === "string" ? a : inspect(a))).join(" ");
+    if (!args.length) return f; // Node leaves a lone format string untouched, %% included
+    let i = 0;
+    let out = f.replace(/%[sdifjoO%]/g, (m) => {
+      if (m === "%%") return "%";
+      if (i >= args.length) return m;
+      const a = args[i++];
+      switch (m) {
+        case "%s": return typeof a === "string" ? a : typeof a === "object" && a !== null ? inspect(a, { depth: 0 }) : String(a);
+        case "%d": case "%i": return typeof a === "object" ? "NaN" : String(m === "%i" ? parseInt(a, 10) : Number(a));
+        case "%f": return String(parseFloat(a));
+        case "%j": try { return JSON.stringify(a); } catch (_) { return "[Circular]"; }
+        default: return inspect(a);
+      }
+    });
+    for (; i < args.length; i++) out += " " + (typeof args[i] === "string" ? args[i] : inspect(args[i]));
+    return out;
+  }
+  const util = {
+    format, inspect,
+    promisify(fn) {
+      return (...args) => new Promise((resolve, reject) => fn(...args, (err, val) => (err ? reject(err) : resolve(val))));
+    },
+    callbackify(fn) { return (...args) => { const cb = args.pop(); fn(...args).then((v) => cb(null, v), (e) => cb(e)); }; },
+    inherits(ctor, superCtor) { Object.setPrototypeOf(ctor.prototype, superCtor.prototype); Object.setPrototypeOf(ctor, superCtor); },
+    deprecate: (fn) => fn,
+    isDeepStrictEqual: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+    types: {
+      isDate: (v) => v instanceof Date, isRegExp: (v) => v instanceof RegExp,
+      isPromise: (v) => v instanceof Promise, isUint8Array: (v) => v instanceof Uint8Array,
+      isArrayBuffer: (v) => v instanceof ArrayBuffer, isMap: (v) => v instanceof Map, isSet: (v) => v instanceof Set,
+    },
+    TextEncoder, TextDecoder,
+  };
+  util.default = util;
+  define("util", () => util);
+
   // -- Buffer ----------------------------------------------------------------------------
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   function latin1(u) { let s = ""; for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192)); return s; }
