@@ -8,6 +8,7 @@ Artifacts (stored content-addressed by the control plane) come in two kinds:
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import time
@@ -24,7 +25,18 @@ RUNTIME_JS = _JS.joinpath("runtime.js").read_text()
 NODE_JS = _JS.joinpath("node.js").read_text()
 CODEHOOKS_JS = _JS.joinpath("codehooks.js").read_text()
 BUILTIN_MODULES = {"codehooks-js": CODEHOOKS_JS}
-_MODULE_EXTS = ("", ".js", ".mjs", ".cjs", ".json", "/index.js", "/index.mjs")
+_MODULE_EXTS = ("", ".js", ".mjs", ".cjs", ".ts", ".json", "/index.js", "/index.mjs", "/index.ts")
+
+
+@functools.lru_cache(maxsize=512)
+def _strip_types(path: str, source: str) -> str:
+    """TypeScript → JavaScript by type stripping (OXC, compiled to wasm, shipped in
+    the quickjs-rs wheel): no type checking, as with Node's own TS support."""
+    from quickjs_rs._transform import TransformError, transform_module_source
+    try:
+        return transform_module_source(path, source)
+    except TransformError as e:
+        raise DeployError(f"TypeScript in {path}: {e}") from None
 
 
 class DeployError(Exception):
@@ -75,6 +87,7 @@ class AppInstance:
         self.max_host_calls = max_host_calls
         self.inv: Invocation | None = None
         self.files: dict[str, str] = artifact.get("files") or {}
+        self.resolve_errors: list[str] = []
         self.inst = Instance(self._host, memory_mb=memory_mb, stack_kb=stack_kb,
                              epoch_ms=epoch_ms, module_loader=self._resolve)
         t0 = time.perf_counter()
@@ -99,7 +112,8 @@ class AppInstance:
             desc = self.inst.call("__brygge_activate", "")
         except JSError as e:
             self.inst.close()
-            raise DeployError(_js_error_text(e)) from None
+            raise DeployError(self.resolve_errors[0] if self.resolve_errors
+                              else _js_error_text(e)) from None
         except SandboxTrap as e:
             self.inst.close()
             raise DeployError(f"evaluating the app: {e}") from None
@@ -128,6 +142,12 @@ class AppInstance:
                     src = self.files[p]
                     if p.endswith(".json"):
                         src = f"export default {src.strip() or 'null'};"
+                    elif p.endswith((".ts", ".mts", ".tsx")):
+                        try:
+                            src = _strip_types(p, src)
+                        except DeployError as e:
+                            self.resolve_errors.append(str(e))
+                            return None
                     return p, src
         return None
 
