@@ -27,6 +27,7 @@ from typing import Any
 from rocksdict import Rdict, WriteBatch
 
 from storage import encoding, keys, schema
+from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed
 from storage.query import MISSING, BadQuery, get_path, sort_key_fn
 from storage.update import BadUpdate, apply_update, upsert_document
 
@@ -40,25 +41,11 @@ except ImportError:  # pragma: no cover
         return lambda d: matches(d, q)
 
 
-class DataError(Exception):
-    name = "BadRequest"
-
-
-class NotFoundError(DataError):
-    name = "NotFound"
-
-
-class ConflictError(DataError):
-    name = "Conflict"
-
-
-class SchemaError(DataError):
-    """A write violates the collection's JSON schema; `errors` in ajv's format."""
-    name = "SchemaError"
-
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(json.dumps({"schemaError": errors}))
-        self.errors = errors
+# Local names for the shared storage errors (storage/errors.py).
+DataError = BadRequest
+NotFoundError = NotFound
+ConflictError = Conflict
+SchemaError = SchemaFailed
 
 
 def _dumps(v: Any) -> bytes:

@@ -18,25 +18,11 @@ from typing import Any
 from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
 
 from storage import keys
-from storage.datastore import DataError, Datastore
+from storage.datastore import Datastore
+from storage.errors import BY_NAME as _ERRORS
+from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, StorageError
 from storage.kv import KV, KVError
 from storage.query import BadQuery
-
-
-class StorageError(Exception):
-    name = "StorageError"
-
-
-class NotFound(StorageError):
-    name = "NotFound"
-
-
-class Conflict(StorageError):
-    name = "Conflict"
-
-
-class BadRequest(StorageError):
-    name = "BadRequest"
 
 
 def _dumps(v: Any) -> bytes:
@@ -99,8 +85,6 @@ class Engine:
             raise BadRequest(f"bad query: {e}") from None
         except (keys.BadName, KVError) as e:
             raise BadRequest(str(e)) from None
-        except DataError as e:
-            raise _ERRORS.get(e.name, BadRequest)(str(e)) from None
 
     def drop_space(self, sid: str, args: dict[str, Any]) -> dict[str, bool]:
         self.datastore.drop_space(sid)
@@ -110,16 +94,6 @@ class Engine:
     def usage(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
         """Datastore objects and bytes of a space, kept current by every write."""
         return self.datastore.usage(sid)
-
-    def _scan(self, prefix: bytes):  # type: ignore[no-untyped-def]
-        it = self.db.iter()
-        it.seek(prefix)
-        while it.valid():
-            k = it.key()
-            if not k.startswith(prefix):
-                break
-            yield k, it.value()
-            it.next()
 
     # -- system records and blobs --------------------------------------------------------
     def sys_get(self, _: str, args: dict[str, Any]) -> Any:
@@ -144,7 +118,7 @@ class Engine:
 
     def sys_scan(self, _: str, args: dict[str, Any]) -> list[list[Any]]:
         prefix = keys.system_key(str(args.get("prefix")))
-        return [[k[1:].decode(), json.loads(v)] for k, v in self._scan(prefix)]
+        return [[k[1:].decode(), json.loads(v)] for k, v in self.datastore._scan(prefix)]
 
     def blob_put(self, data: bytes) -> bytes:
         digest = hashlib.sha256(data).hexdigest()
@@ -163,9 +137,12 @@ class Engine:
         return v
 
 
-class SchemaFailed(StorageError):
-    name = "SchemaError"
-
-
-_ERRORS: dict[str, type[StorageError]] = {"NotFound": NotFound, "Conflict": Conflict,
-                                          "BadRequest": BadRequest, "SchemaError": SchemaFailed}
+__all__ = [
+    "_ERRORS",
+    "BadRequest",
+    "Conflict",
+    "Engine",
+    "NotFound",
+    "SchemaFailed",
+    "StorageError",
+]
