@@ -100,6 +100,27 @@ class Catalog:
     async def spaces(self, project: str) -> list[dict[str, Any]]:
         return [v for _, v in await self._scan(f"space/{project}/")]
 
+    # -- env vars ------------------------------------------------------------------------------
+    async def set_env(self, project: str, space: str, key: str, value: str | None
+                      ) -> dict[str, Any]:
+        """Set (or with None remove) one env var of a space; returns the space."""
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", key or ""):
+            raise CatalogError(f"env var name {key!r} must be letters, digits and _, "
+                               "not starting with a digit")
+        if value is not None and (not isinstance(value, str) or len(value) > 64 * 1024):
+            raise CatalogError("an env var value must be a string of at most 64 KB")
+        sp = await self.space(project, space)
+        env = dict(sp.get("env") or {})
+        if value is None:
+            if key not in env:
+                raise NotFoundError(f"no env var {key!r} in space {space!r}")
+            del env[key]
+        else:
+            env[key] = value
+        sp = {**sp, "env": env}
+        await self._put({f"space/{project}/{space}": sp})
+        return sp
+
     # -- tokens ------------------------------------------------------------------------------
     async def add_token(self, project: str, space: str, access: str = "RW",
                         description: str = "") -> str:

@@ -188,6 +188,40 @@ def logs(project: str = typer.Option(None, "--project", "-p"),
         pass
 
 
+def _admin_call(method: str, t: Target, path: str, **kw: Any) -> dict[str, Any]:
+    try:
+        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}{path}",
+                          headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
+        raise
+    if r.status_code >= 300:
+        fail(_error_of(r))
+    return r.json()
+
+
+@app.command("set-env")
+def set_env(key: str, value: str, project: str = typer.Option(None, "--project", "-p"),
+            space: str = typer.Option(None, "--space", "-s"), data_dir: str = DataDir,
+            url: str = typer.Option(None, "--url"),
+            admintoken: str = typer.Option(None, "--admintoken")) -> None:
+    """Set an env var of a space (process.env.KEY); warm instances are retired."""
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    _admin_call("PUT", t, f"/env/{key}", json={"value": value})
+    typer.echo(f"Set {key} in {t.project}/{t.space}")
+
+
+@app.command("remove-env")
+def remove_env(key: str, project: str = typer.Option(None, "--project", "-p"),
+               space: str = typer.Option(None, "--space", "-s"), data_dir: str = DataDir,
+               url: str = typer.Option(None, "--url"),
+               admintoken: str = typer.Option(None, "--admintoken")) -> None:
+    """Remove an env var of a space."""
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    _admin_call("DELETE", t, f"/env/{key}")
+    typer.echo(f"Removed {key} from {t.project}/{t.space}")
+
+
 @app.command("admin-token")
 def admin_token(project: str = typer.Option(None, "--project", "-p"),
                 data_dir: str = DataDir) -> None:

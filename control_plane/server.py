@@ -101,7 +101,9 @@ class ControlPlane:
         digest = await self.storage.blob_put(artifact)
         target = placement.pick(space["id"], self.executor_targets)
         reply = await self.executors[target].Validate(
-            pb.ValidateRequest(space_id=space["id"], deployment=digest, run_startup=True),
+            pb.ValidateRequest(space_id=space["id"], deployment=digest, run_startup=True,
+                               env_json=json.dumps(space["env"], sort_keys=True)
+                               if space.get("env") else ""),
             timeout=self.s.request_timeout_s + 10, wait_for_ready=True)
         if not reply.ok:
             raise ApiError(400, f"deployment refused: {reply.error}")
@@ -234,6 +236,26 @@ def create_app(cp: ControlPlane) -> FastAPI:
         await cp.require_admin(request, project)
         sp = await cp.catalog.space(project, space)
         return await cp.catalog.deployments(sp["id"])
+
+    @app.put("/v1/projects/{project}/spaces/{space}/env/{key}")
+    async def set_env(project: str, space: str, key: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError as e:
+            raise ApiError(400, f"expected a JSON body {{\"value\": \"...\"}}: {e}") from None
+        if not isinstance(body, dict) or not isinstance(body.get("value"), str):
+            raise ApiError(400, 'expected a JSON body {"value": "<string>"}')
+        sp = await cp.catalog.set_env(project, space, key, body["value"])
+        await cp.publish_space_changed(sp["id"])
+        return {"key": key, "value": body["value"]}
+
+    @app.delete("/v1/projects/{project}/spaces/{space}/env/{key}")
+    async def remove_env(project: str, space: str, key: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        sp = await cp.catalog.set_env(project, space, key, None)
+        await cp.publish_space_changed(sp["id"])
+        return {"key": key}
 
     @app.get("/v1/projects/{project}/spaces/{space}/logs")
     async def logs(project: str, space: str, request: Request, tail: int = 100,

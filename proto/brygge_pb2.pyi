@@ -95,11 +95,12 @@ class WorkflowStep(_message.Message):
     def __init__(self, workflow: _Optional[str] = ..., step: _Optional[str] = ..., state: _Optional[bytes] = ...) -> None: ...
 
 class Invocation(_message.Message):
-    __slots__ = ("request_id", "space_id", "deployment", "deadline_s", "http", "job", "cron", "step")
+    __slots__ = ("request_id", "space_id", "deployment", "deadline_s", "env_json", "http", "job", "cron", "step")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SPACE_ID_FIELD_NUMBER: _ClassVar[int]
     DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_S_FIELD_NUMBER: _ClassVar[int]
+    ENV_JSON_FIELD_NUMBER: _ClassVar[int]
     HTTP_FIELD_NUMBER: _ClassVar[int]
     JOB_FIELD_NUMBER: _ClassVar[int]
     CRON_FIELD_NUMBER: _ClassVar[int]
@@ -108,11 +109,12 @@ class Invocation(_message.Message):
     space_id: str
     deployment: str
     deadline_s: float
+    env_json: str
     http: HttpRequest
     job: QueueJob
     cron: CronTick
     step: WorkflowStep
-    def __init__(self, request_id: _Optional[str] = ..., space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., deadline_s: _Optional[float] = ..., http: _Optional[_Union[HttpRequest, _Mapping]] = ..., job: _Optional[_Union[QueueJob, _Mapping]] = ..., cron: _Optional[_Union[CronTick, _Mapping]] = ..., step: _Optional[_Union[WorkflowStep, _Mapping]] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[str] = ..., space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., deadline_s: _Optional[float] = ..., env_json: _Optional[str] = ..., http: _Optional[_Union[HttpRequest, _Mapping]] = ..., job: _Optional[_Union[QueueJob, _Mapping]] = ..., cron: _Optional[_Union[CronTick, _Mapping]] = ..., step: _Optional[_Union[WorkflowStep, _Mapping]] = ...) -> None: ...
 
 class InvokeIn(_message.Message):
     __slots__ = ("start", "body_chunk", "body_end")
@@ -153,14 +155,16 @@ class InvokeOut(_message.Message):
     def __init__(self, head: _Optional[_Union[ResponseHead, _Mapping]] = ..., body_chunk: _Optional[bytes] = ..., end: _Optional[_Union[InvokeEnd, _Mapping]] = ...) -> None: ...
 
 class ValidateRequest(_message.Message):
-    __slots__ = ("space_id", "deployment", "run_startup")
+    __slots__ = ("space_id", "deployment", "run_startup", "env_json")
     SPACE_ID_FIELD_NUMBER: _ClassVar[int]
     DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
     RUN_STARTUP_FIELD_NUMBER: _ClassVar[int]
+    ENV_JSON_FIELD_NUMBER: _ClassVar[int]
     space_id: str
     deployment: str
     run_startup: bool
-    def __init__(self, space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., run_startup: _Optional[bool] = ...) -> None: ...
+    env_json: str
+    def __init__(self, space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., run_startup: _Optional[bool] = ..., env_json: _Optional[str] = ...) -> None: ...
 
 class ValidateReply(_message.Message):
     __slots__ = ("ok", "error", "manifest", "startup_error", "eval_ms")

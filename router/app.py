@@ -206,9 +206,10 @@ class Router:
             query=query, headers=[pb.Header(name=k, value=v) for k, v in headers.items()],
             hostname=headers.get("host", "").split(":", 1)[0], ip=client[0], authed=authed,
             auth_error=auth_error, body=body)
+        env = space.get("env")
         inv = pb.Invocation(request_id=request_id, space_id=space["id"],
                             deployment=space["deployment"], deadline_s=self.s.request_timeout_s,
-                            http=http)
+                            env_json=json.dumps(env, sort_keys=True) if env else "", http=http)
         if self.local is not None:
             await self.stream_invocation(self.local.invoke(inv), inv, send)
             return

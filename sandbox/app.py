@@ -82,7 +82,8 @@ class AppInstance:
 
     def __init__(self, artifact: dict[str, Any], host_ops: Callable[[str, str], str], *,
                  memory_mb: int = 128, stack_kb: int = 512, epoch_ms: int = 10,
-                 max_host_calls: int = 100_000, eval_timeout_s: float = 10.0) -> None:
+                 max_host_calls: int = 100_000, eval_timeout_s: float = 10.0,
+                 env_json: str = "") -> None:
         self.host_ops = host_ops
         self.max_host_calls = max_host_calls
         self.inv: Invocation | None = None
@@ -95,6 +96,8 @@ class AppInstance:
         try:
             self.inst.eval_script(RUNTIME_JS, "brygge:runtime.js")
             self.inst.eval_script(NODE_JS, "brygge:node.js")
+            if env_json:  # process.env is set before the app's top-level code runs
+                self.inst.call("__brygge_setEnv", env_json)
             if artifact["kind"] == "bundle":
                 self.inst.eval_script(str(artifact.get("bundle", "")), "bundle.js")
                 self.inst.eval_script("globalThis.__brygge_app = EntryPoint;", "activate.js")

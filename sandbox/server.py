@@ -49,7 +49,7 @@ class Executor(pbg.ExecutorServicer):
         self.s = settings
         self.storage = storage
         self.logs = logs
-        self.pools: dict[tuple[str, str], SpacePool] = {}
+        self.pools: dict[tuple[str, str], SpacePool] = {}  # (space, digest + env)
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
@@ -75,13 +75,13 @@ class Executor(pbg.ExecutorServicer):
             return reply.payload.decode()
         return ops
 
-    def _new_instance(self, space_id: str, digest: str) -> AppInstance:
-        return AppInstance(self._artifact(digest), self._host_ops(space_id),
+    def _new_instance(self, space_id: str, digest: str, env_json: str = "") -> AppInstance:
+        return AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
                            memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                            epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
 
-    def _pool(self, space_id: str, digest: str) -> SpacePool:
-        key = (space_id, digest)
+    def _pool(self, space_id: str, digest: str, env_json: str = "") -> SpacePool:
+        key = (space_id, digest + env_json)  # new code or new env: fresh instances
         with self.pools_lock:
             pool = self.pools.get(key)
             if pool is None:
@@ -138,14 +138,14 @@ class Executor(pbg.ExecutorServicer):
         h = inv.http
         error = ""
         try:
-            pool = self._pool(inv.space_id, inv.deployment)
+            pool = self._pool(inv.space_id, inv.deployment, inv.env_json)
             if not pool.slots.acquire(timeout=inv.deadline_s or self.s.request_timeout_s):
                 raise SandboxTrap("all instances of this space are busy")
             try:
                 with pool.lock:
                     app = pool.idle.pop() if pool.idle else None
                 if app is None:
-                    app = self._new_instance(inv.space_id, inv.deployment)
+                    app = self._new_instance(inv.space_id, inv.deployment, inv.env_json)
                 req = {
                     "id": inv.request_id, "method": h.method, "path": h.path,
                     "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
@@ -208,7 +208,7 @@ class Executor(pbg.ExecutorServicer):
         try:
             art = parse_artifact(raise_for(self.storage.raw("", "blob.get",
                                                             request.deployment.encode())))
-            app = AppInstance(art, self._host_ops(request.space_id),
+            app = AppInstance(art, self._host_ops(request.space_id), env_json=request.env_json,
                               memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                               epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
         except DeployError as e:

@@ -286,3 +286,31 @@ def test_space_isolation_in_storage(tmp_path: Path) -> None:
     e.call(a, "space.drop", b"{}")
     assert json.loads(e.call(a, "db.collections", b"{}")) == []
     e.close()
+
+
+def test_env_vars_reach_process_env_without_redeploy(node: RunningNode, tmp_path: Path) -> None:
+    from tests.nodes import brygge
+    app = tmp_path / "envapp"
+    app.mkdir()
+    (app / "index.js").write_text(
+        "import {app} from 'codehooks-js';\n"
+        "const atLoad = process.env.GREETING;\n"
+        "app.auth('/*', (req, res, next) => next());\n"
+        "app.get('/env', (req, res) => res.json({now: process.env.GREETING ?? null,"
+        " atLoad: atLoad ?? null}));\n"
+        "export default app.init();\n")
+    d = str(node.data_dir)
+    assert brygge("set-env", "GREETING", "hei", "--data-dir", d).returncode == 0
+    assert node.deploy(app).returncode == 0
+    assert node.get("/dev/env").json() == {"now": "hei", "atLoad": "hei"}
+    # a change retires the warm instances: the module is evaluated afresh
+    assert brygge("set-env", "GREETING", "hallo", "--data-dir", d).returncode == 0
+    wait_until(lambda: node.get("/dev/env").json() == {"now": "hallo", "atLoad": "hallo"}, 10,
+               "the new value")
+    assert brygge("remove-env", "GREETING", "--data-dir", d).returncode == 0
+    wait_until(lambda: node.get("/dev/env").json() == {"now": None, "atLoad": None}, 10,
+               "the removal")
+    bad = brygge("set-env", "1BAD", "x", "--data-dir", d)
+    assert bad.returncode == 1 and "env var name '1BAD'" in bad.stderr
+    missing = brygge("remove-env", "NOPE", "--data-dir", d)
+    assert missing.returncode == 1 and "no env var 'NOPE'" in missing.stderr
