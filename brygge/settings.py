@@ -65,6 +65,13 @@ class Settings:
     max_host_calls: int = knob(100_000, "Host calls allowed in one invocation.", 10, 10_000_000)
     max_response_bytes: int = knob(64 * 1024 * 1024, "Largest response one invocation may write.",
                                    1024, 4 * 1024**3)
+    outbound_allow: str = knob("", "CIDRs tenant fetch() may reach besides public addresses "
+                               "(e.g. '10.0.0.0/8'); loopback, private, link-local and metadata "
+                               "addresses are refused otherwise.")
+    outbound_timeout_s: float = knob(15.0, "Timeout of one outbound request from tenant code.",
+                                     0.1, 300)
+    outbound_max_bytes: int = knob(10 * 1024 * 1024, "Largest response tenant fetch() may read.",
+                                   1024, 1024**3)
     log_line_bytes: int = knob(16 * 1024, "A console line longer than this is truncated.", 128,
                                1024**2)
 

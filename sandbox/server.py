@@ -21,12 +21,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc
+import httpx
 
 from brygge import __version__
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
+from sandbox import outbound
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact
 from sandbox.engine import SandboxTrap
 from storage.client import StorageClient, raise_for
@@ -52,6 +54,7 @@ class Executor(pbg.ExecutorServicer):
         self.pools: dict[tuple[str, str], SpacePool] = {}  # (space, digest + env)
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
                                                  thread_name_prefix="invoke")
 
@@ -67,6 +70,12 @@ class Executor(pbg.ExecutorServicer):
 
     def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
         def ops(op: str, payload: str) -> str:
+            if op == "net.fetch":
+                try:
+                    return outbound.fetch(payload, self.outbound_allow, self.s.outbound_timeout_s,
+                                          self.s.outbound_max_bytes)
+                except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
+                    return f"\0TypeError\0fetch failed: {e}"
             if not op.startswith(("db.", "kv.")):
                 return f"\0Error\0unknown host operation {op!r}"
             reply = self.storage.raw(space_id, op, payload.encode())

@@ -411,6 +411,68 @@
   G.Buffer = Buffer;
   define("buffer", () => ({ Buffer, default: { Buffer } }));
 
+  // -- fetch (made by the host, which refuses private and metadata addresses) -----------------
+  class Headers {
+    constructor(init) {
+      this._m = new Map();
+      if (init instanceof Headers) init.forEach((v, k) => this.append(k, v));
+      else if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
+      else if (init) for (const k of Object.keys(init)) this.append(k, init[k]);
+    }
+    append(k, v) { k = String(k).toLowerCase(); const o = this._m.get(k); this._m.set(k, o === undefined ? String(v) : o + ", " + v); }
+    set(k, v) { this._m.set(String(k).toLowerCase(), String(v)); }
+    get(k) { const v = this._m.get(String(k).toLowerCase()); return v === undefined ? null : v; }
+    has(k) { return this._m.has(String(k).toLowerCase()); }
+    delete(k) { this._m.delete(String(k).toLowerCase()); }
+    forEach(fn, self) { for (const [k, v] of [...this._m].sort()) fn.call(self, v, k, this); }
+    *entries() { yield* [...this._m].sort(); }
+    *keys() { for (const [k] of this.entries()) yield k; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    raw() { const o = {}; for (const [k, v] of this._m) o[k] = [v]; return o; }
+  }
+  class Response {
+    constructor(body, init = {}) {
+      this._body = body instanceof Uint8Array ? body : typeof body === "string" ? utf8Encode(body) : new Uint8Array(0);
+      this.status = init.status === undefined ? 200 : init.status;
+      this.statusText = init.statusText || "";
+      this.headers = new Headers(init.headers);
+      this.url = init.url || "";
+      this.redirected = !!init.redirected;
+      this.bodyUsed = false;
+    }
+    get ok() { return this.status >= 200 && this.status < 300; }
+    _take() { if (this.bodyUsed) return Promise.reject(new TypeError("Body is unusable: Body has already been read")); this.bodyUsed = true; return Promise.resolve(this._body); }
+    text() { return this._take().then(utf8Decode); }
+    json() { return this.text().then(JSON.parse); }
+    arrayBuffer() { return this._take().then((u) => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength)); }
+    buffer() { return this._take().then((u) => Buffer._wrap(u)); }
+    clone() { const r = new Response(this._body, this); r.headers = new Headers(this.headers); return r; }
+    static json(data, init) { return new Response(JSON.stringify(data), { ...init, headers: { "content-type": "application/json", ...(init && init.headers) } }); }
+  }
+  function fetch(input, init = {}) {
+    try {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      const headers = {};
+      new Headers(init.headers || (input && input.headers) || {}).forEach((v, k) => { headers[k] = v; });
+      let body = init.body;
+      if (body !== undefined && body !== null) {
+        if (body instanceof URLSearchParams) { headers["content-type"] = headers["content-type"] || "application/x-www-form-urlencoded;charset=UTF-8"; body = body.toString(); }
+        const bytes = typeof body === "string" ? utf8Encode(body) : ArrayBuffer.isView(body) ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : body instanceof ArrayBuffer ? new Uint8Array(body) : utf8Encode(String(body));
+        body = toBase64(bytes);
+        if (!headers["content-type"] && typeof init.body === "string") headers["content-type"] = "text/plain;charset=UTF-8";
+      }
+      const r = JSON.parse(host("net.fetch", JSON.stringify({ url: String(url), method: init.method || "GET", headers, body })));
+      return Promise.resolve(new Response(fromBase64(r.body), { status: r.status, statusText: r.statusText, headers: r.headers, url: r.url, redirected: r.redirected }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  G.fetch = fetch;
+  G.Headers = Headers;
+  G.Response = Response;
+  define("node-fetch", () => { const f = (...a) => fetch(...a); f.default = f; f.Headers = Headers; f.Response = Response; return f; });
+
   // -- crypto (digests on the host) ------------------------------------------------------------
   const ALGS = { md5: 1, sha1: 1, sha256: 1, sha384: 1, sha512: 1, "sha-1": "sha1", "sha-256": "sha256", "sha-512": "sha512" };
   function alg(a) {

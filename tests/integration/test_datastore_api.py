@@ -314,3 +314,22 @@ def test_env_vars_reach_process_env_without_redeploy(node: RunningNode, tmp_path
     assert bad.returncode == 1 and "env var name '1BAD'" in bad.stderr
     missing = brygge("remove-env", "NOPE", "--data-dir", d)
     assert missing.returncode == 1 and "no env var 'NOPE'" in missing.stderr
+
+
+def test_fetch_to_internal_address_is_refused_through_the_node(node: RunningNode,
+                                                               tmp_path: Path) -> None:
+    app = tmp_path / "ssrf"
+    app.mkdir()
+    (app / "index.js").write_text(
+        "import {app} from 'codehooks-js';\n"
+        "app.auth('/*', (req, res, next) => next());\n"
+        "app.get('/probe', async (req, res) => {\n"
+        "  try { const r = await fetch(req.query.url); res.json({status: r.status}); }\n"
+        "  catch (e) { res.status(502).json({error: e.message}); }\n"
+        "});\n"
+        "export default app.init();\n")
+    assert node.deploy(app).returncode == 0
+    for target in (f"http://127.0.0.1:{node.admin_port}/health", "http://169.254.169.254/"):
+        r = node.get("/dev/probe", params={"url": target})
+        assert r.status_code == 502, r.text
+        assert r.json()["error"].startswith("fetch failed:") and "not allowed" in r.json()["error"]
