@@ -72,7 +72,6 @@ class Invocation:
     emit: Callable[[str, Any], None]
     host_calls: int = 0
     ended: bool = False
-    done: bool = False
     error: str = ""
     logs: list[tuple[str, str]] = field(default_factory=list)
 
@@ -208,7 +207,6 @@ class AppInstance:
                 inst.run_jobs()
                 if inst.promise_state(p):
                     self._collect(inv, inst.promise_string(p))
-                    inv.done = True
                     return
                 nxt = float(inst.call("__brygge_tick", "") or -1)
                 inst.run_jobs()

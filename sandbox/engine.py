@@ -373,10 +373,7 @@ class Instance:
                 return 0
             name, source = found
             self._module_sources[name] = source
-            data = name.encode()
-            p = self._write(data)
-            self.mem.write(self.store, struct.pack("<I", len(data)), out_len_ptr)
-            return p
+            return self._return_bytes(name.encode(), out_len_ptr)
         except Exception:
             return 0
 
@@ -386,12 +383,15 @@ class Instance:
             source = self._module_sources.get(name)
             if source is None:
                 return 0
-            data = source.encode()
-            p = self._write(data)
-            self.mem.write(self.store, struct.pack("<I", len(data)), out_len_ptr)
-            return p
+            return self._return_bytes(source.encode(), out_len_ptr)
         except Exception:
             return 0
+
+    def _return_bytes(self, data: bytes, out_len_ptr: int) -> int:
+        """Hand bytes to the guest: a guest allocation holding them, length at out_len_ptr."""
+        p = self._write(data)
+        ctypes.memmove(self._base() + out_len_ptr, struct.pack("<I", len(data)), 4)
+        return p
 
     # -- public API ------------------------------------------------------------------
     def set_deadline(self, seconds: float | None) -> None:

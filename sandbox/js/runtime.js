@@ -637,7 +637,7 @@
   }
 
   // Entry point for one HTTP invocation. The host then drives promise jobs and
-  // timers until "done" arrives or the deadline passes.
+  // timers until its promise settles or the deadline passes.
   // Both return a promise of the invocation's result, a JSON string
   // {logs, error}; the host polls its state instead of being called back.
   const finish = (error) => JSON.stringify({ logs: drainLogs(), error });
