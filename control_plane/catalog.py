@@ -64,7 +64,7 @@ class Catalog:
 
     # -- projects and spaces ----------------------------------------------------------
     async def project(self, name: str) -> dict[str, Any]:
-        p = await self._get(f"project/{name}")
+        p = await self._get(f"project/{name}") if NAME_RE.match(name or "") else None
         if p is None:
             raise NotFoundError(f"no project named {name!r}")
         return p
@@ -78,12 +78,16 @@ class Catalog:
         return p
 
     async def space(self, project: str, name: str) -> dict[str, Any]:
-        s = await self._get(f"space/{project}/{name}")
+        s = await self.find_space(project, name)
         if s is None:
             raise NotFoundError(f"no space {name!r} in project {project!r}")
         return s
 
     async def find_space(self, project: str, name: str) -> dict[str, Any] | None:
+        # Names come from URLs and Host headers: one that could never have been
+        # created is simply not found (and never reaches the storage key checks).
+        if not (NAME_RE.match(project or "") and NAME_RE.match(name or "")):
+            return None
         return await self._get(f"space/{project}/{name}")
 
     async def create_space(self, project: str, name: str) -> dict[str, Any]:

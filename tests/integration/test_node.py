@@ -96,11 +96,23 @@ def test_token_also_accepted_as_bearer_and_x_api_key(node: RunningNode) -> None:
     assert node.get("/dev/notes", headers={"x-api-key": node.token}).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/nospace/hello", "/", "/nospace"])
-def test_unknown_space_is_404_json(node: RunningNode, path: str) -> None:
-    r = node.get(path)
+@pytest.mark.parametrize("path, host", [
+    ("/nospace/hello", None), ("/", None), ("/nospace", None),
+    ("/" + "a" * 300 + "/x", None),                 # longer than any name can be
+    ("/Dev%00x/hello", None), ("/..%2f/hello", None),
+    ("/dev/x", "b" * 300 + ".api.localhost"),       # project from an absurd Host
+    ("/dev/x", "UPPER_case.api.localhost"),
+])
+def test_unknown_space_is_404_json(node: RunningNode, path: str, host: str | None) -> None:
+    r = node.get(path, headers={"host": host} if host else {})
     assert r.status_code == 404
     assert "error" in r.json()
+
+
+def test_admin_endpoint_with_impossible_project_is_a_clear_error(node: RunningNode) -> None:
+    r = httpx.get(f"{node.admin}/v1/projects/{'p' * 300}",
+                  headers={"x-admintoken": node.admin_token}, timeout=10)
+    assert r.status_code == 403 and "not valid for project" in r.json()["error"]
 
 
 def test_unknown_route_is_404_json(node: RunningNode) -> None:
