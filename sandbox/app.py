@@ -21,8 +21,11 @@ from sandbox import hostcrypto
 from sandbox.engine import Instance, JSError, SandboxTrap
 
 _JS = resources.files("sandbox").joinpath("js")
-RUNTIME_JS = _JS.joinpath("runtime.js").read_text()
-NODE_JS = _JS.joinpath("node.js").read_text()
+# Evaluated in order in every instance before the app. runtime.js comes first (host
+# calls, console, timers, req/res, require); the others add Node built-ins.
+PRELUDE = [(f"brygge:{name}", _JS.joinpath(name).read_text())
+           for name in ("runtime.js", "node.js", "streams.js", "crypto_keys.js", "http_client.js")]
+PRELUDE_END = "delete globalThis.__brygge_internal;"
 CODEHOOKS_JS = _JS.joinpath("codehooks.js").read_text()
 BUILTIN_MODULES = {"codehooks-js": CODEHOOKS_JS}
 _MODULE_EXTS = ("", ".js", ".mjs", ".cjs", ".ts", ".json", "/index.js", "/index.mjs", "/index.ts")
@@ -93,8 +96,9 @@ class AppInstance:
         t0 = time.perf_counter()
         self.inst.set_deadline(eval_timeout_s)
         try:
-            self.inst.eval_script(RUNTIME_JS, "brygge:runtime.js")
-            self.inst.eval_script(NODE_JS, "brygge:node.js")
+            for name, src in PRELUDE:
+                self.inst.eval_script(src, name)
+            self.inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
             if env_json:  # process.env is set before the app's top-level code runs
                 self.inst.call("__brygge_setEnv", env_json)
             if artifact["kind"] == "bundle":

@@ -5,10 +5,9 @@
 (function () {
   "use strict";
   const G = globalThis;
-  const host = G.__brygge_hostcall;
-  const define = G.__brygge_define;
-  delete G.__brygge_hostcall;
-  delete G.__brygge_define;
+  const I = G.__brygge_internal; // shared with the other prelude files, removed after the last
+  const host = I.host;
+  const define = I.define;
 
   // -- UTF-8 ---------------------------------------------------------------------------
   function utf8Encode(str) {
@@ -530,4 +529,5 @@
   cryptoModule.default = cryptoModule;
   define("crypto", () => cryptoModule);
   if (!G.crypto) G.crypto = { randomUUID, getRandomValues: cryptoModule.getRandomValues };
+  Object.assign(I, { Buffer, encode, toBase64, fromBase64, utf8Encode, utf8Decode, bytesOf, Headers, Response, fetch });
 })();

@@ -301,9 +301,10 @@
     url: () => ({ URL: G.URL, URLSearchParams: G.URLSearchParams }),
   };
   const cache = {};
-  // sandbox/js/node.js adds Node built-ins through these two (then removes them).
-  G.__brygge_define = (name, factory) => { builtins[name] = factory; };
-  G.__brygge_hostcall = host;
+  // The prelude files after this one (sandbox/js/*.js, see PRELUDE in sandbox/app.py)
+  // add Node built-ins and share helpers through this object; the host deletes it
+  // before the app's code evaluates.
+  G.__brygge_internal = { host, hostJSON, EventEmitter, define: (name, factory) => { builtins[name] = factory; delete cache[name]; } };
   G.require = function require(name) {
     const n = String(name).replace(/^node:/, "");
     if (cache[n]) return cache[n];
