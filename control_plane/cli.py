@@ -235,6 +235,37 @@ def admin_token(project: str = typer.Option(None, "--project", "-p"),
     typer.echo(toks[0])
 
 
+@app.command("coho-login")
+def coho_login(project: str = typer.Option(None, "--project", "-p"),
+               admintoken: str = typer.Option(None, "--admintoken",
+                                              help="default: this node's admin token"),
+               data_dir: str = DataDir) -> None:
+    """Sign the official `coho` CLI in to this node: stores a login token wrapping the
+    admin token in coho's config, so `COHO_APIGW_URL=... coho log` works."""
+    from brygge import cohotoken
+
+    if not admintoken:
+        async def get(cat: Any, s: Settings) -> list[str]:
+            return await cat.admin_tokens(project or s.default_project)
+        toks = read_local(data_dir, get)
+        if not toks:
+            fail("this project has no admin token")
+        admintoken = toks[0]
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = base / "codehooks-cli-nodejs" / "config.json"
+    cfg: dict[str, Any] = {}
+    if path.exists():
+        try:
+            cfg = json.loads(path.read_text())
+        except ValueError:
+            fail(f"{path} is not JSON; fix or remove it first")
+    cfg["token"] = cohotoken.wrap(admintoken)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cfg, indent=2))
+    path.chmod(0o600)
+    typer.echo(f"coho is signed in to this node (token stored in {path})")
+
+
 @app.command()
 def token(project: str = typer.Option(None, "--project", "-p"),
           space: str = typer.Option(None, "--space", "-s"),

@@ -27,10 +27,10 @@ import grpc.aio
 import nats
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from brygge import __version__, events, logbus, placement
+from brygge import __version__, cohotoken, events, logbus, placement
 from brygge.settings import Settings
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
@@ -84,6 +84,7 @@ class ControlPlane:
         auth = request.headers.get("authorization", "")
         if not token and auth.lower().startswith("bearer "):
             token = auth[7:].strip()
+            token = cohotoken.unwrap(token) or token  # the official CLI's stored login
         if not token:
             raise ApiError(401, "admin token required: send x-admintoken")
         rec = await self.catalog.admin_token(token)
@@ -135,7 +136,8 @@ class ControlPlane:
         return {"project": project, "spaces": spaces}
 
     # -- logs ------------------------------------------------------------------------------------
-    async def log_entries(self, space_id: str, tail: int, follow: bool) -> AsyncIterator[bytes]:
+    async def log_entries(self, space_id: str, tail: int, follow: bool,
+                          end_marker: bool = False) -> AsyncIterator[bytes]:
         """History (the last `tail` entries, oldest first), then live entries if `follow`."""
         subject = logbus.subject(space_id)
         info = await self.js.stream_info(logbus.STREAM, subjects_filter=subject)
@@ -155,6 +157,8 @@ class ControlPlane:
                 await sub.unsubscribe()
         for data in history[-tail:] if tail > 0 else []:
             yield data + b"\n"
+        if end_marker:
+            yield END_OF_HISTORY
         if not follow:
             return
         sub = await self.js.subscribe(subject, ordered_consumer=True,
@@ -169,6 +173,32 @@ class ControlPlane:
                     yield b"\n"  # keep-alive through proxies
         finally:
             await sub.unsubscribe()
+
+
+    async def log_events(self, space_id: str, tail: int, context: str) -> AsyncIterator[bytes]:
+        """The space log as the official CLI's SSE stream (spec §12.3 `_A_D_M_logs`)."""
+        def keep(entry: bytes) -> bool:
+            return not context or json.loads(entry).get("context") == context
+
+        history: list[bytes] = []
+        live = False
+        async for line in self.log_entries(space_id, 1_000_000 if context else tail, True,
+                                           end_marker=True):
+            if not live:
+                if line is END_OF_HISTORY:
+                    for entry in reversed(history[-tail:] if tail > 0 else []):
+                        yield b"event: log\ndata: " + entry + b"\n\n"
+                    yield b"event: logend\ndata: {}\n\n"
+                    live = True
+                elif keep(line.rstrip(b"\n")):
+                    history.append(line.rstrip(b"\n"))
+            elif line == b"\n":
+                yield b"event: ping\ndata: {}\n\n"
+            elif keep(line.rstrip(b"\n")):
+                yield b"event: logrt\ndata: " + line.rstrip(b"\n") + b"\n\n"
+
+
+END_OF_HISTORY = b"\x00end-of-history"
 
 
 def create_app(cp: ControlPlane) -> FastAPI:
@@ -287,6 +317,22 @@ def create_app(cp: ControlPlane) -> FastAPI:
         except (ApiError, CatalogError) as e:
             # The CLI prints `error` in red and ignores the status.
             return JSONResponse({"error": str(e)}, status_code=getattr(e, "status", 400))
+
+    @app.get("/_adm/{project}/{space}/logs")
+    async def adm_logs(project: str, space: str, request: Request, tail: str = "100",
+                       filter: str = "") -> Response:
+        """`coho log [-f]`: Server-Sent Events — `log` per history entry, newest first
+        (the CLI unshifts them), then `logend`, then `logrt` per live batch and `ping`
+        as keep-alive. `filter` keeps one context (routehooks, jobhooks, ...)."""
+        try:
+            await cp.require_admin(request, project)
+            sp = await cp.catalog.space(project, space)
+        except (ApiError, CatalogError) as e:
+            return JSONResponse({"error": str(e)}, status_code=getattr(e, "status", 400))
+        n = int(tail) if tail.isdigit() else 100
+        return StreamingResponse(cp.log_events(sp["id"], n, filter),
+                                 media_type="text/event-stream",
+                                 headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
 
     @app.api_route("/_adm/{project}/{space}/{op:path}",
                    methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

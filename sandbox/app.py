@@ -76,7 +76,7 @@ class Invocation:
     host_calls: int = 0
     ended: bool = False
     error: str = ""
-    logs: list[tuple[str, str]] = field(default_factory=list)
+    logs: list[tuple[str, str, float]] = field(default_factory=list)  # level, text, epoch ms
 
 
 class AppInstance:
@@ -241,7 +241,8 @@ class AppInstance:
         if not result:
             return
         r = json.loads(result)
-        inv.logs.extend((level, msg) for level, msg in r.get("logs", ()))
+        inv.logs.extend((e[0], e[1], e[2] if len(e) > 2 else time.time() * 1000)
+                        for e in r.get("logs", ()))
         if r.get("error"):
             inv.error = r["error"]
 

@@ -36,6 +36,11 @@ from storage.client import StorageClient, raise_for
 log = logging.getLogger("brygge.executor")
 
 
+def _iso(epoch_ms: float) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
+
+
 class SpacePool:
     """Warm instances of one deployment of one space; at most `size` exist."""
 
@@ -176,7 +181,7 @@ class Executor(pbg.ExecutorServicer):
                 self._error_response(emit, state, 500, error, inv.request_id)
         except SandboxTrap as e:
             error = str(e)
-            invocation.logs.append(("error", f"invocation stopped: {e}"))
+            invocation.logs.append(("error", f"invocation stopped: {e}", time.time() * 1000))
             self._error_response(emit, state, 500, f"invocation stopped: {e}", inv.request_id)
         except DeployError as e:
             error = str(e)
@@ -202,14 +207,18 @@ class Executor(pbg.ExecutorServicer):
                       "headers": [["content-type", "application/json; charset=utf-8"]]})
         emit("chunk", json.dumps({"error": message, "requestId": request_id}).encode())
 
-    def _publish_logs(self, inv: pb.Invocation, invocation: Invocation) -> None:
+    def _publish_logs(self, inv: pb.Invocation, invocation: Invocation,
+                      context: str = "routehooks") -> None:
+        """One entry per console line: its own time, level, text, the request id and
+        where it came from (`context` as the official CLI filters on, `source` the
+        route, worker or job)."""
         if not invocation.logs or self.logs is None:
             return
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         limit = self.s.log_line_bytes
+        source = f"{inv.http.method} {inv.http.api_path}" if inv.HasField("http") else context
         self.logs.publish(inv.space_id, [
-            {"date": now, "logtype": level, "log": msg[:limit], "requestId": inv.request_id,
-             "context": "routehooks"} for level, msg in invocation.logs])
+            {"date": _iso(t), "logtype": level, "log": msg[:limit], "requestId": inv.request_id,
+             "context": context, "source": source} for level, msg, t in invocation.logs])
 
     # -- deployment validation -----------------------------------------------------------
     def Validate(self, request: pb.ValidateRequest, context: grpc.ServicerContext) -> \
@@ -232,7 +241,7 @@ class Executor(pbg.ExecutorServicer):
                 except SandboxTrap as e:
                     startup_error = str(e)
                 self._publish_logs(pb.Invocation(space_id=request.space_id,
-                                                 request_id="startup"), inv)
+                                                 request_id="startup"), inv, "startup")
         finally:
             app.close()
         return pb.ValidateReply(ok=True, manifest=json.dumps(app.manifest),

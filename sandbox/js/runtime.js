@@ -34,7 +34,12 @@
   // -- console ------------------------------------------------------------------
   function fmt(v) {
     if (typeof v === "string") return v;
-    if (v instanceof Error) return v.stack ? `${v.name}: ${v.message}\n${v.stack}` : String(v);
+    if (v instanceof Error) {
+      // The app's frames only: the runtime's own (eval_script, native) are noise to a tenant.
+      const stack = String(v.stack || "").split("\n")
+        .filter((l) => l.trim() && !/\((eval_script|brygge:[^)]*|native)\b/.test(l)).join("\n");
+      return stack ? `${v.name}: ${v.message}\n${stack}` : `${v.name}: ${v.message}`;
+    }
     try {
       const s = JSON.stringify(v);
       return s === undefined ? String(v) : s;
@@ -50,12 +55,13 @@
   function logAt(level) {
     return (...args) => {
       if (logBuf.length >= MAX_LOG_LINES) { logDropped++; return; }
-      try { logBuf.push([level, args.map(fmt).join(" ")]); } catch (_) { /* never breaks the app */ }
+      // Each line carries its own time: a handler may log over seconds.
+      try { logBuf.push([level, args.map(fmt).join(" "), Date.now()]); } catch (_) { /* never breaks the app */ }
     };
   }
   function drainLogs() {
     const out = logBuf;
-    if (logDropped) out.push(["warn", `${logDropped} log lines dropped (more than ${MAX_LOG_LINES} in one invocation)`]);
+    if (logDropped) out.push(["warn", `${logDropped} log lines dropped (more than ${MAX_LOG_LINES} in one invocation)`, Date.now()]);
     logBuf = [];
     logDropped = 0;
     return out;

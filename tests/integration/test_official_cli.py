@@ -4,15 +4,18 @@ bundle to `/<space>/_A_D_M_deploy` with `Host: <project>.api.codehooks.local.io`
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.nodes import ROOT, RunningNode, new_node
+from brygge import cohotoken
+from tests.nodes import ROOT, RunningNode, brygge, new_node, wait_until
 
 CACHE = ROOT / "tests" / ".cache" / "coho"
 FIXTURE = ROOT / "tests" / "fixtures" / "coho_hello"
@@ -48,9 +51,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     n.stop()
 
 
-def run_coho(coho: Path, node: RunningNode, *args: str, app: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COHO_APIGW_URL": node.base, "HOME": str(app.parent / "home"),
-           "NO_COLOR": "1"}
+def run_coho(coho: Path, node: RunningNode, *args: str, app: Path,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    home = app.parent / "home"
+    env = {**os.environ, "COHO_APIGW_URL": node.base, "HOME": str(home),
+           "XDG_CONFIG_HOME": str(home / ".config"), "NO_COLOR": "1", **(env or {})}
     return subprocess.run([str(coho), *args], cwd=app, capture_output=True, text=True,
                           timeout=300, env=env)
 
@@ -80,3 +85,38 @@ def test_official_cli_with_wrong_admin_token_prints_error(coho: Path, node: Runn
                  app=app)
     assert "wrong admin token" in r.stdout + r.stderr
     assert "Deployed Codehook successfully" not in r.stdout
+
+
+def test_official_cli_log_shows_console_output(coho: Path, node: RunningNode) -> None:
+    """`coho log` reads the space log as SSE from `_A_D_M_logs` with its stored token."""
+    app = CACHE / "app"
+    for f in ("index.js", "config.json"):
+        shutil.copy(FIXTURE / f, app / f)
+    r = run_coho(coho, node, "deploy", "--admintoken", node.admin_token, "-p", "brygge", "-s",
+                 "dev", app=app)
+    assert "Deployed Codehook successfully" in r.stdout, r.stdout + r.stderr
+    home = app.parent / "home"
+    login = brygge("coho-login", "--data-dir", str(node.data_dir),
+                   env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    assert login.returncode == 0, login.stderr
+    stored = json.loads((home / ".config" / "codehooks-cli-nodejs" / "config.json").read_text())
+    assert stored["token"].count(".") == 2  # coho decodes it as a JWT
+    word = f"blåbær-{time.time_ns()}"
+    assert node.get(f"/dev/shout?word={word}", headers=node.auth()).text == "ok"
+
+    def logged() -> str | None:
+        out = run_coho(coho, node, "log", "-p", "brygge", "-s", "dev", "--tail", "20", app=app)
+        return out.stdout if f"shouting {word}" in out.stdout else None
+    out = wait_until(logged, 60, "the console line in `coho log`")
+    line = next(ln for ln in out.splitlines() if word in ln)
+    assert line.startswith("dev ") and "Z" in line  # space, ISO date, text
+    filtered = run_coho(coho, node, "log", "-p", "brygge", "-s", "dev", "-c", "jobhooks", app=app)
+    assert filtered.returncode == 0 and word not in filtered.stdout
+    routed = run_coho(coho, node, "log", "-p", "brygge", "-s", "dev", "-c", "routehooks", app=app)
+    assert word in routed.stdout
+    # a wrapper around a wrong token, or a tampered one, is refused
+    forged = cohotoken.wrap("not-the-admin-token")
+    (home / ".config" / "codehooks-cli-nodejs" / "config.json").write_text(
+        json.dumps({"token": forged}))
+    bad = run_coho(coho, node, "log", "-p", "brygge", "-s", "dev", app=app)
+    assert word not in bad.stdout and bad.returncode != 0
