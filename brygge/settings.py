@@ -56,6 +56,9 @@ class Settings:
     request_timeout_s: float = knob(60.0, "Wall-clock deadline of one HTTP invocation.", 0.1, 900)
 
     # -- sandbox ---------------------------------------------------------------
+    cpu_limit_s: float = knob(10.0, "CPU time one invocation may spend running JS (waiting on "
+                              "storage, outbound requests and timers excluded); beyond it the "
+                              "invocation ends with a 500 and its instance is recycled.", 0.01, 900)
     memory_limit_mb: int = knob(128, "Linear memory cap of one wasm instance.", 16, 4096)
     stack_limit_kb: int = knob(512, "QuickJS stack cap of one instance.", 64, 8192)
     cpu_epoch_ms: int = knob(10, "Period of the wasmtime epoch ticker (CPU deadline granularity).",

@@ -42,6 +42,9 @@ def _strip_types(path: str, source: str) -> str:
         raise DeployError(f"TypeScript in {path}: {e}") from None
 
 
+JOB_BATCH = 100_000  # promise jobs the guest's execute_pending_jobs runs per call at most
+
+
 class DeployError(Exception):
     """The artifact cannot become a running app: message names the cause and place."""
 
@@ -77,6 +80,7 @@ class Invocation:
     ended: bool = False
     error: str = ""
     logs: list[tuple[str, str, float]] = field(default_factory=list)  # level, text, epoch ms
+    recycle: bool = False  # the instance must not serve another invocation (e.g. after OOM)
 
 
 class AppInstance:
@@ -89,6 +93,7 @@ class AppInstance:
         self.host_ops = host_ops
         self.max_host_calls = max_host_calls
         self.inv: Invocation | None = None
+        self._arm: Callable[[], None] | None = None  # re-arms the epoch deadline (run)
         self.files: dict[str, str] = artifact.get("files") or {}
         self.resolve_errors: list[str] = []
         self.inst = Instance(self._host, memory_mb=memory_mb, stack_kb=stack_kb,
@@ -164,6 +169,12 @@ class AppInstance:
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
             return self.host_ops(op, payload) if op.startswith(("db.", "kv.")) else ""
+        if op.startswith(("db.", "kv.", "net.")):  # may block: time waiting is not CPU time
+            try:
+                return self._timed_host(op, payload, inv)
+            finally:
+                if self._arm is not None:
+                    self._arm()
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
             # Uncatchable: a guest that swallowed the error could loop forever.
@@ -193,17 +204,37 @@ class AppInstance:
             return ""
         return self.host_ops(op, payload)
 
+    def _timed_host(self, op: str, payload: str, inv: Invocation) -> str:
+        inv.host_calls += 1
+        if inv.host_calls > self.max_host_calls:
+            raise SandboxTrap(f"more than {self.max_host_calls} host calls in one invocation")
+        return self.host_ops(op, payload)
+
     # -- invocations ---------------------------------------------------------------------
-    def run(self, entry: str, arg: str, inv: Invocation, deadline_s: float) -> None:
+    def run(self, entry: str, arg: str, inv: Invocation, deadline_s: float,
+            cpu_s: float | None = None) -> None:
         """Call `entry(arg)`, which returns a promise of `{logs, error}`, and drive
         promise jobs and timers until it settles, nothing is left to run, or the
         deadline passes. The response may have been sent long before (work goes on
         after it). Raises SandboxTrap when the guest had to be stopped (the
-        instance is then dead)."""
+        instance is then dead).
+
+        Two budgets: `deadline_s` of wall time, and `cpu_s` of this thread's CPU
+        time (waiting on storage, outbound requests or timers does not count). The
+        epoch deadline is armed for whichever ends first and re-armed after every
+        blocking host call, so an infinite loop stops within one epoch tick of either.
+        The epoch counts wall time, so on a CPU-starved host the CPU budget errs on
+        the strict side (JS that is runnable but not running is charged too)."""
         self.inv = inv
-        t_end = time.monotonic() + deadline_s
         inst = self.inst
-        inst.set_deadline(deadline_s)
+        t_end = time.monotonic() + deadline_s
+        cpu_end = time.thread_time() + (cpu_s if cpu_s is not None else deadline_s)
+
+        def arm() -> None:
+            inst.set_deadline(max(0.0, min(t_end - time.monotonic(),
+                                           cpu_end - time.thread_time())))
+        self._arm = arm
+        arm()
         p = 0
         try:
             p = inst.call_handle(entry, arg)
@@ -213,8 +244,10 @@ class AppInstance:
                     self._collect(inv, inst.promise_string(p))
                     return
                 nxt = float(inst.call("__brygge_tick", "") or -1)
-                inst.run_jobs()
-                if inst.promise_state(p):
+                # The guest runs at most JOB_BATCH jobs per call: a full batch means
+                # more may be queued (a promise storm), so keep going.
+                if inst.run_jobs() >= JOB_BATCH or inst.promise_state(p):
+                    arm()
                     continue
                 if nxt < 0:
                     # Nothing can make progress any more: no jobs, no timers.
@@ -227,10 +260,17 @@ class AppInstance:
                     raise SandboxTrap("wall-clock deadline exceeded")
                 if nxt > 0:
                     time.sleep(min(nxt / 1000, left))
+                arm()
         except JSError as e:
             inv.error = _js_error_text(e)
+        except SandboxTrap as e:
+            # The epoch trap says "CPU"; it was the wall clock if that ran out first.
+            if str(e) == "CPU time limit exceeded" and time.monotonic() >= t_end:
+                raise SandboxTrap("wall-clock deadline exceeded") from None
+            raise
         finally:
             self.inv = None
+            self._arm = None
             if not inst.dead:
                 if p:
                     inst.free(p)
@@ -245,6 +285,8 @@ class AppInstance:
                         for e in r.get("logs", ()))
         if r.get("error"):
             inv.error = r["error"]
+        if r.get("recycle"):
+            inv.recycle = True
 
     def close(self) -> None:
         self.inst.close()

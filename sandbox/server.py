@@ -169,8 +169,10 @@ class Executor(pbg.ExecutorServicer):
                 }
                 try:
                     app.run("__brygge_invoke", json.dumps(req), invocation,
-                            inv.deadline_s or self.s.request_timeout_s)
+                            inv.deadline_s or self.s.request_timeout_s, self.s.cpu_limit_s)
                 finally:
+                    if invocation.recycle and not app.dead:
+                        app.close()
                     if not app.dead:
                         with pool.lock:
                             pool.idle.append(app)

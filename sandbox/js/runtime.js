@@ -636,6 +636,7 @@
         if (!res.finished) res.status(500).send(String(e.chainError));
         return;
       }
+      noteError(e);
       console.error(e);
       errorJSON(res, 500, "Unhandled Codehook exception, check logs",
         { text: "Unhandled Codehook exception, check logs", fatal: true, requestId: r.id,
@@ -647,13 +648,23 @@
   // timers until its promise settles or the deadline passes.
   // Both return a promise of the invocation's result, a JSON string
   // {logs, error}; the host polls its state instead of being called back.
-  const finish = (error) => JSON.stringify({ logs: drainLogs(), error });
+  // An out-of-memory error may have left any object half-built: the host throws the
+  // instance away after this invocation instead of reusing it.
+  let recycle = false;
+  const noteError = (e) => {
+    if (e && e.name === "InternalError" && /out of memory/.test(e.message)) recycle = true;
+  };
+  const finish = (error) => {
+    const r = { logs: drainLogs(), error };
+    if (recycle) { r.recycle = true; recycle = false; }
+    return JSON.stringify(r);
+  };
   G.__brygge_invoke = function (json) {
     const r = JSON.parse(json);
     const inv = { ended: false };
     connection = null;
     return dispatch(r, inv).then(() => finish(""),
-      (e) => { console.error(e); return finish(String(e && e.message)); });
+      (e) => { noteError(e); console.error(e); return finish(String(e && e.message)); });
   };
 
   G.__brygge_startup = function () {

@@ -57,7 +57,8 @@ class Resp:
 
 def invoke(app: AppInstance, method: str, api_path: str, *, query: str = "",
            headers: dict[str, str] | None = None, body: str = "", authed: bool = True,
-           auth_error: str = "", deadline: float = 5.0, space: str = "dev") -> Resp:
+           auth_error: str = "", deadline: float = 5.0, space: str = "dev",
+           cpu: float | None = None) -> Resp:
     resp = Resp()
 
     def emit(kind: str, data: Any) -> None:
@@ -85,7 +86,7 @@ def invoke(app: AppInstance, method: str, api_path: str, *, query: str = "",
     }
     resp.inv = Invocation(emit=emit)
     t0 = time.monotonic()
-    app.run("__brygge_invoke", json.dumps(req), resp.inv, deadline)
+    app.run("__brygge_invoke", json.dumps(req), resp.inv, deadline, cpu)
     resp.elapsed = time.monotonic() - t0
     return resp
 
@@ -913,3 +914,23 @@ def test_uncaught_error_logs_the_apps_stack_with_file_and_line() -> None:
     assert lines[0] == "TypeError: kaputt"
     assert "at boom (lib.js:2:" in lines[1] and "(index.js:3:" in lines[2]
     assert not any("eval_script" in ln for ln in lines)  # runtime frames are not the tenant's
+
+
+def test_out_of_memory_in_js_marks_the_instance_for_recycling() -> None:
+    app = make_app(HEAD + "app.get('/alloc', (req, res) => { const a = [];"
+                   " for (let i = 0; ; i++) a.push('x'.repeat(1 << 16) + i); });\n"
+                   "app.get('/ok', (req, res) => res.end('ok'));\nexport default app.init();",
+                   memory_mb=32)
+    r = invoke(app, "GET", "/alloc")
+    assert r.status == 500 and "out of memory" in r.json()["detail"]
+    assert r.inv.recycle
+    assert not invoke(app, "GET", "/ok").inv.recycle  # the flag is per invocation
+
+
+def test_promise_storm_is_not_mistaken_for_a_finished_handler() -> None:
+    app = make_app(HEAD + "app.get('/storm', (req, res) => {"
+                   " const go = () => Promise.resolve().then(go); go(); });\n"
+                   "export default app.init();")
+    from sandbox.engine import SandboxTrap
+    with pytest.raises(SandboxTrap, match="CPU time limit"):
+        invoke(app, "GET", "/storm", deadline=5.0, cpu=0.3)
