@@ -12,21 +12,48 @@ chains) lives in the guest's JS runtime (`sandbox/js/runtime.js`).
 Limits: linear memory is capped by wasmtime store limits and by QuickJS's own
 allocator limit; the CPU/wall deadline is enforced with wasmtime epoch
 interruption (a trap ends the invocation and the instance is thrown away).
+
+Stack: the guest keeps C locals (and QuickJS's per-call JS frames) on a shadow
+stack in linear memory, [0, 1 MiB) below the data, and wasm's own call stack on
+the host thread's native stack (wasmtime's `max_wasm_stack`). QuickJS checks its
+stack limit against the shadow stack pointer, but its WASI build pins that limit
+to 0 (no check), so deep recursion used to exhaust the native stack first: an
+uncatchable trap at ~530 JS frames. `_patch_guest` makes `JS_SetMaxStackSize`
+store its argument as the limit address, and we pass `base - stack_kb`: QuickJS
+then throws a catchable `RangeError: Maximum call stack size exceeded` (~5,800
+frames of a trivial function per MiB of shadow stack), with the native stack
+sized so that it never runs out first for JS recursion (see WASM_STACK_BYTES).
+
+Snapshots: the guest's whole state is its linear memory plus `__stack_pointer`
+(no other globals; the function table is never written), so `Instance.snapshot()`
+copies memory into a memfd, and `Instance(snapshot=...)` maps it copy-on-write
+over a fresh instance's memory: a restore costs an instantiate and one mmap,
+not the evaluation of the runtime and the app.
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import importlib.metadata
 import importlib.resources
+import logging
+import mmap
+import os
 import struct
+import sys
+import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime import _func as wfunc
+from wasmtime._extern import wrap_extern
 
 STATUS_OK = 0
 STATUS_JS_ERROR = 1
@@ -50,8 +77,37 @@ class SandboxTrap(Exception):
     instance must not be reused."""
 
 
+log = logging.getLogger("brygge.sandbox")
+
+# The native stack wasm may use on the calling thread. JS recursion costs up to ~8
+# native bytes per shadow-stack byte (measured over recursion through calls,
+# getters, toString, Proxy traps, generators, bound functions...), so 6 MiB covers
+# MAX_STACK_KB of shadow stack. Parser and JSON nesting cost more per level and may
+# still end in a trap (the instance is recycled). Threads that call into the guest
+# need this much stack plus headroom: see ensure_thread_stack_size().
+WASM_STACK_BYTES = 6 * 1024 * 1024
+MAX_STACK_KB = 640  # most of the 1 MiB shadow stack, within WASM_STACK_BYTES / 8
+_STACK_HEADROOM = 64 * 1024  # shadow stack left below the limit for the throw path
+THREAD_STACK_BYTES = WASM_STACK_BYTES + 2 * 1024 * 1024
+
+# JS_SetMaxStackSize(rt, size) as compiled into the guest: `rt->stack_limit = 0;
+# rt->stack_size = size` (the WASI build disables the check). Patched to
+# `rt->stack_limit = size`, so the host can set the limit address itself.
+_SET_STACK_OLD = bytes.fromhex("20004100360288012000200136028001" "0b")
+_SET_STACK_NEW = bytes.fromhex("20002001360288012000200136028001" "0b")
+
+
 def _guest_wasm() -> bytes:
     return importlib.resources.files("quickjs_rs").joinpath("_guest.wasm").read_bytes()
+
+
+def _patch_guest(wasm: bytes) -> tuple[bytes, bool]:
+    """The guest with a working stack limit; unpatched (and False) if the
+    expected function body is not found exactly once, e.g. a new quickjs-rs."""
+    if wasm.count(_SET_STACK_OLD) != 1:
+        log.warning("guest wasm not recognised: deep recursion stays an uncatchable trap")
+        return wasm, False
+    return wasm.replace(_SET_STACK_OLD, _SET_STACK_NEW), True
 
 
 # One engine per process: compiled code is shared by every instance; the epoch
@@ -59,6 +115,72 @@ def _guest_wasm() -> bytes:
 _engine_lock = threading.Lock()
 _shared: dict[str, Any] = {}
 _current = threading.local()
+_cache_dir: list[Path] = []
+
+
+def configure(cache_dir: str | os.PathLike[str] | None) -> None:
+    """Keep the compiled guest in `cache_dir` (a process compiles it once, ~1 s,
+    and later processes map the file). Call before the first Instance."""
+    _cache_dir[:] = [Path(cache_dir)] if cache_dir else []
+
+
+def _compiled_module(engine: wasmtime.Engine, wasm: bytes, config_key: str) -> wasmtime.Module:
+    if not _cache_dir:
+        return wasmtime.Module(engine, wasm)
+    key = hashlib.sha256(wasm + config_key.encode()).hexdigest()[:32]
+    path = _cache_dir[0] / f"guest-{key}.cwasm"
+    if path.exists():
+        try:
+            return wasmtime.Module.deserialize_file(engine, str(path))
+        except wasmtime.WasmtimeError as e:  # another wasmtime build or CPU: recompile
+            log.warning("compiled guest %s unusable (%s); recompiling", path, e)
+    module = wasmtime.Module(engine, wasm)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(module.serialize())
+        os.replace(tmp, path)  # readers never see a partial file
+    except OSError as e:
+        log.warning("cannot cache the compiled guest in %s: %s", path.parent, e)
+    return module
+
+
+def _thread_stack_size() -> int | None:
+    """This thread's stack size (glibc), None where it cannot be known."""
+    try:
+        libc = ctypes.CDLL(None)
+        getattr_np = libc.pthread_getattr_np
+    except (OSError, AttributeError):
+        return None
+    libc.pthread_self.restype = ctypes.c_ulong
+    attr = ctypes.create_string_buffer(256)  # pthread_attr_t is 56 bytes on x86-64
+    if getattr_np(ctypes.c_ulong(libc.pthread_self()), attr) != 0:
+        return None
+    addr, size = ctypes.c_void_p(), ctypes.c_size_t()
+    try:
+        if libc.pthread_attr_getstack(attr, ctypes.byref(addr), ctypes.byref(size)) != 0:
+            return None
+    finally:
+        libc.pthread_attr_destroy(attr)
+    return size.value
+
+
+def _check_thread_stack() -> None:
+    """wasmtime trusts that `max_wasm_stack` bytes of native stack exist below the
+    entry point; on a smaller stack deep guest recursion would fault the process."""
+    size = _thread_stack_size()
+    if size is not None and size < WASM_STACK_BYTES + 1024 * 1024:
+        raise RuntimeError(
+            f"thread {threading.current_thread().name!r} has a {size >> 10} KiB stack; the "
+            f"sandbox needs {THREAD_STACK_BYTES >> 10} KiB (create guest-calling threads after "
+            "sandbox.engine.ensure_thread_stack_size())")
+    _current.stack_ok = True
+
+
+def ensure_thread_stack_size() -> None:
+    """Make threads created from now on big enough to call into the guest."""
+    if threading.stack_size() < THREAD_STACK_BYTES:  # 0: the platform default, unknown
+        threading.stack_size(THREAD_STACK_BYTES)
 
 
 def _raw_host_call(env: Any, caller: Any, args: Any, nargs: int) -> int:
@@ -107,8 +229,13 @@ def shared_engine(epoch_ms: int = 10) -> tuple[wasmtime.Engine, wasmtime.Module,
             cfg = wasmtime.Config()
             cfg.epoch_interruption = True
             cfg.cranelift_opt_level = "speed"
+            # wasmtime refuses a max_wasm_stack above the async stack size (unused here).
+            ffi.wasmtime_config_async_stack_size_set(cfg.ptr(), WASM_STACK_BYTES + (1 << 20))
+            cfg.max_wasm_stack = WASM_STACK_BYTES
             engine = wasmtime.Engine(cfg)
-            module = wasmtime.Module(engine, _guest_wasm())
+            wasm, patched = _patch_guest(_guest_wasm())
+            module = _compiled_module(engine, wasm, f"{importlib.metadata.version('wasmtime')} "
+                                      f"{sys.platform} epoch speed stack={WASM_STACK_BYTES}")
             linker = wasmtime.Linker(engine)
             linker.define_wasi()
             _define_unchecked(linker, "env", "host_call", wasmtime.FuncType([_I32] * 5, [_I32]),
@@ -126,7 +253,8 @@ def shared_engine(epoch_ms: int = 10) -> tuple[wasmtime.Engine, wasmtime.Module,
                     engine.increment_epoch()
 
             threading.Thread(target=tick, name="wasm-epoch", daemon=True).start()
-            _shared.update(engine=engine, module=module, linker=linker, epoch_ms=epoch_ms)
+            _shared.update(engine=engine, module=module, linker=linker, epoch_ms=epoch_ms,
+                           stack_patched=patched)
     return _shared["engine"], _shared["module"], _shared["linker"]
 
 
@@ -164,12 +292,92 @@ class _FastFunc:
         return buf[0].i32
 
 
+_EXPORTS = (
+    "qjs_alloc", "qjs_free", "qjs_last_len", "qjs_last_ptr", "qjs_result_free",
+    "new_string", "get_string", "free_value", "call_function", "eval_code",
+    "eval_module", "global_object", "get_prop", "set_prop", "new_function",
+    "execute_pending_jobs", "last_exception", "new_undefined", "type_of",
+    "set_memory_limit", "set_max_stack_size", "run_gc", "compute_memory_usage",
+    "promise_state", "promise_result")
+
+
+def _export(store: wasmtime.Store, inst: wasmtime.Instance, name: str) -> Any:
+    """One export by name: wasmtime-py's `exports()` wraps all 55 (~0.9 ms)."""
+    item = ffi.wasmtime_extern_t()
+    n = name.encode()
+    if not ffi.wasmtime_instance_export_get(store._context(), ctypes.byref(inst._instance),
+                                            ctypes.create_string_buffer(n), len(n),
+                                            ctypes.byref(item)):
+        raise SandboxTrap(f"guest has no export {name!r}")
+    return wrap_extern(item)
+
+
+class Snapshot:
+    """A guest heap frozen between calls: linear memory in an unlinked file
+    (memfd), mapped copy-on-write into each instance restored from it, and the
+    host-side handles that point into it. Restored instances share unmodified
+    pages and are independent of each other. `meta` carries the caller's data."""
+
+    def __init__(self, fd: int, size: int, stack_pointer: int, handles: dict[str, Any],
+                 meta: dict[str, Any] | None = None) -> None:
+        self.fd = fd
+        self.size = size
+        self.stack_pointer = stack_pointer
+        self.handles = handles
+        self.meta = meta or {}
+        self.stored_bytes = 0  # non-zero pages written (the page cache it occupies)
+        self._finalizer = weakref.finalize(self, os.close, fd)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _new_image_file() -> int:
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("brygge-snapshot", os.MFD_CLOEXEC)
+    f = tempfile.TemporaryFile()  # elsewhere: an unlinked temp file
+    fd = os.dup(f.fileno())
+    f.close()
+    return fd
+
+
+_libc: Any = None
+
+
+def _map_private(addr: int, size: int, fd: int) -> bool:
+    """mmap(MAP_PRIVATE|MAP_FIXED) `fd` over [addr, addr+size): copy-on-write pages."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.mmap.restype = ctypes.c_void_p
+        _libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                               ctypes.c_int, ctypes.c_long]
+    r = _libc.mmap(addr, size, mmap.PROT_READ | mmap.PROT_WRITE,
+                   mmap.MAP_PRIVATE | 0x10, fd, 0)  # 0x10: MAP_FIXED (Linux, macOS)
+    return r == addr
+
+
+# QuickJS seeds Math.random (xorshift64*, in its JSContext) from the clock at
+# creation: instances restored from one snapshot would repeat one sequence. The
+# state's address is found once by watching which word steps like xorshift64*.
+_M64 = (1 << 64) - 1
+_random_state: list[int | None] = []
+_probe_lock = threading.Lock()
+
+
+def _xorshift64(x: int) -> int:
+    x ^= x >> 12
+    x ^= (x << 25) & _M64
+    return x ^ (x >> 27)
+
+
 class Instance:
     """One QuickJS heap in one wasm store. Not thread-safe: one call at a time."""
 
     def __init__(self, host: HostFn, *, memory_mb: int = 128, stack_kb: int = 512,
                  epoch_ms: int = 10,
-                 module_loader: Callable[[str, str], tuple[str, str] | None] | None = None) -> None:
+                 module_loader: Callable[[str, str], tuple[str, str] | None] | None = None,
+                 snapshot: Snapshot | None = None) -> None:
         engine, module, linker = shared_engine(epoch_ms)
         self._epoch_ms = _shared["epoch_ms"]
         self.host = host
@@ -181,31 +389,82 @@ class Instance:
         self.store.set_epoch_deadline(1 << 40)
         self.store.set_wasi(wasmtime.WasiConfig())  # no files, no env, no stdio
         self.dead = False
+        if not getattr(_current, "stack_ok", False):
+            _check_thread_stack()
         self._enter()
         try:
             inst = linker.instantiate(self.store, module)
         finally:
             self._leave()
-        ex = inst.exports(self.store)
-        self.mem: wasmtime.Memory = ex["memory"]  # type: ignore[assignment]
-        self._f = {name: _FastFunc(self.store, ex[name]) for name in (
-            "qjs_alloc", "qjs_free", "qjs_last_len", "qjs_last_ptr", "qjs_result_free",
-            "new_string", "get_string", "free_value", "call_function", "eval_code",
-            "eval_module", "global_object", "get_prop", "set_prop", "new_function",
-            "execute_pending_jobs", "last_exception", "new_undefined", "type_of",
-            "set_memory_limit", "set_max_stack_size", "run_gc", "compute_memory_usage",
-            "promise_state", "promise_result")}
-        self._call("set_memory_limit", (memory_mb - 8) * 1024 * 1024)
-        self._call("set_max_stack_size", stack_kb * 1024)
-        self._out = self._call("qjs_alloc", 8)
-        self._undef = self._call("new_undefined")
-        self._host_name = b"__host"
-        fn = self._call_with_str("new_function", "__host")
-        g = self._call("global_object")
-        self._set_prop(g, "__host", fn)
-        self._call("free_value", fn)
-        self._global = g
+        self.mem: wasmtime.Memory = _export(self.store, inst, "memory")
+        self._sp: wasmtime.Global = _export(self.store, inst, "__stack_pointer")
+        self._f = {name: _FastFunc(self.store, _export(self.store, inst, name))
+                   for name in _EXPORTS}
+        if "stack_base" not in _shared:
+            _shared["stack_base"] = self._sp.value(self.store)
         self._fn_cache: dict[str, int] = {}
+        if snapshot is not None:
+            self._restore(snapshot)
+        self._call("set_memory_limit", (memory_mb - 8) * 1024 * 1024)
+        if _shared["stack_patched"]:
+            kb = max(16, min(stack_kb, MAX_STACK_KB))
+            self._call("set_max_stack_size", _shared["stack_base"] - kb * 1024)
+        else:
+            self._call("set_max_stack_size", stack_kb * 1024)
+        if snapshot is None:
+            self._out = self._call("qjs_alloc", 8)
+            self._undef = self._call("new_undefined")
+            fn = self._call_with_str("new_function", "__host")
+            g = self._call("global_object")
+            self._set_prop(g, "__host", fn)
+            self._call("free_value", fn)
+            self._global = g
+        self._reseed()
+
+    # -- snapshots -----------------------------------------------------------------
+    def snapshot(self, meta: dict[str, Any] | None = None) -> Snapshot:
+        """Freeze this heap (between calls: the shadow stack is at its base)."""
+        if self.dead:
+            raise SandboxTrap("cannot snapshot a dead instance")
+        size = self.memory_bytes()
+        fd = _new_image_file()
+        snap = Snapshot(fd, size, self._sp.value(self.store), {
+            "out": self._out, "undef": self._undef, "global": self._global,
+            "fn_cache": dict(self._fn_cache), "module_sources": dict(self._module_sources)},
+            meta)
+        os.ftruncate(fd, size)
+        view = memoryview((ctypes.c_char * size).from_address(self._base())).cast("B")
+        chunk = 64 * 1024
+        zero = bytes(chunk)
+        # Zero pages stay holes in the file: no page cache, and they map as zeros.
+        for off in range(0, size, chunk):
+            part = view[off:off + chunk]
+            if part != zero:
+                os.pwrite(fd, part, off)
+                snap.stored_bytes += len(part)
+        return snap
+
+    def _restore(self, snap: Snapshot) -> None:
+        have = self.memory_bytes()
+        if snap.size > have:
+            self.mem.grow(self.store, (snap.size - have) // 65536)
+        base = self._base()
+        if base % mmap.PAGESIZE or not _map_private(base, snap.size, snap.fd):
+            view = memoryview((ctypes.c_char * snap.size).from_address(base)).cast("B")
+            os.preadv(snap.fd, [view], 0)  # no mmap here: copy instead
+        self._sp.set_value(self.store, snap.stack_pointer)
+        h = snap.handles
+        self._out, self._undef, self._global = h["out"], h["undef"], h["global"]
+        self._fn_cache = dict(h["fn_cache"])
+        self._module_sources = dict(h["module_sources"])
+
+    def _reseed(self) -> None:
+        """Seed Math.random from the OS, as Node does (QuickJS uses the clock)."""
+        addr = _random_state_addr()
+        if addr is None or addr + 8 > self.memory_bytes():
+            return
+        seed = int.from_bytes(os.urandom(8), "little") or 1  # xorshift's state is never 0
+        ctypes.memmove(self._base() + addr, struct.pack("<Q", seed), 8)
 
     # -- raw calls ---------------------------------------------------------------
     def _enter(self) -> None:
@@ -217,6 +476,8 @@ class Instance:
 
     def _call(self, name: str, *args: int) -> int:
         prev = getattr(_current, "inst", None)
+        if prev is None and not getattr(_current, "stack_ok", False):
+            _check_thread_stack()
         _current.inst = self
         try:
             return self._f[name](*args)
@@ -483,6 +744,48 @@ class Instance:
     def close(self) -> None:
         self.dead = True
         self.store.close()
+
+
+def _random_state_addr() -> int | None:
+    """Where QuickJS keeps Math.random's state: the same address in every instance,
+    as the guest allocates its context identically. Found in a probe instance as
+    the one word that steps like xorshift64* when Math.random() runs once."""
+    if _random_state or getattr(_current, "probing", False):
+        return _random_state[0] if _random_state else None
+    with _probe_lock:
+        if not _random_state:
+            _current.probing = True
+            try:
+                _random_state.append(_find_random_state())
+            finally:
+                _current.probing = False
+    return _random_state[0]
+
+
+def _find_random_state() -> int | None:
+    probe = Instance(lambda op, payload: "")
+    try:
+        probe.eval_script("globalThis.__r = () => String(Math.random());")
+        probe.call("__r", "")  # settle any lazy allocation first
+        size = probe.memory_bytes()
+        before = ctypes.string_at(probe._base(), size)
+        probe.call("__r", "")
+        after = ctypes.string_at(probe._base(), size)
+        found = []
+        page = 4096
+        for p in range(0, size, page):
+            if before[p:p + page] == after[p:p + page]:
+                continue
+            for off in range(p, min(p + page, size - 8), 4):
+                x, y = struct.unpack_from("<Q", before, off)[0], struct.unpack_from("<Q", after, off)[0]
+                if x and x != y and _xorshift64(x) == y:
+                    found.append(off)
+        if len(found) == 1:
+            return found[0]
+        log.warning("Math.random state not found (%d candidates): not reseeded", len(found))
+        return None
+    finally:
+        probe.close()
 
 
 def _trap_reason(e: wasmtime.Trap) -> str:

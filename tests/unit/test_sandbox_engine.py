@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
+from sandbox import engine
 from sandbox.engine import Instance, JSError, SandboxTrap
 
 
@@ -302,10 +304,6 @@ def test_deep_recursion_is_an_error_not_a_crash(host: Recorder, code: str) -> No
     assert j.call("ok", "") == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="stack_kb is ineffective: QuickJS's stack check never "
-                   "fires before the wasm call stack overflows (~530 frames of a trivial "
-                   "recursive function at any stack_kb), so the overflow is an uncatchable "
-                   "SandboxTrap that kills the instance instead of a catchable JS error")
 def test_stack_overflow_is_catchable_in_js(host: Recorder) -> None:
     i = Instance(host, stack_kb=64)
     i.eval_script("function r(n) { return r(n + 1) + 1; } globalThis.C = 'none';"
@@ -313,6 +311,118 @@ def test_stack_overflow_is_catchable_in_js(host: Recorder) -> None:
                   " globalThis.get = () => C;")
     assert i.call("get", "").startswith("caught")
     assert not i.dead
+
+
+DEPTH = """
+globalThis.depth = () => {
+  let d = 0;
+  function r() { d++; r(); }
+  try { r(); } catch (e) { return `${e.constructor.name}|${e.message}|${d}`; }
+  return 'no error';
+};
+"""
+
+
+@pytest.mark.parametrize("stack_kb,lo,hi", [
+    (64, 200, 600),
+    (512, 2000, 4000),  # the default: thousands of frames (Node: ~11k)
+    (engine.MAX_STACK_KB, 3000, 5000),
+    (8192, 3000, 5000),  # above the shadow stack: clamped, not a crash
+])
+def test_recursion_depth_follows_stack_kb(host: Recorder, stack_kb: int, lo: int,
+                                          hi: int) -> None:
+    i = Instance(host, stack_kb=stack_kb)
+    i.eval_script(DEPTH)
+    name, message, depth = i.call("depth", "").split("|")
+    assert (name, message) == ("RangeError", "Maximum call stack size exceeded")
+    assert lo <= int(depth) <= hi
+    # the heap and the stack are intact: the same depth again, then ordinary work
+    assert i.call("depth", "") == f"{name}|{message}|{depth}"
+    i.eval_script("globalThis.ok = () => JSON.stringify({a: [1, 2]});")
+    assert i.call("ok", "") == '{"a":[1,2]}'
+
+
+# Recursion through every kind of call QuickJS makes: each must end in a
+# catchable RangeError at the largest stack_kb (the native stack must not run out first).
+RECURSION = [
+    "function r(n){ return r(n+1)+1 } r(0)",
+    "const o = {}; o.toString = () => String(o); String(o)",
+    "const o = {}; o.valueOf = () => +o; +o",
+    "function a() { return b(); } function b() { return a(); } a()",
+    "function* g(n) { yield* g(n+1) } g(0).next()",
+    "[1].map(function m(){ return [1].map(m) })",
+    "[2,1].sort(function c(){ [2,1].sort(c); return 0 })",
+    "class A { constructor(n) { new A(n+1) } }; new A(0)",
+    "class B {} class C extends B { constructor(){ super(); new C() } } new C()",
+    "function f() { return f.apply(null, arguments) } f(1,2,3)",
+    "function f() { return Reflect.apply(f, null, []) } f()",
+    "const f = function(){ return g() }.bind(null); const g = () => f(); f()",
+    "let o = {get x() { return this.x }}; o.x",
+    "let o = {set x(v) { this.x = v }}; o.x = 1",
+    "const o = {toJSON(){ return JSON.stringify(o) }}; JSON.stringify(o)",
+    "let p = new Proxy({}, {get(t,k,r){ return r[k] }}); p.x",
+    "function t(s){ return t`x` } t`y`",
+    "function f(...a){ return f(...a, 1) } f()",
+    "function e(){ return eval('e()') } e()",
+    "const o = {[Symbol.toPrimitive](){ return `${o}` }}; `${o}`",
+    "function f(){ try { return f() } finally { } } f()",
+    "'ab'.replace(/a/, function f(){ return 'ab'.replace(/a/, f) })",
+    "function f(){ return Array.from({length:1}, f) } f()",
+    "let a = []; for (let k = 0; k < 100000; k++) a = [a]; String(a)",
+    "let p = new Proxy({}, {}); for (let k = 0; k < 100000; k++) p = new Proxy(p, {}); p.x",
+]
+
+
+@pytest.mark.parametrize("stack_kb", [512, engine.MAX_STACK_KB])
+@pytest.mark.parametrize("code", RECURSION)
+def test_every_kind_of_recursion_is_a_catchable_range_error(host: Recorder, code: str,
+                                                            stack_kb: int) -> None:
+    i = Instance(host, stack_kb=stack_kb)
+    i.eval_script("globalThis.run = (src) => { try { (0, eval)(src); return 'no error'; }"
+                  " catch (e) { return e.name + ': ' + e.message; } };")
+    assert i.call("run", code) == "RangeError: Maximum call stack size exceeded"
+    assert not i.dead
+    assert i.call("run", "1") == "no error"
+
+
+def test_async_recursion_rejects_instead_of_crashing(host: Recorder) -> None:
+    i = Instance(host)
+    i.eval_script("globalThis.R = 'pending'; async function ar(n) { return ar(n + 1); }"
+                  " ar(0).then(() => { R = 'resolved'; }, e => { R = e.name; });"
+                  " globalThis.get = () => R;")
+    i.run_jobs()
+    assert i.call("get", "") == "RangeError"
+
+
+def test_thread_with_a_small_stack_is_refused_not_crashed(host: Recorder) -> None:
+    """wasmtime assumes WASM_STACK_BYTES of native stack: a thread with less would
+    fault on deep recursion, so the engine refuses to enter the guest from it."""
+    out: list[BaseException | str] = []
+
+    def work() -> None:
+        try:
+            i = Instance(host)
+            i.eval_script(DEPTH)
+            out.append(i.call("depth", ""))
+        except BaseException as e:  # reported to the test thread
+            out.append(e)
+
+    old = threading.stack_size(1024 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+    finally:
+        threading.stack_size(old)
+    t.join()
+    assert isinstance(out[0], RuntimeError) and "stack" in str(out[0]), out
+    engine.ensure_thread_stack_size()
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    assert isinstance(out[1], str) and out[1].startswith("RangeError|"), out
 
 
 def test_second_instance_unaffected_after_first_traps(host: Recorder) -> None:
