@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import dataclasses
 import errno
 import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -231,6 +233,10 @@ class Node:
     def start(self) -> None:
         py = sys.executable
         self.prepare()
+        # app.internalFetch: executors call this router, signed with a per-run key.
+        self.s = dataclasses.replace(
+            self.s, internal_secret=self.s.internal_secret or secrets.token_hex(32),
+            internal_gateway_url=self.s.internal_gateway_url or self.router_url)
         if not self.s.nats_url:
             self.start_child(Child("nats", [nats_server_binary(), "-c", str(self.nats_config())],
                                    lambda: tcp_open("127.0.0.1", self.nats_port)))

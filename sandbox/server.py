@@ -28,7 +28,7 @@ from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from sandbox import outbound
+from sandbox import internal, outbound
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact
 from sandbox.engine import SandboxTrap
 from storage.client import StorageClient, raise_for
@@ -60,6 +60,8 @@ class Executor(pbg.ExecutorServicer):
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
+        # The router is on this node (loopback): only internal calls may reach it.
+        self.gateway_allow = outbound.parse_allow("127.0.0.0/8,::1/128")
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
                                                  thread_name_prefix="invoke")
 
@@ -76,6 +78,15 @@ class Executor(pbg.ExecutorServicer):
     def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
         def ops(op: str, payload: str) -> str:
             if op == "net.fetch":
+                if self.s.internal_gateway_url and \
+                        (internal_req := internal.rewrite(payload, space_id,
+                                                          self.s.internal_gateway_url,
+                                                          self.s.internal_secret)):
+                    try:
+                        return outbound.fetch(internal_req, self.gateway_allow,
+                                              self.s.request_timeout_s, self.s.max_response_bytes)
+                    except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
+                        return f"\0TypeError\0internal fetch failed: {e}"
                 try:
                     return outbound.fetch(payload, self.outbound_allow, self.s.outbound_timeout_s,
                                           self.s.outbound_max_bytes)
