@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import posixpath
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 from sandbox import hostcrypto
 from sandbox.engine import Instance, JSError, SandboxTrap
+from sandbox.modules import BundleError, ModuleSystem
 
 _JS = resources.files("sandbox").joinpath("js")
 # Evaluated in order in every instance before the app. runtime.js comes first (host
@@ -28,7 +28,7 @@ PRELUDE = [(f"brygge:{name}", _JS.joinpath(name).read_text())
 PRELUDE_END = "delete globalThis.__brygge_internal;"
 CODEHOOKS_JS = _JS.joinpath("codehooks.js").read_text()
 BUILTIN_MODULES = {"codehooks-js": CODEHOOKS_JS}
-_MODULE_EXTS = ("", ".js", ".mjs", ".cjs", ".ts", ".json", "/index.js", "/index.mjs", "/index.ts")
+# Module resolution, formats and CommonJS facades live in sandbox/modules.py.
 
 
 @functools.lru_cache(maxsize=512)
@@ -95,7 +95,8 @@ class AppInstance:
         self.inv: Invocation | None = None
         self._arm: Callable[[], None] | None = None  # re-arms the epoch deadline (run)
         self.files: dict[str, str] = artifact.get("files") or {}
-        self.resolve_errors: list[str] = []
+        self.modules = ModuleSystem(self.files, BUILTIN_MODULES, _strip_types)
+        self.resolve_errors: list[str] = self.modules.errors
         self.inst = Instance(self._host, memory_mb=memory_mb, stack_kb=stack_kb,
                              epoch_ms=epoch_ms, module_loader=self._resolve)
         t0 = time.perf_counter()
@@ -106,8 +107,16 @@ class AppInstance:
             self.inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
             if env_json:  # process.env is set before the app's top-level code runs
                 self.inst.call("__brygge_setEnv", env_json)
+            self.modules.guest_call = self.inst.call
+            self.modules.guest_eval_module = self._eval_esm
             if artifact["kind"] == "bundle":
-                self.inst.eval_script(str(artifact.get("bundle", "")), "bundle.js")
+                bundle = str(artifact.get("bundle", ""))
+                try:  # externals the runtime cannot provide refuse the deploy
+                    self.modules.check_bundle(bundle, set(json.loads(
+                        self.inst.call("__brygge_module_names", "") or "[]")))
+                except BundleError as e:
+                    raise DeployError(str(e)) from None
+                self.inst.eval_script(bundle, "bundle.js")
                 self.inst.eval_script("globalThis.__brygge_app = EntryPoint;", "activate.js")
             else:
                 entry = str(artifact.get("entry") or "index.js")
@@ -136,36 +145,22 @@ class AppInstance:
 
     # -- module resolution for source deployments -------------------------------------
     def _resolve(self, base: str, spec: str) -> tuple[str, str] | None:
-        if spec in BUILTIN_MODULES and not any(p.startswith(f"node_modules/{spec}/")
-                                               for p in self.files):
-            return f"builtin:{spec}", BUILTIN_MODULES[spec]
-        if spec.startswith("builtin:"):
-            return None
-        if spec.startswith("./") or spec.startswith("../") or spec.startswith("/"):
-            basedir = "" if base.startswith("brygge:") or base.startswith("builtin:") \
-                else posixpath.dirname(base)
-            path = posixpath.normpath(posixpath.join(basedir, spec)).lstrip("/")
-            if path.startswith(".."):
-                return None
-            for ext in _MODULE_EXTS:
-                p = path + ext
-                if p in self.files:
-                    src = self.files[p]
-                    if p.endswith(".json"):
-                        src = f"export default {src.strip() or 'null'};"
-                    elif p.endswith((".ts", ".mts", ".tsx")):
-                        try:
-                            src = _strip_types(p, src)
-                        except DeployError as e:
-                            self.resolve_errors.append(str(e))
-                            return None
-                    return p, src
-        return None
+        return self.modules.esm_module(base, spec)
+
+    def _eval_esm(self, code: str, name: str) -> str:
+        """Evaluate an ES module now (require() of an ES module); "" or a host error reply."""
+        try:
+            self.inst.eval_module(code, name)
+        except JSError as e:
+            return f"\0{e.name}\0{e.message}"
+        return ""
 
     # -- host calls -------------------------------------------------------------------
     def _host(self, op: str, payload: str) -> str:
         if op.startswith("crypto."):
             return hostcrypto.call(op, payload)
+        if op.startswith("module."):  # require(): resolution and sources, also at load
+            return self.modules.host_call(op, payload)
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
             return self.host_ops(op, payload) if op.startswith(("db.", "kv.")) else ""

@@ -809,8 +809,8 @@ def test_host_call_limit_ends_invocation_with_clear_error() -> None:
     ({"index.js": HEAD + "export default app;"}, ["default export"]),
     ({"index.js": HEAD + "import x from './missing.js';\nexport default app.init();"},
      ["./missing.js", "index.js"]),
-    ({"index.js": HEAD + "import _ from 'lodash';\nexport default app.init();"},
-     ["lodash"]),
+    ({"index.js": HEAD + "import pad from 'left-pad';\nexport default app.init();"},
+     ["left-pad"]),  # neither uploaded nor provided (lodash is: sandbox/vendor)
     ({"index.js": HEAD + "import x from '../../etc/passwd';\nexport default app.init();"},
      ["../../etc/passwd"]),
     ({"index.js": HEAD + "import {nope} from './lib/a.js';\nexport default app.init();",
