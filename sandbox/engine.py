@@ -269,11 +269,12 @@ class _FastFunc:
     take and return only i32, so one preallocated raw-value array does (~1.5 µs).
     """
 
-    __slots__ = ("buf", "ctx", "fref")
+    __slots__ = ("buf", "ctx", "fref", "func")
 
-    def __init__(self, store: wasmtime.Store, func: wasmtime.Func) -> None:
+    def __init__(self, store: wasmtime.Store, func: Any) -> None:
         self.ctx = store._context()
-        self.fref = ctypes.byref(func._func)
+        self.func = func  # a raw wasmtime_func_t
+        self.fref = ctypes.byref(func)
         self.buf = (ffi.wasmtime_val_raw_t * 8)()
 
     def __call__(self, *args: int) -> int:
@@ -292,24 +293,30 @@ class _FastFunc:
         return buf[0].i32
 
 
-_EXPORTS = (
-    "qjs_alloc", "qjs_free", "qjs_last_len", "qjs_last_ptr", "qjs_result_free",
-    "new_string", "get_string", "free_value", "call_function", "eval_code",
-    "eval_module", "global_object", "get_prop", "set_prop", "new_function",
-    "execute_pending_jobs", "last_exception", "new_undefined", "type_of",
-    "set_memory_limit", "set_max_stack_size", "run_gc", "compute_memory_usage",
-    "promise_state", "promise_result")
+class _Exports(dict):  # type: ignore[type-arg]
+    """The guest's exported functions as _FastFunc, bound on first use: wasmtime-py's
+    `exports()` wraps all 55 exports in Python objects (~0.9 ms per instance), and an
+    invocation uses about ten."""
 
+    def __init__(self, store: wasmtime.Store, inst: wasmtime.Instance) -> None:
+        super().__init__()
+        self.store, self.inst = store, inst
 
-def _export(store: wasmtime.Store, inst: wasmtime.Instance, name: str) -> Any:
-    """One export by name: wasmtime-py's `exports()` wraps all 55 (~0.9 ms)."""
-    item = ffi.wasmtime_extern_t()
-    n = name.encode()
-    if not ffi.wasmtime_instance_export_get(store._context(), ctypes.byref(inst._instance),
-                                            ctypes.create_string_buffer(n), len(n),
-                                            ctypes.byref(item)):
-        raise SandboxTrap(f"guest has no export {name!r}")
-    return wrap_extern(item)
+    def extern(self, name: str) -> Any:
+        item = ffi.wasmtime_extern_t()
+        n = name.encode()
+        if not ffi.wasmtime_instance_export_get(self.store._context(),
+                                                ctypes.byref(self.inst._instance), n, len(n),
+                                                ctypes.byref(item)):
+            raise SandboxTrap(f"guest has no export {name!r}")
+        return item
+
+    def __missing__(self, name: str) -> _FastFunc:
+        item = self.extern(name)
+        if item.kind != ffi.WASMTIME_EXTERN_FUNC.value:
+            raise SandboxTrap(f"guest export {name!r} is not a function")
+        f = self[name] = _FastFunc(self.store, item.of.func)
+        return f
 
 
 class Snapshot:
@@ -341,19 +348,28 @@ def _new_image_file() -> int:
     return fd
 
 
-_libc: Any = None
+_libc: list[Any] = []
+_ZERO_PAGE = bytes(4096)
+
+
+def _libc_fn() -> Any:
+    if not _libc:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_int, ctypes.c_long]
+        libc.memcmp.restype = ctypes.c_int
+        libc.memcmp.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        _libc.append(libc)
+    return _libc[0]
 
 
 def _map_private(addr: int, size: int, fd: int) -> bool:
-    """mmap(MAP_PRIVATE|MAP_FIXED) `fd` over [addr, addr+size): copy-on-write pages."""
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.mmap.restype = ctypes.c_void_p
-        _libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                               ctypes.c_int, ctypes.c_long]
-    r = _libc.mmap(addr, size, mmap.PROT_READ | mmap.PROT_WRITE,
-                   mmap.MAP_PRIVATE | 0x10, fd, 0)  # 0x10: MAP_FIXED (Linux, macOS)
+    """mmap(MAP_PRIVATE|MAP_FIXED) `fd` over [addr, addr+size): copy-on-write pages.
+    The range lies inside the wasm memory's own mapping, which wasmtime unmaps
+    whole when the store goes, taking this one with it."""
+    r = _libc_fn().mmap(addr, size, mmap.PROT_READ | mmap.PROT_WRITE,
+                        mmap.MAP_PRIVATE | 0x10, fd, 0)  # 0x10: MAP_FIXED (Linux, macOS)
     return r == addr
 
 
@@ -396,10 +412,9 @@ class Instance:
             inst = linker.instantiate(self.store, module)
         finally:
             self._leave()
-        self.mem: wasmtime.Memory = _export(self.store, inst, "memory")
-        self._sp: wasmtime.Global = _export(self.store, inst, "__stack_pointer")
-        self._f = {name: _FastFunc(self.store, _export(self.store, inst, name))
-                   for name in _EXPORTS}
+        self._f = _Exports(self.store, inst)
+        self.mem: wasmtime.Memory = wrap_extern(self._f.extern("memory"))  # type: ignore
+        self._sp: wasmtime.Global = wrap_extern(self._f.extern("__stack_pointer"))  # type: ignore
         if "stack_base" not in _shared:
             _shared["stack_base"] = self._sp.value(self.store)
         self._fn_cache: dict[str, int] = {}
@@ -422,8 +437,10 @@ class Instance:
         self._reseed()
 
     # -- snapshots -----------------------------------------------------------------
-    def snapshot(self, meta: dict[str, Any] | None = None) -> Snapshot:
-        """Freeze this heap (between calls: the shadow stack is at its base)."""
+    def snapshot(self, meta: dict[str, Any] | None = None, *, share: bool = True) -> Snapshot:
+        """Freeze this heap (call between calls: the shadow stack is at its base).
+        With `share`, this instance's own memory becomes a copy-on-write mapping of
+        the image too, so it holds private copies only of the pages it writes next."""
         if self.dead:
             raise SandboxTrap("cannot snapshot a dead instance")
         size = self.memory_bytes()
@@ -432,19 +449,32 @@ class Instance:
             "out": self._out, "undef": self._undef, "global": self._global,
             "fn_cache": dict(self._fn_cache), "module_sources": dict(self._module_sources)},
             meta)
-        os.ftruncate(fd, size)
-        view = memoryview((ctypes.c_char * size).from_address(self._base())).cast("B")
-        chunk = 64 * 1024
-        zero = bytes(chunk)
-        # Zero pages stay holes in the file: no page cache, and they map as zeros.
-        for off in range(0, size, chunk):
-            part = view[off:off + chunk]
-            if part != zero:
-                os.pwrite(fd, part, off)
-                snap.stored_bytes += len(part)
+        try:
+            os.ftruncate(fd, size)
+            base = self._base()
+            view = memoryview((ctypes.c_char * size).from_address(base)).cast("B")
+            memcmp = _libc_fn().memcmp
+            page = len(_ZERO_PAGE)
+            run = -1  # start of the current run of non-zero pages
+            # Zero pages stay holes in the file: no page cache, and they map as zeros.
+            for off in range(0, size + page, page):
+                nonzero = off < size and memcmp(base + off, _ZERO_PAGE, page) != 0
+                if nonzero and run < 0:
+                    run = off
+                elif not nonzero and run >= 0:
+                    os.pwrite(fd, view[run:off], run)
+                    snap.stored_bytes += off - run
+                    run = -1
+            if share and base % mmap.PAGESIZE == 0:
+                _map_private(base, size, fd)
+        except BaseException:
+            snap.close()
+            raise
         return snap
 
     def _restore(self, snap: Snapshot) -> None:
+        if snap.size > self._memory_cap:
+            raise SandboxTrap("the snapshot is larger than this instance's memory limit")
         have = self.memory_bytes()
         if snap.size > have:
             self.mem.grow(self.store, (snap.size - have) // 65536)
