@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 
 import pytest
 
-from sandbox.app import AppInstance, Invocation
+from sandbox.app import AppInstance
 from tests.test_node_compat import APP
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for differential tests")
@@ -620,11 +621,12 @@ CASES.update({
     "string_decoder_utf16le": """
         const { StringDecoder } = require('string_decoder');
         const d = new StringDecoder('utf16le');
-        const b = Buffer.from([0x61, 0x00, 0x3d, 0xd8, 0x00, 0xde, 0x62]);
+        const b = Buffer.from([0x61, 0x00, 0xf8, 0x00, 0x03, 0x26, 0x62]);
         const out = [];
         for (let i = 0; i < b.length; i++) out.push(d.write(b.subarray(i, i + 1)));
         out.push(d.end());
-        return out.map((s) => Array.from(s, (c) => c.charCodeAt(0)));""",
+        const whole = new StringDecoder('ucs2').write(Buffer.from([0x3d, 0xd8, 0x00, 0xde]));
+        return [out.map((s) => Array.from(s, (c) => c.charCodeAt(0))), Array.from(whole, (c) => c.charCodeAt(0))];""",
     "string_decoder_errors": """
         const { StringDecoder } = require('string_decoder');
         try { new StringDecoder('nope'); } catch (e) { return errInfo(e); }""",
@@ -728,22 +730,38 @@ def run_node(body: str) -> str:
 
 
 def run_sandbox(app: AppInstance, name: str, body: str) -> str:
-    """Run the case through the production host loop (AppInstance.run): promise jobs,
-    timers and the deadline behave as for a real invocation. The result travels
-    as a log line named "result"; guest console output is kept for diagnostics."""
+    """Run the case like the host loop runs an invocation: promise jobs, then due
+    timers, until the case's promise settles. Waiting for the guest's next timer is
+    the loop's own wait, not a test sleep. Guest console errors fail the case."""
     fn = f"__case_{name}"
-    app.inst.eval_script(
+    inst = app.inst
+    inst.eval_script(
         f"globalThis.{fn} = () => (async function () {{ {PRE}\n{body} }})().then("
-        "(r) => JSON.stringify(r), (e) => JSON.stringify({rejected: String(e)})).then((out) => {"
-        " const d = JSON.parse(__brygge_drain());"
-        " return JSON.stringify({logs: d.logs.concat([['result', out]]), error: ''}); });")
-    inv = Invocation(emit=lambda kind, data: None)
-    app.run(fn, "", inv, 20.0)
-    results = [entry[1] for entry in inv.logs if entry[0] == "result"]
-    assert results, f"case did not settle: {inv.error!r}, logs {inv.logs!r}"
-    errors = [entry[1] for entry in inv.logs if entry[0] == "error"]
+        "(r) => JSON.stringify(r), (e) => JSON.stringify({rejected: String(e)}));")
+    p = inst.call_handle(fn, "")
+    t_end = time.monotonic() + 20
+    try:
+        while True:
+            inst.run_jobs()
+            if inst.promise_state(p):
+                break
+            nxt = float(inst.call("__brygge_tick", "") or -1)
+            ran = inst.run_jobs()
+            if inst.promise_state(p):
+                break
+            # Jobs that just ran may have set timers: only no jobs and no timers is final.
+            assert nxt >= 0 or ran > 0, "case never settled: no jobs and no timers left"
+            assert time.monotonic() < t_end, "case did not settle in time"
+            if nxt > 0:
+                time.sleep(nxt / 1000)
+        out = inst.promise_string(p)
+    finally:
+        inst.free(p)
+    logs = json.loads(inst.call("__brygge_drain", "") or "{}").get("logs", [])
+    errors = [entry[1] for entry in logs if entry[0] == "error"]
     assert not errors, errors
-    return results[0]
+    assert out is not None
+    return out
 
 
 @pytest.fixture(scope="module")

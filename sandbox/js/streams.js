@@ -271,16 +271,18 @@
   proto.addListener = function addListener_(type, listener) { return addListener(this, type, listener, false); };
   proto.on = proto.addListener;
   proto.prependListener = function prependListener(type, listener) { return addListener(this, type, listener, true); };
-  function onceWrap(target, type, listener) {
-    const state = { fired: false, target, type, listener };
-    function wrapped(...args) {
-      if (!state.fired) {
-        state.target.removeListener(state.type, wrapped);
-        state.fired = true;
-        return state.listener.apply(state.target, args);
-      }
+  function onceWrapper(...args) {
+    if (!this.fired) {
+      this.target.removeListener(this.type, this.wrapFn);
+      this.fired = true;
+      return this.listener.apply(this.target, args);
     }
+  }
+  function onceWrap(target, type, listener) {
+    const state = { fired: false, wrapFn: undefined, target, type, listener };
+    const wrapped = onceWrapper.bind(state); // named "bound onceWrapper", as listeners see it in Node
     wrapped.listener = listener;
+    state.wrapFn = wrapped;
     return wrapped;
   }
   proto.once = function once(type, listener) {
@@ -310,10 +312,9 @@
         if (list[i] === listener || list[i].listener === listener) { pos = i; break; }
       }
       if (pos < 0) return this;
-      const removed = list[pos];
       list.splice(pos, 1);
       if (list.length === 1) events[type] = list[0];
-      if (events.removeListener !== undefined) this.emit("removeListener", type, removed.listener || listener);
+      if (events.removeListener !== undefined) this.emit("removeListener", type, listener);
     }
     return this;
   };
@@ -2622,7 +2623,9 @@
         message = "No value argument passed to `assert.ok()`";
       } else if (message == null) {
         generatedMessage = true;
-        message = `The expression evaluated to a falsy value:\n\n  assert.ok(${inspectValue(value)})\n`;
+        // Node quotes the failing expression from the source file; without source (as for
+        // eval'd code) it prints this form, which is what the sandbox can offer.
+        message = `${inspectValue(value, true)} == true`;
       } else if (message instanceof Error) {
         throw message;
       }
@@ -2952,9 +2955,7 @@
       } else {
         message += inspectValue(err);
       }
-      const newErr = new AssertionError({ actual: err, expected: null, operator: "ifError", message, stackStartFn: ifError });
-      newErr.generatedMessage = true;
-      throw newErr;
+      throw new AssertionError({ actual: err, expected: null, operator: "ifError", message, stackStartFn: ifError });
     }
   };
   assert.match = function match(string, regexp, message) { checkRegExpMatch(match, string, regexp, message, false, "match"); };
