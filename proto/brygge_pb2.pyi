@@ -145,14 +145,16 @@ class InvokeEnd(_message.Message):
     def __init__(self, error: _Optional[str] = ..., host_calls: _Optional[int] = ..., duration_ms: _Optional[float] = ...) -> None: ...
 
 class InvokeOut(_message.Message):
-    __slots__ = ("head", "body_chunk", "end")
+    __slots__ = ("head", "body_chunk", "end", "body_end")
     HEAD_FIELD_NUMBER: _ClassVar[int]
     BODY_CHUNK_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
+    BODY_END_FIELD_NUMBER: _ClassVar[int]
     head: ResponseHead
     body_chunk: bytes
     end: InvokeEnd
-    def __init__(self, head: _Optional[_Union[ResponseHead, _Mapping]] = ..., body_chunk: _Optional[bytes] = ..., end: _Optional[_Union[InvokeEnd, _Mapping]] = ...) -> None: ...
+    body_end: bool
+    def __init__(self, head: _Optional[_Union[ResponseHead, _Mapping]] = ..., body_chunk: _Optional[bytes] = ..., end: _Optional[_Union[InvokeEnd, _Mapping]] = ..., body_end: _Optional[bool] = ...) -> None: ...
 
 class ValidateRequest(_message.Message):
     __slots__ = ("space_id", "deployment", "run_startup", "env_json")

@@ -12,6 +12,7 @@ the control plane announces a change on NATS.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -276,6 +277,13 @@ class Router:
                     pending = out.body_chunk
                 elif part == "end":
                     break
+                elif part == "body_end":
+                    # The app ended its response but may keep working: answer the
+                    # client now and let the rest of the invocation drain apart.
+                    task = asyncio.create_task(_drain(call, inv.request_id))
+                    _background.add(task)
+                    task.add_done_callback(_background.discard)
+                    break
         except grpc.aio.AioRpcError:
             if not started and head is None:
                 raise
@@ -308,6 +316,17 @@ class Router:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await resp.aclose()
+
+
+_background: set[asyncio.Task[None]] = set()  # drains kept referenced until done
+
+
+async def _drain(call: AsyncIterator[pb.InvokeOut], request_id: str) -> None:
+    try:
+        async for _ in call:
+            pass
+    except grpc.aio.AioRpcError:
+        log.warning("request %s: executor stream broke after the response", request_id)
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

@@ -43,9 +43,6 @@ def _strip_types(path: str, source: str) -> str:
         raise DeployError(f"TypeScript in {path}: {e}") from None
 
 
-JOB_BATCH = 100_000  # promise jobs the guest's execute_pending_jobs runs per call at most
-
-
 _prelude: list[Snapshot] = []
 _prelude_lock = threading.Lock()
 
@@ -288,9 +285,11 @@ class AppInstance:
                     self._collect(inv, inst.promise_string(p))
                     return
                 nxt = float(inst.call("__brygge_tick", "") or -1)
-                # The guest runs at most JOB_BATCH jobs per call: a full batch means
-                # more may be queued (a promise storm), so keep going.
-                if inst.run_jobs() >= JOB_BATCH or inst.promise_state(p):
+                # Jobs that ran after the tick may have set new timers, so `nxt` is
+                # only trusted when none ran; the guest runs at most 100,000 jobs per
+                # call, so a promise storm also just goes round again (the CPU budget
+                # ends it).
+                if inst.run_jobs() > 0 or inst.promise_state(p):
                     arm()
                     continue
                 if nxt < 0:

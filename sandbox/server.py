@@ -28,9 +28,9 @@ from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from sandbox import internal, outbound
-from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact
-from sandbox.engine import SandboxTrap
+from sandbox import engine, internal, outbound
+from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact, prelude_snapshot
+from sandbox.engine import SandboxTrap, Snapshot
 from storage.client import StorageClient, raise_for
 
 log = logging.getLogger("brygge.executor")
@@ -48,6 +48,15 @@ class SpacePool:
         self.idle: list[AppInstance] = []
         self.slots = threading.BoundedSemaphore(size)
         self.lock = threading.Lock()
+        # The deployment right after evaluation: every instance but the first (and
+        # each replacement of a recycled one) is restored from it, not evaluated.
+        self.snapshot: Snapshot | None = None
+
+    def retire(self) -> None:
+        for inst in self.idle:
+            inst.close()
+        if self.snapshot is not None:
+            self.snapshot.close()  # instances restored from it keep their mappings
 
 
 class Executor(pbg.ExecutorServicer):
@@ -62,8 +71,14 @@ class Executor(pbg.ExecutorServicer):
         self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
         # The router is on this node (loopback): only internal calls may reach it.
         self.gateway_allow = outbound.parse_allow("127.0.0.0/8,::1/128")
+        # Snapshots of deployments Validate evaluated, for the pool their first request
+        # creates: the first request after a deploy restores instead of evaluating.
+        self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
+        engine.configure(settings.data_path / "wasm-cache")  # compile the guest once
+        engine.ensure_thread_stack_size()  # the threads below run guest code
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
                                                  thread_name_prefix="invoke")
+        self.runner.submit(prelude_snapshot)  # compile + runtime snapshot before traffic
 
     # -- artifacts and instances ------------------------------------------------------
     def _artifact(self, digest: str) -> dict[str, Any]:
@@ -100,10 +115,30 @@ class Executor(pbg.ExecutorServicer):
             return reply.payload.decode()
         return ops
 
-    def _new_instance(self, space_id: str, digest: str, env_json: str = "") -> AppInstance:
-        return AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
-                           memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
-                           epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
+    def _new_instance(self, space_id: str, digest: str, env_json: str = "",
+                      pool: SpacePool | None = None) -> AppInstance:
+        snap = pool.snapshot if pool is not None else None
+        app = AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
+                          memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
+                          epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
+                          snapshot=snap)
+        if pool is not None and snap is None:
+            self._keep_snapshot(pool, app)
+        return app
+
+    @staticmethod
+    def _keep_snapshot(pool: SpacePool, app: AppInstance) -> None:
+        """Freeze a freshly evaluated instance (before it serves) for its pool."""
+        try:
+            snap: Snapshot | None = app.snapshot()
+        except (OSError, SandboxTrap) as e:
+            log.warning("no snapshot of this deployment (%s); instances evaluate it", e)
+            return
+        with pool.lock:
+            if pool.snapshot is None:
+                pool.snapshot, snap = snap, None
+        if snap is not None:
+            snap.close()  # another thread's first instance won
 
     def _pool(self, space_id: str, digest: str, env_json: str = "") -> SpacePool:
         key = (space_id, digest + env_json)  # new code or new env: fresh instances
@@ -112,9 +147,9 @@ class Executor(pbg.ExecutorServicer):
             if pool is None:
                 # A new deployment of the space retires the old one's instances.
                 for old in [k for k in self.pools if k[0] == space_id]:
-                    for inst in self.pools.pop(old).idle:
-                        inst.close()
+                    self.pools.pop(old).retire()
                 pool = self.pools[key] = SpacePool(self.s.instances_per_space)
+                pool.snapshot = self.prepared.pop(key, None)
             return pool
 
     # -- invocation ---------------------------------------------------------------------
@@ -158,6 +193,8 @@ class Executor(pbg.ExecutorServicer):
                     raise SandboxTrap("response size limit exceeded")
                 if data:
                     out.put(pb.InvokeOut(body_chunk=data))
+                if kind == "end":
+                    out.put(pb.InvokeOut(body_end=True))
 
         invocation = Invocation(emit=emit)
         h = inv.http
@@ -170,7 +207,7 @@ class Executor(pbg.ExecutorServicer):
                 with pool.lock:
                     app = pool.idle.pop() if pool.idle else None
                 if app is None:
-                    app = self._new_instance(inv.space_id, inv.deployment, inv.env_json)
+                    app = self._new_instance(inv.space_id, inv.deployment, inv.env_json, pool)
                 req = {
                     "id": inv.request_id, "method": h.method, "path": h.path,
                     "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
@@ -244,6 +281,7 @@ class Executor(pbg.ExecutorServicer):
                               epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
         except DeployError as e:
             return pb.ValidateReply(ok=False, error=str(e))
+        self._prepare(request.space_id, request.deployment + request.env_json, app)
         startup_error = ""
         try:
             if request.run_startup and app.manifest.get("startup"):
@@ -259,6 +297,22 @@ class Executor(pbg.ExecutorServicer):
             app.close()
         return pb.ValidateReply(ok=True, manifest=json.dumps(app.manifest),
                                 startup_error=startup_error, eval_ms=app.eval_ms)
+
+    def _prepare(self, space_id: str, key: str, app: AppInstance) -> None:
+        """Keep the just-validated app's snapshot (before its startup hook runs, as
+        request instances never run it) for the first request of the deployment."""
+        try:
+            snap = app.snapshot()
+        except (OSError, SandboxTrap) as e:
+            log.warning("no snapshot of deployment %s: %s", key[:16], e)
+            return
+        with self.pools_lock:
+            old = self.prepared.pop((space_id, key), None)
+            self.prepared[(space_id, key)] = snap
+            while len(self.prepared) > 64:
+                self.prepared.popitem(last=False)[1].close()
+        if old is not None:
+            old.close()
 
     def Health(self, request: pb.HealthRequest, context: grpc.ServicerContext) -> pb.HealthReply:
         return pb.HealthReply(component="executor", pid=os.getpid(), version=__version__)

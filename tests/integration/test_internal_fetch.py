@@ -1,18 +1,21 @@
-"""app.internalFetch: an app calls its own API through the node's router, signed
-for its own space (sandbox/internal.py), on a real node."""
+"""On real nodes, over both executor transports (in-process and gRPC):
+app.internalFetch (an app calls its own API through the node's router, signed for
+its own space — sandbox/internal.py) and work after the response (the client gets
+the response when the app ends it, not when the invocation finishes)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from sandbox import internal
-from tests.nodes import RunningNode, new_node
+from tests.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
-import {app} from 'codehooks-js';
+import {app, Datastore} from 'codehooks-js';
 app.get('/inner', (req, res) => res.json({inner: true, sawSigned: 'x-brygge-internal' in req.headers,
                                            q: req.query.q || null}));
 app.get('/outer', async (req, res) => {
@@ -24,17 +27,30 @@ app.get('/outer-missing', async (req, res) => {
   const r = await fetch('http://apigateway-service:8888/dev/nope');
   res.json({status: r.status});
 });
+app.get('/work-after', async (req, res) => {
+  const c = await Datastore.open();
+  res.end('answered');
+  // keeps running after the response, until another request releases it
+  while (!(await c.get('release'))) await new Promise((r) => setTimeout(r, 10));
+  await c.set('finished', 'yes');
+});
+app.post('/release', async (req, res) => {
+  const c = await Datastore.open(); await c.set('release', 'go'); res.end();
+});
+app.get('/finished', async (req, res) => {
+  const c = await Datastore.open(); res.json(await c.get('finished'));
+});
 export default app.init();
 """
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+@pytest.fixture(scope="module", params=["inprocess", "grpc"])
+def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("ifetch")
     app = tmp / "app"
     app.mkdir()
     (app / "index.js").write_text(APP)
-    n = new_node(tmp)
+    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT=request.param)
     n.start()
     d = n.deploy(app)
     assert d.returncode == 0, d.stderr
@@ -56,3 +72,14 @@ def test_the_internal_header_from_outside_is_refused(node: RunningNode, tmp_path
                    internal.sign("", "x")):
         r = node.get("/dev/inner", headers={internal.HEADER: forged})
         assert r.status_code == 401, (forged, r.text)
+
+
+def test_response_is_sent_when_the_app_ends_it(node: RunningNode) -> None:
+    # If the router waited for the invocation to finish, this GET would hang: the
+    # handler only finishes after the /release request below.
+    r = httpx.get(node.base + "/dev/work-after", headers=node.auth(), timeout=15)
+    assert r.text == "answered"
+    assert node.get("/dev/finished", headers=node.auth()).json() is None
+    node.post("/dev/release", headers=node.auth())
+    wait_until(lambda: node.get("/dev/finished", headers=node.auth()).json() == "yes", 15,
+               "the work after the response to finish")

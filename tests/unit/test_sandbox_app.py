@@ -934,3 +934,24 @@ def test_promise_storm_is_not_mistaken_for_a_finished_handler() -> None:
     from sandbox.engine import SandboxTrap
     with pytest.raises(SandboxTrap, match="CPU time limit"):
         invoke(app, "GET", "/storm", deadline=5.0, cpu=0.3)
+
+
+def test_timers_set_by_promise_jobs_after_a_tick_keep_the_invocation_alive() -> None:
+    # A loop of `await get(); await sleep()` after res.end(): each new timer is set by a
+    # promise job that runs after the tick that fired the previous one.
+    state = {"polls": 0}
+
+    def ops(op: str, payload: str) -> str:
+        state["polls"] += 1
+        return json.dumps("go" if state["polls"] >= 5 else None)
+
+    app = make_app(HEAD + """app.get('/w', async (req, res) => {
+  const c = await Datastore.open();
+  res.end('answered');
+  while (!(await c.get('release'))) await new Promise((r) => setTimeout(r, 5));
+  console.log('released');
+});
+export default app.init();""".replace("import {app}", "import {app, Datastore}"), host_ops=ops)
+    r = invoke(app, "GET", "/w")
+    assert r.text == "answered" and not r.inv.error
+    assert state["polls"] == 5 and [e[:2] for e in r.inv.logs] == [("info", "released")]
