@@ -193,6 +193,8 @@ class Executor(pbg.ExecutorServicer):
                     raise SandboxTrap("response size limit exceeded")
                 if data:
                     out.put(pb.InvokeOut(body_chunk=data))
+                if kind == "end":
+                    out.put(pb.InvokeOut(body_end=True))
 
         invocation = Invocation(emit=emit)
         h = inv.http
