@@ -181,7 +181,8 @@ def logs(project: str = typer.Option(None, "--project", "-p"),
                     typer.echo(line)
                     continue
                 e = json.loads(line)
-                typer.echo(f"{t.space} {e['date']} {e['logtype']:5} {e['log']}")
+                where = f" [{e['source']} {e.get('requestId', '')}]" if e.get("source") else ""
+                typer.echo(f"{t.space} {e['date']} {e['logtype']:5}{where} {e['log']}")
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")
     except KeyboardInterrupt:

@@ -223,6 +223,13 @@ def test_logs_show_console_output(node: RunningNode) -> None:
     wait_until(logged, 20, "the console line in `brygge logs`")
     r = brygge("logs", "--data-dir", str(node.data_dir))
     assert "dev " in r.stdout and "info" in r.stdout and "hello from 127.0.0.1" in r.stdout
+    line = next(ln for ln in r.stdout.splitlines() if "hello from" in ln)
+    assert "[GET /hello " in line  # the source and the request id
+    entry = next(json.loads(ln) for ln in brygge("logs", "--data-dir", str(node.data_dir),
+                                                 "--json").stdout.splitlines()
+                 if "hello from" in ln)
+    assert entry["context"] == "routehooks" and entry["source"] == "GET /hello"
+    assert len(entry["requestId"]) >= 8 and entry["date"].endswith("Z")
 
 
 def test_logs_follow_streams_new_lines(node: RunningNode) -> None:
