@@ -567,6 +567,12 @@
       path: r.path, apiPath: r.apiPath, originalUrl: r.originalUrl, hostname: r.hostname,
       body: {},
     };
+    // The raw body as a Node Readable of Buffer chunks, made on first use (req.on /
+    // req.pipe): busboy and PassThrough->filestore pipe it.
+    let body = null;
+    const bodyStream = () => body || (body = new (builtin("stream").Readable)({
+      read() { const b = G.Buffer.from(r.body || "", "utf8"); if (b.length) this.push(b); this.push(null); },
+    }));
     Object.defineProperties(req, {
       rawBody: { value: r.body, writable: true },
       apipath: { get: () => req.apiPath },
@@ -575,12 +581,8 @@
       toJSON: { value: () => ({ hostname: req.hostname, headers: req.headers, query: req.query,
         path: req.path, apiPath: req.apiPath, originalUrl: req.originalUrl, params: req.params,
         body: req.body, method: req.method }) },
-      on: { value(ev, fn) {
-        if (ev === "data") Promise.resolve().then(() => r.body && fn(r.body));
-        if (ev === "end") Promise.resolve().then(() => Promise.resolve().then(() => fn(r.body.length)));
-        return req;
-      } },
-      pipe: { value(dest) { if (r.body) dest.write(r.body); if (dest.end) dest.end(); return dest; } },
+      on: { value(ev, fn) { bodyStream().on(ev, fn); return req; } },
+      pipe: { value(dest, opts) { return bodyStream().pipe(dest, opts); } },
     });
     return req;
   }
@@ -617,6 +619,18 @@
     const toText = (data) => (typeof data === "string" ? data : String(data));
     const res = {
       get headersSent() { return headSent; },
+      // A Node Writable over the response, to pipe into: Buffers stay binary, end()
+      // ends the response, and a destroy with an error ends it (500 if nothing was sent).
+      get writable() {
+        const w = new (builtin("stream").Writable)({
+          write(chunk, enc, cb) { res.write(chunk); cb(); },
+          writev(chunks, cb) { res.write(G.Buffer.concat(chunks.map((c) => c.chunk))); cb(); },
+          final(cb) { res.end(); cb(); },
+          destroy(err, cb) { if (err && !inv.ended) (headSent ? res : res.status(500)).end(); cb(err); },
+        });
+        Object.defineProperty(res, "writable", { value: w, configurable: true });
+        return w;
+      },
       get finished() { return inv.ended; },
       status(code) { status = +code; return res; },
       set(k, v) { if (typeof k === "object") return res.headers(k); headers.set(String(k).toLowerCase(), v); return res; },
