@@ -5,6 +5,7 @@ every limit, and serve requests like an instance that evaluated the app itself."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from sandbox import app as sapp
 from sandbox.app import AppInstance
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
+from tests.integration import test_sandbox_isolation as iso
 from tests.unit.test_sandbox_app import HEAD, invoke, make_app
 
 
@@ -209,3 +211,94 @@ def test_app_from_the_prelude_snapshot_matches_a_fully_evaluated_one(
     assert fast.manifest == slow.manifest
     for path in ("/hit", "/hit", "/lazy"):
         assert invoke(fast, "GET", path).json() == invoke(slow, "GET", path).json()
+
+
+# -- executor pools (sandbox/server.py) with a real storage process ----------------------
+
+POOL_APP = HEAD + """
+const boot = Math.random();  // module state: frozen into the deployment's snapshot
+let hits = 0;
+app.get('/boot', (req, res) => res.json({boot, hits: ++hits, env: process.env.MODE || null}));
+app.get('/loop', () => { for (;;) {} });
+export default app.init();
+"""
+
+
+@pytest.fixture(scope="module", name="store")
+def _store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    yield from iso.storage.__wrapped__(tmp_path_factory)  # a real storage process
+
+
+@pytest.fixture(scope="module")
+def executor(store: Any) -> Any:
+    from dataclasses import replace
+
+    from brygge.settings import Settings
+    from sandbox.server import Executor
+    s = replace(Settings(), cpu_limit_s=0.5, request_timeout_s=10.0, instances_per_space=2)
+    return Executor(s, store, None)
+
+
+def put_app(store: Any, src: str) -> str:
+    art = {"kind": "source", "entry": "index.js", "files": {"index.js": src}}
+    return str(store.blob_put(json.dumps(art).encode()))
+
+
+def get(ex: Any, space: str, digest: str, path: str, env: str = "") -> tuple[int, Any]:
+    import queue
+
+    from proto import brygge_pb2 as pb
+    inv = pb.Invocation(request_id=f"req-{path}", space_id=space, deployment=digest,
+                        deadline_s=10.0, env_json=env, http=pb.HttpRequest(
+                            method="GET", path=f"/dev{path}", api_path=path,
+                            original_url=f"/dev{path}", authed=True))
+    out: queue.Queue[Any] = queue.Queue()
+    ex._run_http(inv, b"", out)
+    status, body = 0, b""
+    while (m := out.get()) is not None:
+        if m.HasField("head"):
+            status = m.head.status
+        elif m.HasField("body_chunk"):
+            body += m.body_chunk
+    return status, json.loads(body)
+
+
+def test_recycled_instance_is_restored_from_the_deployment_snapshot(executor: Any,
+                                                                    store: Any) -> None:
+    digest = put_app(store, POOL_APP)
+    status, first = get(executor, "snappool0001", digest, "/boot")
+    assert status == 200 and first["hits"] == 1
+    pool = executor.pools[("snappool0001", digest)]
+    assert pool.snapshot is not None  # taken before the first instance served
+    status, body = get(executor, "snappool0001", digest, "/loop")
+    assert status == 500 and "CPU" in body["error"] and body["requestId"] == "req-/loop"
+    status, again = get(executor, "snappool0001", digest, "/boot")
+    # a new instance (its own counter) that did not evaluate the module again
+    assert status == 200 and again == {"boot": first["boot"], "hits": 1, "env": None}
+
+
+def test_env_change_gets_a_fresh_evaluation_and_retires_the_old_snapshot(
+        executor: Any, store: Any) -> None:
+    digest = put_app(store, POOL_APP)
+    _, a = get(executor, "snappool0002", digest, "/boot", json.dumps({"MODE": "a"}))
+    old = executor.pools[("snappool0002", digest + json.dumps({"MODE": "a"}))]
+    _, b = get(executor, "snappool0002", digest, "/boot", json.dumps({"MODE": "b"}))
+    assert (a["env"], b["env"]) == ("a", "b")
+    assert a["boot"] != b["boot"]  # evaluated afresh for the new env
+    assert old.snapshot is not None and not old.snapshot._finalizer.alive  # retired
+    assert not any(k == ("snappool0002", digest + json.dumps({"MODE": "a"}))
+                   for k in executor.pools)
+
+
+def test_validate_prepares_the_snapshot_the_first_request_restores(executor: Any,
+                                                                   store: Any) -> None:
+    from proto import brygge_pb2 as pb
+    digest = put_app(store, POOL_APP)
+    reply = executor.Validate(pb.ValidateRequest(space_id="snappool0003", deployment=digest),
+                              None)
+    assert reply.ok, reply.error
+    prepared = executor.prepared[("snappool0003", digest)]
+    status, body = get(executor, "snappool0003", digest, "/boot")
+    assert status == 200 and body["hits"] == 1
+    assert executor.pools[("snappool0003", digest)].snapshot is prepared
+    assert ("snappool0003", digest) not in executor.prepared
