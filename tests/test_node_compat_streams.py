@@ -76,7 +76,8 @@ CASES.update({
         for (const bad of [5, {}, 'str', null]) {
           try { e.on('x', bad); } catch (err) { out.push([err.name, err.code, err.message]); }
         }
-        out.push(e.getMaxListeners(), EE.defaultMaxListeners, e.setMaxListeners(3) === e, e.getMaxListeners());
+        out.push(e.getMaxListeners(), EE.defaultMaxListeners, e.setMaxListeners(3) === e,
+          e.getMaxListeners());
         try { e.setMaxListeners(-1); } catch (err) { out.push([err.name, err.code]); }
         return out;""",
     "ee_this_and_inherit": """
@@ -127,7 +128,8 @@ CASES.update({
     "next_tick_vs_promise": """
         process.nextTick(() => log.push('tick1'));
         Promise.resolve().then(() => log.push('promise1'));
-        process.nextTick(() => { log.push('tick2'); process.nextTick(() => log.push('tick3')); Promise.resolve().then(() => log.push('promise2')); });
+        process.nextTick(() => { log.push('tick2'); process.nextTick(() => log.push('tick3'));
+          Promise.resolve().then(() => log.push('promise2')); });
         await tick();
         return log;""",
 })
@@ -187,7 +189,8 @@ CASES.update({
         return [parts.join(''), parts.every((p) => typeof p === 'string'), r.readableEncoding];""",
     "readable_pause_resume": """
         const r = new Readable({ read() {} });
-        r.on('data', (c) => { log.push(c.toString()); if (c.toString() === 'b') { r.pause(); setTimeout(() => { log.push('resume'); r.resume(); }, 2); } });
+        r.on('data', (c) => { log.push(c.toString()); if (c.toString() === 'b') { r.pause();
+          setTimeout(() => { log.push('resume'); r.resume(); }, 2); } });
         r.on('pause', () => log.push('pause-ev'));
         r.on('resume', () => log.push('resume-ev'));
         r.push('a'); r.push('b'); r.push('c'); r.push(null);
@@ -205,7 +208,8 @@ CASES.update({
         return [a, b, s];""",
     "readable_async_iterator_bytes": """
         const r = new Readable({ read() {} });
-        setTimeout(() => { r.push('one'); r.push('two'); setTimeout(() => { r.push('three'); r.push(null); }, 1); }, 1);
+        setTimeout(() => { r.push('one'); r.push('two'); setTimeout(() => { r.push('three'); r.push(null);
+          }, 1); }, 1);
         const out = [];
         for await (const c of r) out.push(c.toString());
         return [out, r.destroyed];""",
@@ -262,7 +266,8 @@ CASES.update({
         return out;""",
     "readable_util_inherits_style": """
         const util = require('util');
-        function Src(opts) { if (!(this instanceof Src)) return new Src(opts); Readable.call(this, opts); this.i = 0; }
+        function Src(opts) { if (!(this instanceof Src)) return new Src(opts); Readable.call(this, opts);
+          this.i = 0; }
         util.inherits(Src, Readable);
         Src.prototype._read = function () { this.push(this.i < 3 ? String(this.i++) : null); };
         const s = Src();
@@ -276,7 +281,8 @@ CASES.update({
         return [arr, filtered];""",
     "readable_props": """
         const r = new Readable({ read() {} });
-        const before = [r.readable, r.readableFlowing, r.readableEnded, r.destroyed, r.readableLength, r.readableDidRead];
+        const before = [r.readable, r.readableFlowing, r.readableEnded, r.destroyed, r.readableLength,
+          r.readableDidRead];
         r.on('data', () => {});
         const flowing = r.readableFlowing;
         r.push('x'); r.push(null);
@@ -288,7 +294,8 @@ CASES.update({
 CASES.update({
     "writable_callbacks_finish": """
         const chunks = [];
-        const w = new Writable({ write(c, enc, cb) { chunks.push([c.toString(), enc, Buffer.isBuffer(c)]); cb(); } });
+        const w = new Writable({ write(c, enc, cb) { chunks.push([c.toString(), enc, Buffer.isBuffer(c)]);
+          cb(); } });
         w.on('finish', () => log.push('finish'));
         w.on('close', () => log.push('close'));
         log.push(w.write('a', () => log.push('cb-a')));
@@ -298,7 +305,8 @@ CASES.update({
         await tick();
         return [chunks, log, w.writableFinished, w.writableEnded, w.destroyed];""",
     "writable_async_write_and_drain": """
-        const w = new Writable({ highWaterMark: 3, write(c, enc, cb) { log.push('w:' + c); setTimeout(cb, 1); } });
+        const w = new Writable({ highWaterMark: 3, write(c, enc, cb) { log.push('w:' + c); setTimeout(cb,
+          1); } });
         w.on('drain', () => log.push('drain'));
         log.push(w.write('aa'), w.write('bb'), w.writableLength, w.writableNeedDrain);
         await new Promise((res) => w.once('drain', res));
@@ -307,7 +315,8 @@ CASES.update({
         return log;""",
     "writable_decode_strings_false": """
         const seen = [];
-        const w = new Writable({ decodeStrings: false, write(c, enc, cb) { seen.push([typeof c, enc]); cb(); } });
+        const w = new Writable({ decodeStrings: false, write(c, enc, cb) { seen.push([typeof c, enc]);
+          cb(); } });
         w.write('x'); w.write('aGk=', 'base64'); w.write(Buffer.from('b'));
         const seen2 = [];
         const w2 = new Writable({ write(c, enc, cb) { seen2.push([c.toString(), enc]); cb(); } });
@@ -406,7 +415,8 @@ CASES.update({
     "transform_line_splitter_class": """
         const { StringDecoder } = require('string_decoder');
         class Lines extends Transform {
-          constructor() { super({ readableObjectMode: true }); this.buf = ''; this.dec = new StringDecoder('utf8'); }
+          constructor() { super({ readableObjectMode: true }); this.buf = '';
+            this.dec = new StringDecoder('utf8'); }
           _transform(chunk, enc, cb) {
             this.buf += this.dec.write(chunk);
             const parts = this.buf.split('\\n'); this.buf = parts.pop();
@@ -449,7 +459,8 @@ CASES.update({
         let writes = 0;
         const slow = new Writable({ highWaterMark: 2, write(c, e, cb) { writes++; setTimeout(cb, 1); } });
         let reads = 0;
-        const src = new Readable({ highWaterMark: 2, read() { reads++; this.push(reads <= 20 ? 'x' : null); } });
+        const src = new Readable({ highWaterMark: 2, read() { reads++; this.push(reads <= 20 ? 'x' : null);
+          } });
         src.pipe(slow);
         await new Promise((res) => slow.on('finish', res));
         return [writes, reads >= 20, src.readableEnded];""",
@@ -534,7 +545,8 @@ CASES.update({
         const src = new Readable({ read() {} });
         const bad = new Transform({ transform(c, e, cb) { cb(new Error('transform failed')); } });
         const sink = new Writable({ write(c, e, cb) { cb(); } });
-        for (const [n, s] of [['src', src], ['bad', bad], ['sink', sink]]) s.on('close', () => log.push(n + '-close'));
+        for (const [n, s] of [['src', src], ['bad', bad], ['sink', sink]]) s.on('close',
+          () => log.push(n + '-close'));
         pipeline(src, bad, sink, (err) => log.push(['done', err && err.message]));
         src.push('x');
         await tick(3);
@@ -589,7 +601,8 @@ CASES.update({
         const util = require('util');
         const pipe = util.promisify(require('stream').pipeline);
         const out = [];
-        await pipe(Readable.from(['q']), new Writable({ objectMode: true, write(c, e, cb) { out.push(c); cb(); } }));
+        await pipe(Readable.from(['q']), new Writable({ objectMode: true, write(c, e, cb) { out.push(c);
+          cb(); } }));
         return out;""",
 })
 
@@ -626,7 +639,8 @@ CASES.update({
         for (let i = 0; i < b.length; i++) out.push(d.write(b.subarray(i, i + 1)));
         out.push(d.end());
         const whole = new StringDecoder('ucs2').write(Buffer.from([0x3d, 0xd8, 0x00, 0xde]));
-        return [out.map((s) => Array.from(s, (c) => c.charCodeAt(0))), Array.from(whole, (c) => c.charCodeAt(0))];""",
+        return [out.map((s) => Array.from(s, (c) => c.charCodeAt(0))), Array.from(whole,
+          (c) => c.charCodeAt(0))];""",
     "string_decoder_errors": """
         const { StringDecoder } = require('string_decoder');
         try { new StringDecoder('nope'); } catch (e) { return errInfo(e); }""",
@@ -660,15 +674,21 @@ CASES.update({
           () => assert.strictEqual(1, '1'), () => assert.strictEqual(1, 2, 'custom'),
           () => assert.strictEqual('hello world', 'hello there'), () => assert.strictEqual(null, undefined),
           () => assert.strictEqual([1, 2], [1, 2]), () => assert.notStrictEqual('a', 'a'),
-          () => assert.deepStrictEqual({ a: 1 }, { a: 2 }), () => assert.deepStrictEqual([1, 2, 3], [1, 2, 4]),
+          () => assert.deepStrictEqual({ a: 1 }, { a: 2 }), () => assert.deepStrictEqual([1, 2, 3], [1, 2,
+            4]),
           () => assert.deepStrictEqual({ a: 1, b: 2 }, { a: 3, b: 4 }),
-          () => assert.deepStrictEqual({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3] }, d: 'x' }),
-          () => assert.deepStrictEqual(Array.from({ length: 20 }, (_, i) => i), Array.from({ length: 20 }, (_, i) => i === 12 ? 'y' : i)),
+          () => assert.deepStrictEqual({ a: 1, b: { c: [1, 2] }, d: 'x' }, { a: 1, b: { c: [1, 3] },
+            d: 'x' }),
+          () => assert.deepStrictEqual(Array.from({ length: 20 }, (_, i) => i), Array.from({ length: 20 },
+            (_, i) => i === 12 ? 'y' : i)),
           () => assert.deepStrictEqual(new Map([['a', 1]]), new Map([['a', 2]])),
-          () => assert.deepStrictEqual(new Set([1]), new Set([2])), () => assert.deepStrictEqual([1, 2], [1, 2, 3]),
-          () => assert.deepStrictEqual(Buffer.from('ab'), Buffer.from('ac')), () => assert.deepStrictEqual({}, []),
+          () => assert.deepStrictEqual(new Set([1]), new Set([2])), () => assert.deepStrictEqual([1, 2],
+            [1, 2, 3]),
+          () => assert.deepStrictEqual(Buffer.from('ab'), Buffer.from('ac')),
+            () => assert.deepStrictEqual({}, []),
           () => assert.deepStrictEqual({ a: [1, 2, 3], b: 'x' }, { a: [1, 2, 3], b: 'y', c: 1 }),
-          () => assert.deepStrictEqual(1, '1'), () => assert.deepEqual({ a: 1 }, { a: 2 }), () => assert.deepEqual(1, 2),
+          () => assert.deepStrictEqual(1, '1'), () => assert.deepEqual({ a: 1 }, { a: 2 }),
+            () => assert.deepEqual(1, 2),
           () => assert.notDeepStrictEqual({ a: 1 }, { a: 1 }), () => assert.notDeepEqual({ a: 1 }, { a: 1 }),
           () => assert.fail(), () => assert.fail('boom'), () => assert.throws(() => {}),
           () => assert.throws(() => {}, TypeError), () => assert.throws(() => {}, TypeError, 'needed'),
@@ -678,12 +698,14 @@ CASES.update({
           () => assert.throws(() => { throw new Error('x'); }, { message: 'y' }),
           () => assert.doesNotThrow(() => { throw new Error('boom'); }),
           () => assert.doesNotThrow(() => { throw new Error('boom'); }, 'msg'),
-          () => assert.match('xyz', /abc/), () => assert.doesNotMatch('abc', /b/), () => assert.match(123, /b/),
+          () => assert.match('xyz', /abc/), () => assert.doesNotMatch('abc', /b/), () => assert.match(123,
+            /b/),
           () => assert.ifError(new Error('bad')), () => assert.strictEqual(true, false, new TypeError('own')),
           () => assert.throws(() => { throw new Error('x'); }, 'x'), () => assert.equal(1),
         ];
         return cases.map((f) => { try { f(); return 'no throw'; } catch (e) {
-          return [e.name, e.code, e.message, e.generatedMessage, e.operator, String(e).split('\\n')[0]]; } });""",
+          return [e.name, e.code, e.message, e.generatedMessage, e.operator, String(e).split('\\n')[0]];
+            } });""",
     "assert_error_props": """
         const assert = require('assert');
         try { assert.strictEqual(1, 2); } catch (e) {
@@ -695,7 +717,8 @@ CASES.update({
         const out = [];
         try { await assert.rejects(Promise.resolve(1)); } catch (e) { out.push(e.message); }
         try { await assert.rejects(async () => 1, Error); } catch (e) { out.push(e.message); }
-        try { await assert.doesNotReject(Promise.reject(new Error('no'))); } catch (e) { out.push(e.message); }
+        try { await assert.doesNotReject(Promise.reject(new Error('no')));
+          } catch (e) { out.push(e.message); }
         return out;""",
     "assert_strict_module": """
         const strict = require('assert/strict');
@@ -707,14 +730,19 @@ CASES.update({
         return out;""",
     "assert_deep_equal_semantics": """
         const assert = require('assert');
-        const eq = (a, b, strict) => { try { (strict ? assert.deepStrictEqual : assert.deepEqual)(a, b); return true; } catch (e) { return false; } };
+        const eq = (a, b, strict) => { try { (strict ? assert.deepStrictEqual : assert.deepEqual)(a, b);
+          return true; } catch (e) { return false; } };
         class A { constructor() { this.x = 1; } }
         const cyc1 = { a: 1 }; cyc1.self = cyc1; const cyc2 = { a: 1 }; cyc2.self = cyc2;
         return [eq(new A(), { x: 1 }, true), eq(new A(), { x: 1 }, false), eq([1, 2], { 0: 1, 1: 2 }, false),
-                eq(0, -0, true), eq(0, -0, false), eq(NaN, NaN, true), eq(/a/g, /a/g, true), eq(/a/g, /a/i, true),
-                eq(new Date(1), new Date(2), false), eq(cyc1, cyc2, true), eq(new Set([{ a: 1 }]), new Set([{ a: 1 }]), true),
-                eq(new Map([[{ k: 1 }, 'v']]), new Map([[{ k: 1 }, 'v']]), true), eq({ a: undefined }, {}, true),
-                eq({ a: undefined }, {}, false), eq(new Error('a'), new Error('a'), true), eq(new Error('a'), new Error('b'), true),
+                eq(0, -0, true), eq(0, -0, false), eq(NaN, NaN, true), eq(/a/g, /a/g, true), eq(/a/g, /a/i,
+                  true),
+                eq(new Date(1), new Date(2), false), eq(cyc1, cyc2, true), eq(new Set([{ a: 1 }]),
+                  new Set([{ a: 1 }]), true),
+                eq(new Map([[{ k: 1 }, 'v']]), new Map([[{ k: 1 }, 'v']]), true), eq({ a: undefined }, {},
+                  true),
+                eq({ a: undefined }, {}, false), eq(new Error('a'), new Error('a'), true),
+                  eq(new Error('a'), new Error('b'), true),
                 eq([1, , 3], [1, undefined, 3], false), eq(new Uint8Array([1]), Buffer.from([1]), true),
                 eq(new Number(1), new Number(2), false), eq('1', 1, false), eq('1', 1, true)];""",
 })

@@ -90,7 +90,8 @@ app.get('/bin', (req, res) => {
 app.get('/json', async (req, res) => {
   const { pipeline } = require('stream/promises');
   res.set('content-type', 'application/json');
-  await pipeline(async function* () { yield '['; for (let i = 0; i < 3; i++) yield (i ? ',' : '') + i; yield ']'; },
+  await pipeline(async function* () { yield '['; for (let i = 0; i < 3; i++) yield (i ? ',' : '') + i;
+    yield ']'; },
                  res.writable);
 });
 export default app.init();""")
@@ -213,7 +214,8 @@ import { Writable, Readable } from 'stream';
 app.get('/roundtrip', (req, res) => {
   const form = new FormData();
   form.append('name', 'Ola Nordmann');
-  form.append('file', Buffer.from('binary \\u0000 ø'), { filename: 'x.bin', contentType: 'application/octet-stream' });
+  form.append('file', Buffer.from('binary \\u0000 ø'), { filename: 'x.bin',
+    contentType: 'application/octet-stream' });
   form.append('stream', Readable.from(['from ', 'a stream']), { filename: 's.txt', knownLength: 13 });
   const chunks = [];
   const sink = new Writable({ write(c, e, cb) { chunks.push(Buffer.from(c)); cb(); } });
