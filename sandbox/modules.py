@@ -31,7 +31,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 APP = "/app"
 VENDOR = "/vendor"
@@ -96,20 +96,22 @@ def vendor_installed() -> bool:
 # (what Node's cjs-module-lexer finds) without being fooled by text inside them.
 
 _TOKEN = re.compile(r"""
-    (?P<sp>[\s\ufeff]+)
-  | (?P<lc>//[^\n\r\u2028\u2029]*)
-  | (?P<bc>/\*.*?(?:\*/|\Z))
-  | (?P<str>'(?:[^'\\\n\r]|\\.|\\\r\n)*'|"(?:[^"\\\n\r]|\\.|\\\r\n)*")
-  | (?P<tpl>`)
-  | (?P<id>(?:[^\W\d]|[$\\])(?:[\w$\\]|\u200c|\u200d)*)
-  | (?P<num>\.?\d(?:[\w.]|[eE][+-])*)
-  | (?P<p>\?\.(?!\d)|=>|\.\.\.|===?|!==?|\+\+|--|&&|\|\||\?\?|[{}()\[\];,<>+\-*%&|^!~?:=.@\#/])
-  | (?P<other>.)
+    (?:[\s\ufeff]+|//[^\n\r\u2028\u2029]*|/\*.*?(?:\*/|\Z))*   # skipped: space, comments
+    (?:
+      (?P<str>'(?:[^'\\\n\r]|\\.|\\\r\n)*'|"(?:[^"\\\n\r]|\\.|\\\r\n)*")
+    | (?P<tpl>`)
+    | (?P<id>(?:[^\W\d]|[$\\])(?:[\w$\\]|\u200c|\u200d)*)
+    | (?P<num>\.?\d(?:[\w.]|[eE][+-])*)
+    | (?P<p>\?\.(?!\d)|=>|\.\.\.|===?|!==?|\+\+|--|&&|\|\||\?\?|[{}()\[\];,<>+\-*%&|^!~?:=.@\#/])
+    | (?P<other>.)
+    | (?P<eof>\Z)
+    )
 """, re.X | re.S)
 _TPL_CHUNK = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*(`|\$\{|\Z)", re.S)
 _REGEX = re.compile(r"/(?![*/])(?:[^/\\\[\n\r]|\\.|\[(?:[^\]\\\n\r]|\\.)*\])+/[\w$]*")
 _REGEX_AFTER_WORDS = frozenset(("return", "typeof", "instanceof", "in", "of", "new", "delete",
                                 "void", "throw", "case", "do", "else", "yield", "await"))
+_MAYBE_ESM = re.compile(r"(?<![\w$.])(?:import|export)(?![\w$])")
 _IDENT = re.compile(r"^[A-Za-z_$][\w$]*$")
 # Reserved words may be export names (`export {x as delete}`) but not bindings.
 _RESERVED = frozenset("""break case catch class const continue debugger default delete do else
@@ -118,8 +120,7 @@ switch this throw true try typeof var void while with yield let static implement
 package private protected public await arguments eval""".split())
 
 
-@dataclass(frozen=True)
-class Tok:
+class Tok(NamedTuple):
     kind: str  # id, str, p (punctuator), num, tpl (a whole template), re
     val: str
     start: int
@@ -128,6 +129,8 @@ class Tok:
 
 def tokenize(src: str) -> list[Tok]:
     out: list[Tok] = []
+    append = out.append
+    match = _TOKEN.match
     pos, n = 0, len(src)
     if src.startswith("#!"):
         pos = src.find("\n") if "\n" in src else n
@@ -135,42 +138,38 @@ def tokenize(src: str) -> list[Tok]:
     depth = 0
     prev: Tok | None = None
     while pos < n:
-        m = _TOKEN.match(src, pos)
-        if m is None:  # pragma: no cover - `other` matches anything
+        m = match(src, pos)
+        kind = m.lastgroup if m is not None else "eof"
+        if kind == "eof" or m is None:
             break
-        kind = m.lastgroup or "other"
-        if kind in ("sp", "lc", "bc"):
-            pos = m.end()
-            continue
-        if kind == "tpl" or (kind == "p" and m.group() == "}" and braces and depth == braces[-1]):
+        start = m.start(kind)
+        val = m.group(kind)
+        if kind == "tpl" or (val == "}" and kind == "p" and braces and depth == braces[-1]):
             # a template literal, or the `}` that ends one of its ${...} parts
-            start = pos
             if kind == "p":
                 braces.pop()
-            pos = m.end()
-            c = _TPL_CHUNK.match(src, pos)
+            c = _TPL_CHUNK.match(src, m.end())
             assert c is not None  # the pattern matches the empty string
             pos = c.end()
             if c.group(1) == "${":
                 braces.append(depth)
             prev = Tok("tpl", src[start:pos], start, pos)
-            out.append(prev)
+            append(prev)
             continue
-        val = m.group()
-        if kind == "p" and val == "/" and _regex_allowed(prev):
-            r = _REGEX.match(src, pos)
-            if r is not None:
-                prev = Tok("re", r.group(), pos, r.end())
-                out.append(prev)
-                pos = r.end()
-                continue
         if kind == "p":
-            if val == "{":
+            if val == "/" and _regex_allowed(prev):
+                r = _REGEX.match(src, start)
+                if r is not None:
+                    prev = Tok("re", r.group(), start, r.end())
+                    append(prev)
+                    pos = r.end()
+                    continue
+            elif val == "{":
                 depth += 1
             elif val == "}":
                 depth -= 1
-        prev = Tok(kind, val, pos, m.end())
-        out.append(prev)
+        prev = Tok(kind, val, start, m.end())
+        append(prev)
         pos = m.end()
     return out
 
@@ -716,8 +715,9 @@ class Resolver:
     def package_imports(self, spec: str, parent: str, kind: str) -> str:
         scope = self.package_scope(parent)
         imports = scope[1].get("imports") if scope else None
-        target = self._match_map(scope[0], spec, imports, kind) \
-            if scope and isinstance(imports, dict) else None
+        if not scope or not isinstance(imports, dict):
+            raise ResolveError(f"Cannot find module '{spec}'")
+        target = self._match_map(scope[0], spec, imports, kind)
         if target is None or not self.fs.is_file(target):
             raise ResolveError(f"Package import specifier '{spec}' is not defined",
                                "ERR_PACKAGE_IMPORT_NOT_DEFINED")
@@ -786,6 +786,8 @@ class Resolver:
                 return "esm"
             if typ == "commonjs":
                 return "cjs"
+        if not _MAYBE_ESM.search(source):  # most CommonJS never says either word
+            return "cjs"
         return "esm" if scan(source).esm else "cjs"
 
 
@@ -908,7 +910,8 @@ class ModuleSystem:
         name = name_of(path)
         fmt, src = self.prepared(path)
         if fmt == "esm":
-            return name, self._esm_source(name, src)
+            own = path.startswith(APP + "/") and "/node_modules/" not in path
+            return name, self._esm_source(name, src, own)
         if fmt == "json":
             if src.strip():
                 try:
@@ -923,16 +926,18 @@ class ModuleSystem:
         load = f"__brygge_modules.load({_js_str(name)}, {_js_str(path)}, 'cjs')"
         return name, _facade(load, _export_names(names), True)
 
-    def _esm_source(self, name: str, src: str) -> str:
+    def _esm_source(self, name: str, src: str, own: bool) -> str:
+        """Import attributes spelled `assert` (QuickJS knows `with`); in the app's own
+        files, webpack-style, require/__filename/__dirname where the file uses them."""
         s = scan(src)
-        if s.assert_at:  # `assert {type: 'json'}` → `with {...}` (QuickJS knows only `with`)
+        if s.assert_at:  # `assert {type: 'json'}` → `with {type: 'json'}`, same columns
             chunks, last = [], 0
             for at in s.assert_at:
                 chunks += [src[last:at], "with  "]
                 last = at + len("assert")
             src = "".join(chunks) + src[last:]
         inject = [f"const {v} = __brygge_modules.{v}({_js_str(name)});"
-                  for v in _CJS_FREE if v in s.uses and v not in s.declares]
+                  for v in _CJS_FREE if own and v in s.uses and v not in s.declares]
         # on the first line, so line numbers in stack traces stay the file's own
         return " ".join(inject) + src if inject else src
 

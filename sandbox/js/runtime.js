@@ -320,6 +320,14 @@
     url: () => ({ URL: G.URL, URLSearchParams: G.URLSearchParams }),
     module: () => ({ createRequire, builtinModules: Object.keys(builtins).sort(),
       isBuiltin: (n) => String(n).replace(/^node:/, "") in builtins }),
+    // No terminal in a sandbox; libraries (debug, ...) ask before colouring output.
+    tty: () => ({ isatty: () => false }),
+    timers: () => ({ setTimeout: G.setTimeout, clearTimeout: G.clearTimeout, setInterval: G.setInterval,
+      clearInterval: G.clearInterval, setImmediate: G.setImmediate, clearImmediate: G.clearImmediate }),
+    "timers/promises": () => ({
+      setTimeout: (ms, value) => new Promise((res) => G.setTimeout(() => res(value), ms)),
+      setImmediate: (value) => new Promise((res) => G.setImmediate(() => res(value))),
+    }),
   });
   const cache = Object.create(null);
   // The prelude files after this one (sandbox/js/*.js, see PRELUDE in sandbox/app.py)
@@ -451,9 +459,18 @@
   const esmCache = new Map();
   function requireESM(id) {
     if (esmCache.has(id)) return esmCache.get(id);
+    delete G.__brygge_esm_ns;
     host("module.esm", id);
     const ns = G.__brygge_esm_ns;
     delete G.__brygge_esm_ns;
+    if (ns === undefined) {
+      // The module threw while evaluating; QuickJS keeps that error for import(),
+      // so the log gets the real one.
+      import("brygge-id:" + id).catch((e) => console.error(e));
+      const e = new Error(`require() of ES module '${id}' failed: it threw while evaluating (the error is logged)`);
+      e.code = "ERR_REQUIRE_ESM";
+      throw e;
+    }
     esmCache.set(id, ns);
     return ns;
   }
