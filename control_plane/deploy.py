@@ -19,6 +19,7 @@ from sandbox.modules import PackError, reachable_files
 
 SOURCE_EXTS = {".js", ".mjs", ".cjs", ".json", ".ts", ".html", ".htm", ".hbs", ".txt", ".css"}
 SKIP_DIRS = {"node_modules", ".git", ".brygge", ".localserver", "__pycache__"}
+SKIP_FILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
@@ -68,7 +69,7 @@ def pack(app_dir: str | Path) -> dict[str, Any]:
         rel = p.relative_to(root)
         if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts):
             continue
-        if not p.is_file() or p.suffix not in SOURCE_EXTS:
+        if not p.is_file() or p.suffix not in SOURCE_EXTS or p.name in SKIP_FILES:
             continue
         text = _read(p, rel.as_posix(), False)
         if text is not None:
