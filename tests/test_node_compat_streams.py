@@ -748,6 +748,293 @@ CASES.update({
 })
 
 
+# -- more ordinary usage: ordering, back-pressure, options --------------------------------------------
+CASES.update({
+    "ee_listener_added_during_emit": """
+        const EE = require('events');
+        const e = new EE();
+        e.on('x', () => { log.push('first'); e.on('x', () => log.push('late')); });
+        e.emit('x'); log.push('--'); e.emit('x');
+        const sym = Symbol('s');
+        e.on(sym, (v) => log.push(['sym', v])); e.emit(sym, 1);
+        return [log, e.eventNames().map(String)];""",
+    "ee_capture_rejections": """
+        const EE = require('events');
+        const e = new EE({ captureRejections: true });
+        e.on('error', (err) => log.push(['error', err.message]));
+        e.on('job', async () => { throw new Error('async fail'); });
+        e.emit('job');
+        await tick();
+        return log;""",
+    "ee_once_error_event_and_args": """
+        const EE = require('events');
+        const e = new EE();
+        const p = EE.once(e, 'error');
+        e.emit('error', new Error('as value'));
+        const [err] = await p;
+        const q = EE.once(e, 'multi');
+        e.emit('multi', 1, 'two', { three: 3 });
+        return [err.message, await q, e.listenerCount('error')];""",
+    "next_tick_args_and_nesting": """
+        process.nextTick((a, b) => log.push(['args', a, b]), 1, 'two');
+        setTimeout(() => log.push('timeout'), 0);
+        Promise.resolve().then(() => log.push('p1')).then(() => log.push('p2'));
+        // Not compared: a tick queued from inside a promise job runs after the remaining
+        // promise jobs in Node, but next in the sandbox (microtask-driven tick queue).
+        await tick(3);
+        return log;""",
+    "readable_read_in_readable_object_mode": """
+        const r = new Readable({ objectMode: true, read() {} });
+        r.on('readable', () => { let x; while ((x = r.read()) !== null) log.push(x); });
+        r.on('end', () => log.push('end'));
+        r.push({ n: 1 }); r.push({ n: 2 });
+        await tick();
+        r.push({ n: 3 }); r.push(null);
+        await tick();
+        return log;""",
+    "readable_unshift_protocol_parse": """
+        const r = new Readable({ read() {} });
+        r.push('HEADER\\nbody part 1 '); r.push('body part 2'); r.push(null);
+        const out = await new Promise((resolve) => {
+          r.once('readable', () => {
+            const chunk = r.read().toString();
+            const i = chunk.indexOf('\\n');
+            r.unshift(Buffer.from(chunk.slice(i + 1)));
+            const header = chunk.slice(0, i);
+            let body = '';
+            r.on('data', (c) => { body += c; });
+            r.on('end', () => resolve([header, body]));
+          });
+        });
+        return out;""",
+    "readable_set_encoding_hex_base64": """
+        const mk = (enc) => { const r = new Readable({ read() {} }); r.setEncoding(enc);
+          r.push(Buffer.from([1, 2, 3, 250])); r.push(Buffer.from([7])); r.push(null); return r; };
+        const collect = (r) => new Promise((res) => { let s = ''; r.on('data', (c) => { s += c; });
+          r.on('end', () => res(s)); });
+        return [await collect(mk('hex')), await collect(mk('base64')), await collect(mk('latin1'))];""",
+    "readable_no_auto_destroy_no_emit_close": """
+        const a = new Readable({ autoDestroy: false, read() {} });
+        const b = new Readable({ emitClose: false, read() {} });
+        for (const [n, s] of [['a', a], ['b', b]]) {
+          s.on('end', () => log.push(n + '-end')); s.on('close', () => log.push(n + '-close'));
+          s.resume(); s.push('x'); s.push(null);
+        }
+        await tick(2);
+        b.destroy();
+        await tick();
+        return [log, a.destroyed, b.destroyed];""",
+    "readable_from_buffer_and_errors": """
+        const out = [];
+        for await (const c of Readable.from(Buffer.from('buf'))) out.push(Buffer.isBuffer(c), c.toString());
+        async function* bad() { yield 1; throw new Error('gen failed'); }
+        const r = Readable.from(bad());
+        r.on('data', (x) => out.push(['data', x]));
+        r.on('error', (e) => out.push(['error', e.message]));
+        r.on('close', () => out.push('close'));
+        await tick(3);
+        try { Readable.from(5); } catch (e) { out.push(e.code); }
+        return out;""",
+    "readable_destroy_while_flowing": """
+        let n = 0;
+        const r = new Readable({ read() { this.push(String(n++)); } });
+        r.on('data', (c) => { log.push(c.toString()); if (n >= 3) r.destroy(); });
+        r.on('close', () => log.push('close'));
+        r.on('end', () => log.push('end'));
+        await tick(2);
+        return [log.slice(0, 3), log[log.length - 1], r.destroyed, r.readableAborted];""",
+    "readable_construct": """
+        const r = new Readable({
+          construct(cb) { log.push('construct'); setTimeout(() => { log.push('constructed'); cb(); }, 1); },
+          read() { log.push('read'); this.push('x'); this.push(null); },
+        });
+        r.on('data', (c) => log.push('data:' + c));
+        r.on('end', () => log.push('end'));
+        log.push('sync');
+        await tick(5);
+        return log;""",
+    "writable_construct_buffers_writes": """
+        const w = new Writable({
+          construct(cb) { setTimeout(() => { log.push('ready'); cb(); }, 1); },
+          write(c, e, cb) { log.push('write:' + c); cb(); },
+        });
+        w.write('a'); w.write('b'); w.end('c');
+        w.on('finish', () => log.push('finish'));
+        await tick(5);
+        return log;""",
+    "writable_end_twice_and_destroyed_after_finish": """
+        const w = new Writable({ write(c, e, cb) { cb(); } });
+        w.end('x', () => log.push('end1'));
+        await tick();
+        w.end((err) => log.push(['end2', err && err.code]));
+        w.on('error', (e) => log.push(['error', e.code]));
+        await tick();
+        return [log, w.destroyed, w.writableFinished, w.writable];""",
+    "writable_default_encoding_and_object_mode_errors": """
+        const seen = [];
+        const w = new Writable({ defaultEncoding: 'hex', write(c, e, cb) { seen.push([c.toString(), e]);
+          cb(); } });
+        w.write('6869');
+        w.setDefaultEncoding('base64');
+        w.write('aGk=');
+        let err;
+        try { w.setDefaultEncoding('bogus'); } catch (e) { err = e.code; }
+        const o = new Writable({ objectMode: true, write(c, e, cb) { seen.push([typeof c, e]); cb(); } });
+        o.write(42); o.write({ a: 1 }); o.write('str');
+        await tick();
+        return [seen, err];""",
+    "pipe_to_two_destinations": """
+        const src = new Readable({ read() {} });
+        const a = [], b = [];
+        const fast = new Writable({ write(c, e, cb) { a.push(c.toString()); cb(); } });
+        const slow = new Writable({ highWaterMark: 1, write(c, e, cb) { b.push(c.toString());
+          setTimeout(cb, 1); } });
+        src.pipe(fast); src.pipe(slow);
+        for (const x of ['1', '2', '3', '4']) src.push(x);
+        src.push(null);
+        await Promise.all([new Promise((r) => fast.on('finish', r)), new Promise((r) => slow.on('finish',
+          r))]);
+        return [a, b];""",
+    "pipe_source_error_does_not_end_dest": """
+        const src = new Readable({ read() {} });
+        const dst = new PassThrough();
+        dst.on('finish', () => log.push('dst-finish'));
+        dst.on('unpipe', () => log.push('unpipe'));
+        src.on('error', (e) => log.push(['src-error', e.message]));
+        src.pipe(dst);
+        src.push('a');
+        await tick();
+        src.destroy(new Error('src broke'));
+        await tick();
+        return [log, dst.writableEnded, dst.destroyed];""",
+    "transform_async_and_backpressure": """
+        const t = new Transform({
+          highWaterMark: 2, objectMode: true,
+          transform(x, e, cb) { setTimeout(() => cb(null, x * 10), 1); },
+        });
+        const out = [];
+        const results = [];
+        for (let i = 1; i <= 5; i++) results.push(t.write(i));
+        t.end();
+        for await (const x of t) out.push(x);
+        return [out, results];""",
+    "transform_iterate_output": """
+        const t = new PassThrough({ objectMode: true });
+        setTimeout(() => { t.write('a'); t.write('b'); t.end('c'); }, 1);
+        const out = [];
+        for await (const x of t) out.push(x);
+        return [out, t.destroyed, t.writableFinished];""",
+    "transform_flush_error": """
+        const t = new Transform({ transform(c, e, cb) { cb(null, c); },
+          flush(cb) { cb(new Error('flush failed')); } });
+        t.on('error', (e) => log.push(['error', e.message]));
+        t.on('finish', () => log.push('finish'));
+        t.on('close', () => log.push('close'));
+        t.resume();
+        t.end('x');
+        await tick(2);
+        return log;""",
+    "duplex_readable_false": """
+        const d = new Duplex({ readable: false, write(c, e, cb) { log.push('w:' + c); cb(); } });
+        d.on('finish', () => log.push('finish'));
+        d.on('close', () => log.push('close'));
+        d.end('x');
+        await tick(2);
+        return [log, d.readable, d.writable, d.destroyed];""",
+    "pipeline_array_and_generator_error": """
+        const { pipeline } = require('stream');
+        const out = [];
+        await new Promise((resolve) => pipeline([Readable.from(['a', 'b']),
+          new Writable({ objectMode: true, write(c, e, cb) { out.push(c); cb(); } })],
+            (err) => { log.push(['arr', err]); resolve(); }));
+        await new Promise((resolve) => pipeline(Readable.from([1, 2, 3]),
+          async function* (src) { for await (const x of src) { if (x === 2) throw new Error('gen boom');
+            yield x; } },
+          new Writable({ objectMode: true, write(c, e, cb) { out.push(c); cb(); } }),
+          (err) => { log.push(['gen', err && err.message]); resolve(); }));
+        return [out, log];""",
+    "pipeline_destination_error": """
+        const { pipeline } = require('stream');
+        const src = new Readable({ read() {} });
+        src.on('close', () => log.push('src-close'));
+        const dst = new Writable({ write(c, e, cb) { cb(new Error('write refused')); } });
+        pipeline(src, dst, (err) => log.push(['done', err && err.message, src.destroyed]));
+        src.push('x');
+        await tick(3);
+        return log;""",
+    "finished_premature_close": """
+        const { finished } = require('stream');
+        const r = new Readable({ read() {} });
+        finished(r, (err) => log.push(['r', err && err.code]));
+        r.destroy();
+        const w = new Writable({ write(c, e, cb) {} });
+        finished(w, (err) => log.push(['w', err && err.code]));
+        w.write('x'); w.destroy();
+        const done = new PassThrough();
+        done.end(); done.resume();
+        await tick(2);
+        finished(done, (err) => log.push(['already', err === undefined ? 'undef' : err]));
+        const cleanup = finished(new PassThrough(), () => log.push('never'));
+        log.push(typeof cleanup);
+        await tick(2);
+        return log;""",
+    "legacy_stream_subclass_emitters": """
+        const Stream = require('stream');
+        const s = new Stream();
+        s.readable = true;
+        const got = [];
+        const dst = new PassThrough();
+        dst.on('data', (c) => got.push(c.toString()));
+        s.pipe(dst);
+        s.emit('data', 'one'); s.emit('data', 'two'); s.emit('end');
+        await tick();
+        return [got, dst.writableEnded, s instanceof Stream, new PassThrough() instanceof Stream];""",
+    "large_data_through_chain": """
+        const { pipeline } = require('stream/promises');
+        let produced = 0;
+        const src = new Readable({ read() { if (produced >= 200) return this.push(null);
+          produced++; this.push(Buffer.alloc(1000, produced % 256)); } });
+        let total = 0, sum = 0;
+        const sink = new Writable({ highWaterMark: 4096, write(c, e, cb) { total += c.length;
+          sum = (sum + c[0]) % 65536;
+          if (total % 50000 === 0) setTimeout(cb, 0); else cb(); } });
+        await pipeline(src, new PassThrough({ highWaterMark: 1024 }), sink);
+        return [total, sum, produced];""",
+    "string_decoder_more": """
+        const { StringDecoder } = require('string_decoder');
+        const b = Buffer.from('aé€𝄞z');
+        const results = [];
+        for (const size of [1, 2, 3, 5]) {
+          const d = new StringDecoder('utf8'); let s = '';
+          for (let i = 0; i < b.length; i += size) s += d.write(b.subarray(i, i + size));
+          results.push(s + d.end());
+        }
+        const hx = new StringDecoder('hex');
+        const ascii = new StringDecoder('ascii');
+        const url = new StringDecoder('base64url');
+        return [results, hx.write(Buffer.from([0xab])) + hx.end(Buffer.from([0xcd])),
+                ascii.write(Buffer.from([0x41, 0xe6])), url.write(Buffer.from([250, 251])) + url.end(),
+                new StringDecoder('utf8').write('passthrough string'), new StringDecoder().end()];""",
+    "assert_more_messages": """
+        const assert = require('assert');
+        const cases = [
+          () => assert.notStrictEqual({ a: 1 }, { a: 1 }) ?? 'passes: different objects',
+          () => { const o = { a: 1 }; assert.notStrictEqual(o, o); },
+          () => assert.notDeepStrictEqual(1, 1),
+          () => assert.deepStrictEqual({ m: new Map([['k', { v: 1 }]]) }, { m: new Map([['k', { v: 2 }]]) }),
+          () => assert.deepStrictEqual(['a'], ['b'], 'arrays differ'),
+          () => assert.throws(() => { throw new TypeError('wrong'); }, new TypeError('right')),
+          () => assert.equal('a', 'b', 'plain message'),
+          () => assert.ok(null, new RangeError('thrown as is')),
+          () => assert.deepEqual(new Set([1, 2]), new Set([1, 3])),
+          () => assert.strictEqual(undefined, 0),
+          () => assert.deepStrictEqual({ a: 1, b: [1, 2] }, { a: 1, b: [1, 2], c: true }),
+        ];
+        return cases.map((f) => { try { return ['ok', f()]; } catch (e) {
+          return [e.name, e.code, e.message, e.operator]; } });""",
+})
+
+
 def run_node(body: str) -> str:
     script = (f"(async function () {{ {PRE}\n{body} }})().then("
               "(r) => process.stdout.write(JSON.stringify(r)),"

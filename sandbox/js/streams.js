@@ -1575,11 +1575,13 @@
   W.pipe = function () { errorOrDestroy(this, nodeError(Error, "ERR_STREAM_CANNOT_PIPE", "Cannot pipe, not readable")); };
   function writeImpl(stream, chunk, encoding, cb) {
     const state = stream._writableState;
+    // Object-mode chunks carry no encoding unless one is given (Node passes null).
+    const fallback = state.objectMode ? null : state.defaultEncoding;
     if (typeof encoding === "function") {
       cb = encoding;
-      encoding = state.defaultEncoding;
+      encoding = fallback;
     } else {
-      if (!encoding) encoding = state.defaultEncoding;
+      if (!encoding) encoding = fallback;
       else if (encoding !== "buffer" && !Buffer.isEncoding(encoding) && !ENCODINGS[String(encoding).toLowerCase()]) {
         throw E.unknownEncoding(encoding);
       }
