@@ -236,9 +236,14 @@
     }
     const handler = events[type];
     if (handler === undefined) return false;
-    const list = typeof handler === "function" ? [handler] : handler.slice();
-    for (const fn of list) {
-      const r = fn.apply(this, args);
+    if (typeof handler === "function") {
+      const r = handler.apply(this, args);
+      if (r !== undefined && r !== null && this[kCapture] && typeof r.then === "function") addCatch(this, r, type, args);
+      return true;
+    }
+    const list = handler.slice(); // listeners added or removed while emitting do not change this emit
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i].apply(this, args);
       if (r !== undefined && r !== null && this[kCapture] && typeof r.then === "function") addCatch(this, r, type, args);
     }
     return true;
