@@ -876,7 +876,8 @@ class ModuleSystem:
             return []
 
     def requested_names(self, path: str) -> set[str]:
-        """Names the upload's ES modules import from `path` (a CommonJS file)."""
+        """Names the upload's ES modules import from `path` (a CommonJS file, or
+        "builtin:<name>")."""
         if self._requested is None:
             self._requested = _requested_map(self.files)
         return self._requested.get(path, set())
@@ -905,7 +906,10 @@ class ModuleSystem:
             if r.builtin in self.builtin_sources:
                 return f"builtin:{r.builtin}", self.builtin_sources[r.builtin]
             load = f"__brygge_modules.builtin({_js_str(r.builtin)})"
-            return f"builtin:{r.builtin}", _facade(load, self.builtin_keys(r.builtin), False)
+            # names the upload imports link even from a built-in the runtime lacks
+            # (its stand-in fails when called)
+            names = set(self.builtin_keys(r.builtin)) | self.requested_names(f"builtin:{r.builtin}")
+            return f"builtin:{r.builtin}", _facade(load, _export_names(names), False)
         path = r.path
         name = name_of(path)
         fmt, src = self.prepared(path)
@@ -1046,8 +1050,7 @@ def _requested_map(files: dict[str, str]) -> dict[str, set[str]]:
                 r = res.resolve(spec, f"{APP}/{rel}", "import")
             except ResolveError:
                 continue
-            if r.path:
-                out.setdefault(r.path, set()).update(names)
+            out.setdefault(r.path or f"builtin:{r.builtin}", set()).update(names)
     if len(_REQUESTED) > 64:
         _REQUESTED.clear()
     _REQUESTED[id(files)] = (files, out)

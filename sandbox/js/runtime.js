@@ -301,8 +301,9 @@
   // packages the runtime vendors -- is resolved by the host (sandbox/modules.py),
   // which answers with an id and a format; CommonJS sources are evaluated here, in a
   // function wrapper, with Node's cache and cycle semantics.
-  // Node core modules the runtime lacks load as objects that fail loudly on use: a
-  // library that merely requires `fs` or `tty` on a path the app never takes loads.
+  // Node core modules the runtime lacks load as stand-ins that fail loudly when called:
+  // a library that merely requires `fs` or `tty`, or builds an `http.Agent` at load
+  // time on a path the app never takes, still loads.
   function unavailable(name) {
     const fail = () => {
       const e = new Error(`module '${name}' is not provided by the Brygge runtime`);
@@ -310,9 +311,10 @@
       throw e;
     };
     return new Proxy(function () {}, {
-      get: (t, k) => (k === "__esModule" ? false : k === "default" ? unavailable(name)
-        : typeof k === "symbol" || k === "then" ? undefined : fail()),
-      apply: fail, construct: fail,
+      get: (t, k) => (k === "__esModule" ? false : typeof k === "symbol" || k === "then" ? undefined
+        : unavailable(name)),
+      apply: fail,
+      construct: () => unavailable(name),
     });
   }
   const builtins = Object.assign(Object.create(null), {
@@ -503,10 +505,6 @@
   // the host itself; they stay after __brygge_internal is gone.
   Object.defineProperty(G, "__brygge_modules", { value: Object.freeze({
     builtin,
-    // a named import of a built-in: a stand-in when the runtime lacks the module
-    prop: (m, k, name) => {
-      try { return m[k]; } catch (e) { if (e && e.code === "ERR_BRYGGE_UNAVAILABLE") return unavailable(name); throw e; }
-    },
     load: (id, filename, format) => load(id, filename, format, null),
     require: (id) => makeRequire(new Module(id, filenameOf(id), null)),
     __filename: (id) => filenameOf(id),
