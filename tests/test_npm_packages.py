@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from control_plane.deploy import pack
@@ -503,3 +504,20 @@ def test_real_codehooks_js_crudlify_and_routes(tmp_path: Path, node: RunningNode
     one = node.get(f"/dev/product/{doc['_id']}", headers=node.auth())
     assert one.json()["price"] == 3
     assert node.get("/dev/product", headers=node.auth(), params={"price": 3}).json()[0]["_id"] == doc["_id"]
+
+
+def test_official_cli_bundle_with_unprovided_external_is_refused_and_old_app_stays(
+        node: RunningNode) -> None:
+    """A webpack bundle as `coho deploy` posts it, requiring a whitelisted external
+    the runtime cannot run (mongodb): 400 naming it; the live deployment serves on."""
+    before = node.get("/dev/open")
+    bundle = ('var EntryPoint;(()=>{var e={};const m=require("mongodb");'
+              'e.default={routehooks:{},authhooks:{},globalhooks:[]};EntryPoint=e})();')
+    r = httpx.post(f"{node.base}/dev/_A_D_M_deploy", json={"bundle": bundle}, timeout=60,
+                   headers={"host": "brygge.api.codehooks.local.io",
+                            "x-admintoken": node.admin_token, "x-file-name": "bundle.js"})
+    assert r.status_code == 400
+    assert "this bundle requires 'mongodb', which the Brygge runtime does not provide" \
+        in r.json()["error"]
+    after = node.get("/dev/open")
+    assert (after.status_code, after.text) == (before.status_code, before.text)
