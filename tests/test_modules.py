@@ -430,6 +430,12 @@ VENDOR_USES = {
     "form-data": ('const FormData = require("form-data");',
                   "(() => { const f = new FormData(); f.append('a', 'b'); "
                   "return f.getHeaders()['content-type'].startsWith('multipart/form-data'); })()", True),
+    "stripe": ('const Stripe = require("stripe"); const s = new Stripe("sk_test_x");',
+               "(() => { const p = JSON.stringify({id: 'evt_1', type: 't.x'});\n"
+               "  const h = s.webhooks.generateTestHeaderString({payload: p, secret: 'whsec_x'});\n"
+               "  return s.webhooks.constructEvent(p, h, 'whsec_x').type; })()", "t.x"),
+    "axios": ('const axios = require("axios");', "[typeof axios.create().get, typeof axios.isAxiosError]",
+              ["function", "function"]),
     "xml2js": ('const xml2js = require("xml2js");',
                "new xml2js.Builder({headless: true}).buildObject({a: {b: 'c'}})", "<a>\n  <b>c</b>\n</a>"),
 }
