@@ -430,6 +430,7 @@ class Instance:
         if "stack_base" not in _shared:
             _shared["stack_base"] = self._sp.value(self.store)
         self._fn_cache: dict[str, int] = {}
+        self._argv_busy = False
         if snapshot is not None:
             self._restore(snapshot)
         self._call("set_memory_limit", (memory_mb - 8) * 1024 * 1024)
@@ -441,6 +442,7 @@ class Instance:
         if snapshot is None:
             self._out = self._call("qjs_alloc", 8)
             self._scratch = self._call("qjs_alloc", _SCRATCH)
+            self._argv = self._call("qjs_alloc", 32)
             self._undef = self._call("new_undefined")
             fn = self._call_with_str("new_function", "__host")
             g = self._call("global_object")
@@ -493,7 +495,7 @@ class Instance:
         fd = _new_image_file()
         snap = Snapshot(fd, size, self._sp.value(self.store), {
             "out": self._out, "undef": self._undef, "global": self._global,
-            "scratch": self._scratch,
+            "scratch": self._scratch, "argv": self._argv,
             "fn_cache": dict(self._fn_cache), "module_sources": dict(self._module_sources)},
             meta)
         try:
@@ -533,7 +535,7 @@ class Instance:
         self._sp.set_value(self.store, snap.stack_pointer)
         h = snap.handles
         self._out, self._undef, self._global = h["out"], h["undef"], h["global"]
-        self._scratch = h["scratch"]
+        self._scratch, self._argv = h["scratch"], h["argv"]
         self._fn_cache = dict(h["fn_cache"])
         self._module_sources = dict(h["module_sources"])
 
@@ -690,13 +692,22 @@ class Instance:
         return h
 
     def _invoke(self, fn: int, arg_handles: list[int]) -> int:
-        argv = self._write(struct.pack(f"<{len(arg_handles)}i", *arg_handles)) if arg_handles \
-            else 0
+        n = len(arg_handles)
+        argv = 0
+        own = n and not self._argv_busy and n <= 8
+        if own:  # the instance's argv buffer, unless a nested call is using it
+            argv = self._argv
+            ctypes.memmove(self._mbase + argv, struct.pack(f"<{n}i", *arg_handles), 4 * n)
+            self._argv_busy = True
+        elif n:
+            argv = self._write(struct.pack(f"<{n}i", *arg_handles))
         try:
-            st = self._call("call_function", fn, self._undef, argv, len(arg_handles), self._out)
+            st = self._call("call_function", fn, self._undef, argv, n, self._out)
         finally:
-            if argv:
-                self._call("qjs_free", argv, 4 * len(arg_handles))
+            if own:
+                self._argv_busy = False
+            elif argv:
+                self._call("qjs_free", argv, 4 * n)
         if st != STATUS_OK:
             raise self._exception()
         return struct.unpack("<i", self._read(self._out, 4))[0]
