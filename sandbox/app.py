@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from sandbox import hostcrypto
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.modules import BundleError, ModuleSystem
 
+log = logging.getLogger("brygge.sandbox")
 _JS = resources.files("sandbox").joinpath("js")
 # Evaluated in order in every instance before the app. runtime.js comes first (host
 # calls, console, timers, req/res, require); the others add Node built-ins.
@@ -43,35 +45,44 @@ def _strip_types(path: str, source: str) -> str:
         raise DeployError(f"TypeScript in {path}: {e}") from None
 
 
-_prelude: list[Snapshot] = []
+_prelude: list[Snapshot | None] = []
 _prelude_lock = threading.Lock()
-
-
-def _prelude_host(op: str, payload: str) -> str:
-    return hostcrypto.call(op, payload) if op.startswith("crypto.") else ""
 
 
 def prelude_snapshot(timeout_s: float = 10.0) -> Snapshot | None:
     """The runtime (PRELUDE) evaluated once per process, frozen: every instance
-    starts from a copy-on-write map of it instead of evaluating ~20 ms of JS. Prelude
-    code must not capture time or randomness at load (all instances would share it).
-    None when the prelude fails; each AppInstance then evaluates it and reports why."""
+    starts from a copy-on-write map of it instead of evaluating the runtime again.
+    Prelude code must not capture time at load (all instances would share it). If
+    it makes any host call while loading (whose answer could depend on the app, or
+    be random), there is no snapshot: each AppInstance evaluates the prelude, as it
+    does when the prelude fails (and then reports why)."""
     if _prelude:
         return _prelude[0]
     with _prelude_lock:
-        if not _prelude:
-            inst = Instance(_prelude_host)
-            try:
-                inst.set_deadline(timeout_s)
-                for name, src in PRELUDE:
-                    inst.eval_script(src, name)
-                inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
-                inst.set_deadline(None)
+        if _prelude:
+            return _prelude[0]
+        calls: list[str] = []
+
+        def host(op: str, payload: str) -> str:
+            calls.append(op)
+            return ""
+        inst = Instance(host)
+        try:
+            inst.set_deadline(timeout_s)
+            for name, src in PRELUDE:
+                inst.eval_script(src, name)
+            inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
+            inst.set_deadline(None)
+            if calls:
+                log.warning("the runtime makes host calls while loading (%s): no runtime "
+                            "snapshot, every instance evaluates it", ", ".join(sorted(set(calls))))
+                _prelude.append(None)
+            else:
                 _prelude.append(inst.snapshot(share=False))
-            except (JSError, SandboxTrap):
-                return None
-            finally:
-                inst.close()
+        except (JSError, SandboxTrap):
+            return None
+        finally:
+            inst.close()
     return _prelude[0]
 
 

@@ -302,3 +302,16 @@ def test_validate_prepares_the_snapshot_the_first_request_restores(executor: Any
     assert status == 200 and body["hits"] == 1
     assert executor.pools[("snappool0003", digest)].snapshot is prepared
     assert ("snappool0003", digest) not in executor.prepared
+
+
+def test_no_runtime_snapshot_when_the_prelude_calls_the_host_while_loading(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load-time host call's answer could depend on the app (or be random): such a
+    prelude is evaluated in every instance instead of being shared."""
+    monkeypatch.setattr(sapp, "_prelude", [])
+    monkeypatch.setattr(sapp, "PRELUDE", [*sapp.PRELUDE, (
+        "brygge:loads.js", "globalThis.__loadTime = __brygge_internal.host('kv.get', '{}');")])
+    assert sapp.prelude_snapshot() is None
+    assert sapp._prelude == [None]  # decided once, not a failed evaluation
+    app = make_app(APP, FILES)
+    assert invoke(app, "GET", "/hit").json() == {"hits": 1, "env": None}
