@@ -7,6 +7,7 @@ warm wasm instances pooled per (space, deployment).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import os
@@ -39,6 +40,16 @@ log = logging.getLogger("brygge.executor")
 def _iso(epoch_ms: float) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(
         timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _body_fields(body: bytes) -> dict[str, str]:
+    """The request body for the guest: text as is; bytes that are not UTF-8 (binary
+    uploads) also as base64, so `req.pipe` hands on exactly what was received."""
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body": body.decode("utf-8", "replace"),
+                "bodyBase64": base64.b64encode(body).decode()}
 
 
 class SpacePool:
@@ -213,7 +224,7 @@ class Executor(pbg.ExecutorServicer):
                     "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
                     "headers": {x.name: x.value for x in h.headers}, "hostname": h.hostname,
                     "ip": h.ip, "authed": h.authed, "authError": h.auth_error,
-                    "body": body.decode("utf-8", "replace"),
+                    **_body_fields(body),
                 }
                 try:
                     app.run("__brygge_invoke", json.dumps(req), invocation,

@@ -594,8 +594,18 @@
       try { return G.Buffer.from(Uint8Array.fromBase64(btoa(unescape(encodeURIComponent(s)))).buffer); }
       catch (_) { return G.Buffer.from(s, "utf8"); } // lone surrogates
     };
+    // A body that is not UTF-8 (binary uploads) also comes as base64: piped byte-exact.
+    let bytes = r.bodyBase64 ? null : undefined;
     const bodyStream = () => body || (body = new (builtin("stream").Readable)({
       read() {
+        if (bytes !== undefined) {
+          if (bytes === null) bytes = Uint8Array.fromBase64(r.bodyBase64);
+          if (pos >= bytes.length) { this.push(null); return; }
+          const end = Math.min(bytes.length, pos + 65536);
+          this.push(G.Buffer.from(bytes.buffer, pos, end - pos));
+          pos = end;
+          return;
+        }
         const text = r.body || "";
         if (pos >= text.length) { this.push(null); return; }
         let end = Math.min(text.length, pos + 65536);
@@ -722,6 +732,7 @@
         return res.end(data);
       },
       sendStatus(code) { status = +code; return res.end(String(code)); },
+      render(view, data, cb) { return renderView(res, view, data, cb); }, // codehooks section below
       redirect(a, b) {
         const code = b === undefined ? 302 : +a;
         const url = b === undefined ? a : b;
@@ -893,4 +904,131 @@
     return Promise.resolve().then(() => manifest.startup()).then(() => finish(""),
       (e) => { console.error(e); return finish(`${e && e.name}: ${e && e.message}`); });
   };
+
+  // == codehooks-js platform facilities (spec §2.16, §10, §2.12) ==========================
+  // _coho_fs: {source: true} reads the deployed source files (fs.* host ops, answered by
+  // the executor from the artifact); without it, the space's blob storage (file.* ops,
+  // answered by the storage engine). Contents cross as base64; chunks are Buffers.
+  const FILE_CHUNK = 65536;
+  function filePath(p) {
+    if (typeof p !== "string" || !p) {
+      const e = new TypeError(`The "path" argument must be a non-empty string. Received ${p === "" ? "''" : typeof p}`);
+      e.code = "ERR_INVALID_ARG_TYPE";
+      throw e;
+    }
+    return p.startsWith("/") ? p : "/" + p;
+  }
+  function fileError(e) {
+    if (e && /^ENOENT\b/.test(e.message || "")) { e.code = "ENOENT"; e.name = "Error"; }
+    return e;
+  }
+  function fileBytes(path, opts) {
+    try {
+      const b64 = opts && opts.source ? host("fs.read", JSON.stringify({ path, encoding: "base64" }))
+        : hostJSON("file.get", { path }).data;
+      const u = Uint8Array.fromBase64(b64);
+      return G.Buffer.from(u.buffer, u.byteOffset, u.length);
+    } catch (e) { throw fileError(e); }
+  }
+  function fileText(path, opts) {
+    try {
+      return opts && opts.source ? host("fs.read", JSON.stringify({ path }))
+        : hostJSON("file.get", { path, encoding: "utf8" }).data;
+    } catch (e) { throw fileError(e); }
+  }
+  // Buffer, typed array, ArrayBuffer, string, or a readable stream of those -> Uint8Array.
+  function collectBytes(input) {
+    const one = (c) => (typeof c === "string" ? G.Buffer.from(c, "utf8")
+      : c instanceof ArrayBuffer ? new Uint8Array(c)
+      : ArrayBuffer.isView(c) ? new Uint8Array(c.buffer, c.byteOffset, c.byteLength) : null);
+    const direct = input === undefined || input === null ? null : one(input);
+    if (direct) return Promise.resolve(direct);
+    if (!input || typeof input.on !== "function") {
+      return Promise.reject(new TypeError("saveFile: the content must be a Buffer, a string or a readable stream"));
+    }
+    return new Promise((resolve, reject) => {
+      const parts = [];
+      input.on("data", (c) => {
+        const u = one(c);
+        if (u) parts.push(u); else reject(new TypeError("saveFile: the stream must yield Buffers or strings"));
+      });
+      input.on("error", reject);
+      input.on("end", () => resolve(G.Buffer.concat(parts)));
+      if (typeof input.resume === "function" && input.isPaused && input.isPaused()) input.resume();
+    });
+  }
+  const readOnly = (what) => Promise.reject(new Error(`_coho_fs.${what}: deployed source files are read-only`));
+  G._coho_fs = {
+    readFile: (path, opts) => new Promise((resolve) => resolve(fileText(filePath(path), opts))),
+    // A Readable emitting the file's Buffer chunks, then 'end'.
+    getFileStream: (path, opts) => new Promise((resolve) => {
+      const buf = fileBytes(filePath(path), opts);
+      let pos = 0;
+      resolve(new (builtin("stream").Readable)({
+        read() {
+          if (pos >= buf.length) { this.push(null); return; }
+          this.push(buf.subarray(pos, pos + FILE_CHUNK));
+          pos += FILE_CHUNK;
+        },
+      }));
+    }),
+    saveFile: (path, input, opts) => {
+      if (opts && opts.source) return readOnly("saveFile");
+      let p;
+      try { p = filePath(path); } catch (e) { return Promise.reject(e); }
+      return collectBytes(input).then((u) => hostJSON("file.save", { path: p, data: u.toBase64() }));
+    },
+    deleteFile: (path, opts) => {
+      if (opts && opts.source) return readOnly("deleteFile");
+      return new Promise((resolve) => {
+        try { resolve(hostJSON("file.delete", { path: filePath(path) })); } catch (e) { throw fileError(e); }
+      });
+    },
+    list: (path, opts) => new Promise((resolve) => {
+      const p = path === undefined || path === "" ? "/" : filePath(path);
+      resolve(opts && opts.source ? JSON.parse(host("fs.list", JSON.stringify({ path: p })))
+        : hostJSON("file.list", { path: p }));
+    }),
+  };
+
+  // res.render(view, data[, cb]): the app's codehooks-js renders (app.render, with the
+  // 'view engine' and 'views' settings); the HTML is sent as text/html unless a callback
+  // takes it, as in Express.
+  async function renderView(res, view, data, cb) {
+    const app = manifest && manifest.app;
+    try {
+      if (!app || typeof app.render !== "function") {
+        throw new Error("res.render: the app has no view engine; set app.set('view engine', {hbs: handlebars}) and app.set('views', '/views')");
+      }
+      let cbErr, cbHtml;
+      const ret = await app.render(view, data || {}, (e, h) => { cbErr = e; cbHtml = h; });
+      if (cbErr) throw cbErr instanceof Error ? cbErr : new Error(String(cbErr));
+      const html = typeof ret === "string" ? ret : cbHtml === undefined ? "" : String(cbHtml);
+      if (typeof cb === "function") return cb(null, html);
+      if (!res.getHeader("content-type")) res.set("content-type", "text/html; charset=utf-8");
+      res.end(html);
+      return html;
+    } catch (e) {
+      if (typeof cb === "function") return cb(e);
+      console.error(e);
+      if (!res.finished) errorJSON(res, 500, `render ${view}: ${e && e.message}`);
+    }
+  }
+
+  // The queue bridge the built-in codehooks-js uses when the connection has no enqueue
+  // (schedule.*, workflows). Hidden, not enumerable; its host op is queue.enqueue.
+  Object.defineProperty(G, "__brygge_queue", { value: Object.freeze({
+    enqueue(topic, payload, options) {
+      let r;
+      try {
+        r = host("queue.enqueue", JSON.stringify({ topic, payload, options: wire(options || {}) }));
+      } catch (e) {
+        if (/unknown host operation/.test(e.message)) {
+          throw new Error(`queues are not available on this Brygge node yet (enqueue to '${topic}')`);
+        }
+        throw e;
+      }
+      return r === "" ? undefined : JSON.parse(r);
+    },
+  }) });
 })();

@@ -40,7 +40,8 @@ app.get('/loop', (req, res) => { for (;;) {} });
 app.get('/loop-catch', (req, res) => { for (;;) { try { for (;;) {} } catch (e) {} } });
 app.get('/alloc', (req, res) => { const a = []; for (let i = 0; ; i++) a.push('x'.repeat(1 << 16) + i); });
 app.get('/recurse', (req, res) => { const f = (n) => f(n + 1) + 1; f(0); });
-app.get('/storm', (req, res) => { const go = () => Promise.resolve().then(go); go(); });
+app.get('/storm', (req, res) => { const go = () => { Promise.resolve().then(go); }; go(); });
+app.get('/storm-grow', (req, res) => { const go = () => Promise.resolve().then(go); go(); });
 app.get('/timer-storm', (req, res) => { const go = () => { setTimeout(go, 0); setTimeout(go, 0); }; go(); });
 app.get('/hostcalls', async (req, res) => {
   const c = await Datastore.open();
@@ -159,6 +160,7 @@ ATTACKS = [
     ("/loop-catch", "CPU time limit exceeded"),
     ("/alloc", "memory"),
     ("/storm", "CPU time limit exceeded"),
+    ("/storm-grow", ""),  # a chain that grows: memory or CPU, whichever ends first
     ("/timer-storm", ""),
     ("/hostcalls", "host calls"),
 ]

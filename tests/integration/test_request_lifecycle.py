@@ -1,7 +1,8 @@
 """On real nodes, over both executor transports (in-process and gRPC):
 app.internalFetch (an app calls its own API through the node's router, signed for
-its own space — sandbox/internal.py) and work after the response (the client gets
-the response when the app ends it, not when the invocation finishes)."""
+its own space — sandbox/internal.py), work after the response (the client gets
+the response when the app ends it, not when the invocation finishes), and binary
+request bodies reaching `req.pipe` byte for byte."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ app.post('/release', async (req, res) => {
 app.get('/finished', async (req, res) => {
   const c = await Datastore.open(); res.json(await c.get('finished'));
 });
+app.post('/echo', (req, res) => {
+  res.set('content-type', 'application/octet-stream'); req.pipe(res.writable);
+});
+app.post('/raw', (req, res) => res.json({raw: req.rawBody, len: req.rawBody.length}));
 export default app.init();
 """
 
@@ -83,3 +88,17 @@ def test_response_is_sent_when_the_app_ends_it(node: RunningNode) -> None:
     node.post("/dev/release", headers=node.auth())
     wait_until(lambda: node.get("/dev/finished", headers=node.auth()).json() == "yes", 15,
                "the work after the response to finish")
+
+
+def test_binary_body_is_piped_byte_for_byte(node: RunningNode) -> None:
+    blob = bytes(range(256)) * 700 + b"\xff\xfe\x00tail"  # not UTF-8, over one 64 KiB chunk
+    r = node.post("/dev/echo", content=blob,
+                  headers={**node.auth(), "content-type": "application/octet-stream"})
+    assert r.status_code == 200 and r.content == blob
+
+
+def test_text_body_is_raw_body_exactly(node: RunningNode) -> None:
+    text = '{"a": 1,  "note": "blåbær 🍓",\n "sp": "  "}'
+    r = node.post("/dev/raw", content=text.encode(),
+                  headers={**node.auth(), "content-type": "application/json"})
+    assert r.json() == {"raw": text, "len": len(text.encode("utf-16-le")) // 2}
