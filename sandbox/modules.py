@@ -652,7 +652,7 @@ class Resolver:
         roots = [VENDOR] if parent.startswith(VENDOR + "/") else [APP, VENDOR]
         for root in roots:
             if root == VENDOR and name == CODEHOOKS:
-                return Resolved(builtin=CODEHOOKS)
+                return Resolved(builtin=spec)  # the built-in library (or one of its subpaths)
             d = posixpath.dirname(parent) if parent.startswith(root + "/") else root
             while True:
                 if posixpath.basename(d) != "node_modules":
@@ -905,6 +905,8 @@ class ModuleSystem:
         if r.builtin:
             if r.builtin in self.builtin_sources:
                 return f"builtin:{r.builtin}", self.builtin_sources[r.builtin]
+            if package_name(r.builtin) == CODEHOOKS:
+                raise ResolveError(f"Cannot find module '{spec}'")
             load = f"__brygge_modules.builtin({_js_str(r.builtin)})"
             # names the upload imports link even from a built-in the runtime lacks
             # (its stand-in fails when called)
@@ -980,6 +982,8 @@ class ModuleSystem:
                     if r.builtin in self.builtin_sources:
                         return json.dumps({"id": f"builtin:{r.builtin}", "format": "esm",
                                            "filename": r.builtin})
+                    if package_name(r.builtin) == CODEHOOKS:
+                        raise ResolveError(f"Cannot find module '{r.builtin}'")
                     return json.dumps({"builtin": r.builtin})
                 fmt, _ = self.prepared(r.path)
             except ResolveError as e:

@@ -363,6 +363,11 @@ def test_deploy_error_for_missing_package_and_bad_json() -> None:
                                                        "export default app.init();"})
 
 
+def test_unknown_subpath_of_builtin_codehooks_is_a_deploy_error() -> None:
+    with pytest.raises(DeployError, match="codehooks-js/nope"):
+        make({"index.js": HEAD + "import x from 'codehooks-js/nope';\nexport default app.init();"})
+
+
 def test_unprovided_core_module_loads_and_fails_on_use() -> None:
     files = {"index.js": "const {app} = require('codehooks-js');\nconst fs = require('fs');\n"
                          "app.get('/f', (req, res) => {\n"
