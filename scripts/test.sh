@@ -21,5 +21,8 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null 2>&1 \
   || .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'  # show why it failed
+# npm packages the runtime provides to webpack bundles (lodash, ajv, yup, ...): pinned by
+# sandbox/vendor/package-lock.json, installed once.
+[ -d sandbox/vendor/node_modules ] || .venv/bin/python -m sandbox.modules vendor
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

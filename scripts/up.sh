@@ -13,4 +13,9 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e . >/dev/null 2>&1 \
   || .venv/bin/python -m pip install --disable-pip-version-check -e .  # show why it failed
+# npm packages the runtime provides to the official CLI's bundles (lodash, ajv, yup, ...).
+# Optional: without npm, a bundle that uses one fails on first use with a message naming the fix.
+if [ ! -d sandbox/vendor/node_modules ] && command -v npm >/dev/null 2>&1; then
+  .venv/bin/python -m sandbox.modules vendor || echo "scripts/up.sh: vendoring npm packages failed; continuing without them" >&2
+fi
 exec .venv/bin/brygge up --app examples/hello "$@"
