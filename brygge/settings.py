@@ -80,6 +80,10 @@ class Settings:
                                      0.1, 300)
     outbound_max_bytes: int = knob(10 * 1024 * 1024, "Largest response tenant fetch() may read.",
                                    1024, 1024**3)
+    max_outbound_requests: int = knob(50, "Outbound HTTP requests (fetch, http.request, "
+                                      "redirects within one included) one invocation may make; "
+                                      "beyond it they fail with an error the app can catch.",
+                                      1, 100_000)
     log_line_bytes: int = knob(16 * 1024, "A console line longer than this is truncated.", 128,
                                1024**2)
 

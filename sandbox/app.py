@@ -118,6 +118,7 @@ class Invocation:
     """State of one running invocation, written by host calls."""
     emit: Callable[[str, Any], None]
     host_calls: int = 0
+    outbound: int = 0  # net.fetch calls (each an outbound HTTP request)
     ended: bool = False
     error: str = ""
     logs: list[tuple[str, str, float]] = field(default_factory=list)  # level, text, epoch ms
@@ -130,12 +131,14 @@ class AppInstance:
     def __init__(self, artifact: dict[str, Any], host_ops: Callable[[str, str], str], *,
                  memory_mb: int = 128, stack_kb: int = 512, epoch_ms: int = 10,
                  max_host_calls: int = 100_000, eval_timeout_s: float = 10.0,
-                 env_json: str = "", snapshot: Snapshot | None = None) -> None:
+                 env_json: str = "", snapshot: Snapshot | None = None,
+                 max_outbound_requests: int = 50) -> None:
         """Evaluate the app, in a heap restored from the runtime's snapshot; or, with
         `snapshot` (from `AppInstance.snapshot()` of this artifact and env), restore
         the evaluated app itself."""
         self.host_ops = host_ops
         self.max_host_calls = max_host_calls
+        self.max_outbound_requests = max_outbound_requests
         self.inv: Invocation | None = None
         self._arm: Callable[[], None] | None = None  # re-arms the epoch deadline (run)
         self.files: dict[str, str] = artifact.get("files") or {}
@@ -220,7 +223,16 @@ class AppInstance:
             return self.modules.host_call(op, payload)
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
+            if op == "net.fetch":
+                return ("\0Error\0outbound requests cannot be made while the app's module "
+                        "loads; make them in a route, worker, job or the app.init() hook")
             return self.host_ops(op, payload) if op.startswith(("db.", "kv.")) else ""
+        if op == "net.fetch":
+            inv.outbound += 1
+            if inv.outbound > self.max_outbound_requests:  # catchable: each try is a host call
+                return (f"\0Error\0ERR_BRYGGE_OUTBOUND_LIMIT: more than "
+                        f"{self.max_outbound_requests} outbound requests in one invocation "
+                        "(BRYGGE_MAX_OUTBOUND_REQUESTS)")
         if op.startswith(("db.", "kv.", "net.")):  # may block: time waiting is not CPU time
             try:
                 return self._timed_host(op, payload, inv)

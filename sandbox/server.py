@@ -132,7 +132,7 @@ class Executor(pbg.ExecutorServicer):
         app = AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
                           memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                           epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
-                          snapshot=snap)
+                          snapshot=snap, max_outbound_requests=self.s.max_outbound_requests)
         if pool is not None and snap is None:
             self._keep_snapshot(pool, app)
         return app
@@ -289,7 +289,8 @@ class Executor(pbg.ExecutorServicer):
                                                             request.deployment.encode())))
             app = AppInstance(art, self._host_ops(request.space_id), env_json=request.env_json,
                               memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
-                              epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls)
+                              epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
+                              max_outbound_requests=self.s.max_outbound_requests)
         except DeployError as e:
             return pb.ValidateReply(ok=False, error=str(e))
         self._prepare(request.space_id, request.deployment + request.env_json, app)

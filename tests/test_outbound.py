@@ -5,6 +5,7 @@ an operator allow-list admits."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,18 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        if self.path.startswith("/redirect-to?"):
+            self.send_response(302)
+            self.send_header("location", self.path.split("?", 1)[1])
+            self.end_headers()
+            return
+        if self.path == "/headers":
+            body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.startswith("/redirect-internal"):
             self.send_response(302)
             self.send_header("location", "http://169.254.169.254/latest/meta-data/")
@@ -75,18 +88,59 @@ def test_internal_targets_are_refused(url: str, reason: str) -> None:
     assert "not allowed" in str(e.value) or reason in str(e.value)
 
 
+def fetch(req: dict[str, Any], allow: list[Any] = ALLOW_LOOPBACK, max_bytes: int = 1 << 20) -> Any:
+    return json.loads(outbound.fetch(json.dumps(req), allow, 5, max_bytes))
+
+
 def test_allow_list_admits_and_redirects_are_rechecked(server: str) -> None:
-    r = json.loads(outbound.fetch(json.dumps({"url": server + "/redirect"}), ALLOW_LOOPBACK, 5,
-                                  1 << 20))
+    r = fetch({"url": server + "/redirect"})
     assert r["status"] == 200 and r["redirected"] and r["url"].endswith("/hello?via=redirect")
-    with pytest.raises(outbound.OutboundRefused, match=r"169\.254\.169\.254"):
-        outbound.fetch(json.dumps({"url": server + "/redirect-internal"}), ALLOW_LOOPBACK, 5,
-                       1 << 20)
+    err = fetch({"url": server + "/redirect-internal"})["error"]
+    assert err["code"] == "ERR_BRYGGE_OUTBOUND_REFUSED" and "169.254.169.254" in err["message"]
+
+
+def test_redirect_modes(server: str) -> None:
+    manual = fetch({"url": server + "/redirect", "redirect": "manual"})
+    assert manual["status"] == 302 and not manual["redirected"]
+    assert ["location", "/hello?via=redirect"] in manual["headers"]
+    assert fetch({"url": server + "/redirect", "redirect": "error"})["error"]["code"] == \
+        "ERR_BRYGGE_REDIRECT"
+    assert fetch({"url": server + "/redirect", "follow": 0})["error"]["code"] == \
+        "ERR_BRYGGE_REDIRECTS"
+    # the http module's requests never follow
+    assert fetch({"url": server + "/redirect", "raw": True})["status"] == 302
+
+
+def test_failures_are_answered_in_band_with_nodes_codes(server: str) -> None:
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    err = fetch({"url": f"http://127.0.0.1:{port}/"})["error"]
+    assert err == {"code": "ECONNREFUSED", "message": f"connect ECONNREFUSED 127.0.0.1:{port}",
+                   "syscall": "connect", "address": "127.0.0.1", "port": port, "errno": -111}
+    err = fetch({"url": "http://nx.invalid/"})["error"]
+    assert err["code"] == "ENOTFOUND" and err["message"] == "getaddrinfo ENOTFOUND nx.invalid"
+    assert fetch({"url": "ftp://example.com/"})["error"]["code"] == "ERR_BRYGGE_OUTBOUND_REFUSED"
 
 
 def test_response_size_cap(server: str) -> None:
-    with pytest.raises(outbound.OutboundRefused, match="larger than"):
-        outbound.fetch(json.dumps({"url": server + "/hello"}), ALLOW_LOOPBACK, 5, 10)
+    err = fetch({"url": server + "/hello"}, max_bytes=10)["error"]
+    assert err["code"] == "ERR_BRYGGE_RESPONSE_TOO_LARGE" and "larger than 10 bytes" in err["message"]
+
+
+def test_credentials_stay_with_their_origin(server: str) -> None:
+    """A redirect to another origin drops Authorization and Cookie (fetch spec)."""
+    other = server.replace("127.0.0.1", "localhost")
+    r = fetch({"url": server + "/redirect-to?" + other + "/headers",
+               "headers": {"authorization": "Bearer secret", "cookie": "s=1", "x-keep": "1"}})
+    seen = json.loads(base64.b64decode(r["body"]))
+    assert r["redirected"] and "authorization" not in seen and "cookie" not in seen
+    assert seen["x-keep"] == "1"
+    same = fetch({"url": server + "/redirect-to?" + server + "/headers",
+                  "headers": {"authorization": "Bearer secret"}})
+    assert json.loads(base64.b64decode(same["body"]))["authorization"] == "Bearer secret"
 
 
 APP = """
@@ -124,10 +178,7 @@ def run(app: AppInstance, path: str, query: str) -> tuple[int, Any]:
 
 def make_app(allow: list[Any]) -> AppInstance:
     def ops(op: str, payload: str) -> str:
-        try:
-            return outbound.fetch(payload, allow, 5, 1 << 20)
-        except outbound.OutboundRefused as e:
-            return f"\0TypeError\0fetch failed: {e}"
+        return outbound.fetch(payload, allow, 5, 1 << 20)
     return AppInstance({"kind": "source", "entry": "index.js", "files": {"index.js": APP}}, ops)
 
 

@@ -407,70 +407,655 @@
     writeUInt8(v, o = 0) { this[o] = v; return o + 1; }
     writeUInt32BE(v, o = 0) { this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
   }
+  // form-data calls `new Buffer.alloc(n)`: static class methods are not constructible,
+  // plain functions are (and returning an object from one yields that object).
+  for (const name of ["alloc", "allocUnsafe", "allocUnsafeSlow", "from"]) {
+    const m = name === "allocUnsafeSlow" ? Buffer.allocUnsafe : Buffer[name];
+    Object.defineProperty(Buffer, name, { value: function (...a) { return m.apply(Buffer, a); },
+      writable: true, configurable: true });
+  }
   G.Buffer = Buffer;
-  define("buffer", () => ({ Buffer, default: { Buffer } }));
+  define("buffer", () => ({ Buffer, Blob, File, default: { Buffer, Blob, File } })); // Blob, File: fetch section
 
-  // -- fetch (made by the host, which refuses private and metadata addresses) -----------------
+  // -- fetch family (made by the host, which refuses private and metadata addresses) ----------
+  // AbortController/AbortSignal, Headers, Blob/File/FormData, Request, Response and fetch as
+  // Node 20 (undici) has them; `node-fetch` is the same client with node-fetch v2's extras
+  // (credentials in the URL, `timeout`, `size`, `follow`, FetchError, Node-stream bodies).
+  // The host makes each request in one synchronous call: a streamed request body is read
+  // to its end first, and the response comes back whole (Response.body replays it).
+  const domError = (message, name, code) => {
+    const e = new DOMException(message, name);
+    if (e.code === undefined) Object.defineProperty(e, "code", { value: code, configurable: true });
+    return e;
+  };
+  class Event {
+    constructor(type, init = {}) {
+      this.type = String(type);
+      this.cancelable = !!init.cancelable;
+      this.defaultPrevented = false;
+      this.target = this.currentTarget = null;
+      this.timeStamp = Date.now();
+      this.isTrusted = false;
+      this._stop = false;
+    }
+    preventDefault() { if (this.cancelable) this.defaultPrevented = true; }
+    stopImmediatePropagation() { this._stop = true; }
+    stopPropagation() {}
+  }
+  class EventTarget {
+    constructor() { Object.defineProperty(this, "_listeners", { value: new Map() }); }
+    addEventListener(type, fn, opts) {
+      if (!fn) return;
+      const once = !!(opts && typeof opts === "object" && opts.once);
+      const list = this._listeners.get(type) || [];
+      if (list.some((l) => l.fn === fn)) return;
+      list.push({ fn, once });
+      this._listeners.set(type, list);
+      if (opts && opts.signal) opts.signal.addEventListener("abort", () => this.removeEventListener(type, fn), { once: true });
+    }
+    removeEventListener(type, fn) {
+      const list = this._listeners.get(type);
+      if (list) this._listeners.set(type, list.filter((l) => l.fn !== fn));
+    }
+    dispatchEvent(ev) {
+      Object.defineProperty(ev, "target", { value: this, configurable: true });
+      Object.defineProperty(ev, "currentTarget", { value: this, configurable: true });
+      for (const l of (this._listeners.get(ev.type) || []).slice()) {
+        if (!(this._listeners.get(ev.type) || []).includes(l)) continue;
+        if (l.once) this.removeEventListener(ev.type, l.fn);
+        try {
+          if (typeof l.fn === "function") l.fn.call(this, ev); else l.fn.handleEvent(ev);
+        } catch (e) { G.queueMicrotask(() => { throw e; }); }
+        if (ev._stop) break;
+      }
+      return !ev.defaultPrevented;
+    }
+  }
+  const kSignal = Symbol("brygge.signal");
+  class AbortSignal extends EventTarget {
+    constructor(key) {
+      if (key !== kSignal) throw new TypeError("Illegal constructor");
+      super();
+      this._aborted = false;
+      this._reason = undefined;
+      this._onabort = null;
+      this._deadline = Infinity; // when AbortSignal.timeout() fires: the host's timeout
+    }
+    get aborted() { return this._aborted; }
+    get reason() { return this._reason; }
+    get onabort() { return this._onabort; }
+    set onabort(fn) {
+      if (this._onabort === null && !this._hasHandler) {
+        this._hasHandler = true;
+        this.addEventListener("abort", (ev) => { if (typeof this._onabort === "function") this._onabort.call(this, ev); });
+      }
+      this._onabort = typeof fn === "function" ? fn : null;
+    }
+    throwIfAborted() { if (this._aborted) throw this._reason; }
+    _abort(reason) {
+      if (this._aborted) return;
+      this._aborted = true;
+      this._reason = reason === undefined ? domError("This operation was aborted", "AbortError", 20) : reason;
+      this.dispatchEvent(new Event("abort"));
+    }
+    get [Symbol.toStringTag]() { return "AbortSignal"; }
+    static abort(reason) { const s = new AbortSignal(kSignal); s._abort(reason); return s; }
+    static timeout(ms) {
+      if (typeof ms !== "number") {
+        const e = new TypeError(`The "delay" argument must be of type number. Received ${ms === null ? "null" : typeof ms === "string" ? `type string ('${ms}')` : `type ${typeof ms}`}`);
+        e.code = "ERR_INVALID_ARG_TYPE";
+        throw e;
+      }
+      if (!(ms >= 0 && ms <= Number.MAX_SAFE_INTEGER) || !Number.isInteger(ms)) {
+        const e = new RangeError(`The value of "delay" is out of range. It must be an integer. Received ${ms}`);
+        e.code = "ERR_OUT_OF_RANGE";
+        throw e;
+      }
+      const s = new AbortSignal(kSignal);
+      s._deadline = Date.now() + ms;
+      G.setTimeout(() => s._abort(domError("The operation was aborted due to timeout", "TimeoutError", 23)), ms);
+      return s;
+    }
+    static any(signals) {
+      const s = new AbortSignal(kSignal);
+      for (const x of signals) {
+        if (!(x instanceof AbortSignal)) throw new TypeError("The \"signals\" argument must be an array of AbortSignal.");
+        if (x.aborted) { s._abort(x.reason); return s; }
+        s._deadline = Math.min(s._deadline, x._deadline);
+      }
+      for (const x of signals) x.addEventListener("abort", () => s._abort(x.reason), { once: true });
+      return s;
+    }
+  }
+  class AbortController {
+    constructor() { this._signal = new AbortSignal(kSignal); }
+    get signal() { return this._signal; }
+    abort(reason) { this._signal._abort(reason); }
+    get [Symbol.toStringTag]() { return "AbortController"; }
+  }
+
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const trimValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
   class Headers {
     constructor(init) {
-      this._m = new Map();
-      if (init instanceof Headers) init.forEach((v, k) => this.append(k, v));
-      else if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
-      else if (init) for (const k of Object.keys(init)) this.append(k, init[k]);
-    }
-    append(k, v) { k = String(k).toLowerCase(); const o = this._m.get(k); this._m.set(k, o === undefined ? String(v) : o + ", " + v); }
-    set(k, v) { this._m.set(String(k).toLowerCase(), String(v)); }
-    get(k) { const v = this._m.get(String(k).toLowerCase()); return v === undefined ? null : v; }
-    has(k) { return this._m.has(String(k).toLowerCase()); }
-    delete(k) { this._m.delete(String(k).toLowerCase()); }
-    forEach(fn, self) { for (const [k, v] of [...this._m].sort()) fn.call(self, v, k, this); }
-    *entries() { yield* [...this._m].sort(); }
-    *keys() { for (const [k] of this.entries()) yield k; }
-    *values() { for (const [, v] of this.entries()) yield v; }
-    [Symbol.iterator]() { return this.entries(); }
-    raw() { const o = {}; for (const [k, v] of this._m) o[k] = [v]; return o; }
-  }
-  class Response {
-    constructor(body, init = {}) {
-      this._body = body instanceof Uint8Array ? body : typeof body === "string" ? utf8Encode(body) : new Uint8Array(0);
-      this.status = init.status === undefined ? 200 : init.status;
-      this.statusText = init.statusText || "";
-      this.headers = new Headers(init.headers);
-      this.url = init.url || "";
-      this.redirected = !!init.redirected;
-      this.bodyUsed = false;
-    }
-    get ok() { return this.status >= 200 && this.status < 300; }
-    _take() { if (this.bodyUsed) return Promise.reject(new TypeError("Body is unusable: Body has already been read")); this.bodyUsed = true; return Promise.resolve(this._body); }
-    text() { return this._take().then(utf8Decode); }
-    json() { return this.text().then(JSON.parse); }
-    arrayBuffer() { return this._take().then((u) => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength)); }
-    buffer() { return this._take().then((u) => Buffer._wrap(u)); }
-    clone() { const r = new Response(this._body, this); r.headers = new Headers(this.headers); return r; }
-    static json(data, init) { return new Response(JSON.stringify(data), { ...init, headers: { "content-type": "application/json", ...(init && init.headers) } }); }
-  }
-  function fetch(input, init = {}) {
-    try {
-      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-      const headers = {};
-      new Headers(init.headers || (input && input.headers) || {}).forEach((v, k) => { headers[k] = v; });
-      let body = init.body;
-      if (body !== undefined && body !== null) {
-        if (body instanceof URLSearchParams) { headers["content-type"] = headers["content-type"] || "application/x-www-form-urlencoded;charset=UTF-8"; body = body.toString(); }
-        const bytes = typeof body === "string" ? utf8Encode(body) : ArrayBuffer.isView(body) ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : body instanceof ArrayBuffer ? new Uint8Array(body) : utf8Encode(String(body));
-        body = toBase64(bytes);
-        if (!headers["content-type"] && typeof init.body === "string") headers["content-type"] = "text/plain;charset=UTF-8";
+      this._m = new Map(); // lower-case name -> combined value (set-cookie kept apart)
+      this._cookies = [];
+      if (init === undefined || init === null) return;
+      if (typeof init !== "object" && typeof init !== "function") {
+        throw new TypeError("Headers constructor: Expected init to be an object or sequence of sequences.");
       }
-      const r = JSON.parse(host("net.fetch", JSON.stringify({ url: String(url), method: init.method || "GET", headers, body })));
-      return Promise.resolve(new Response(fromBase64(r.body), { status: r.status, statusText: r.statusText, headers: r.headers, url: r.url, redirected: r.redirected }));
-    } catch (e) {
-      return Promise.reject(e);
+      if (init instanceof Headers) { for (const [k, v] of init) this.append(k, v); return; }
+      if (typeof init[Symbol.iterator] === "function") {
+        for (const pair of init) {
+          const p = typeof pair === "string" ? [pair] : Array.from(pair);
+          if (p.length !== 2) throw new TypeError(`Headers constructor: expected name/value pair to be length 2, found ${p.length}.`);
+          this.append(p[0], p[1]);
+        }
+        return;
+      }
+      for (const k of Object.keys(init)) this.append(k, init[k]);
     }
+    _check(op, k, v, nameOnly) {
+      k = String(k);
+      if (!TOKEN.test(k)) throw new TypeError(`Headers.${op}: "${k}" is an invalid header name.`);
+      if (nameOnly) return [k.toLowerCase()];
+      v = trimValue(v);
+      if (/[\0\r\n]/.test(v)) throw new TypeError(`Headers.${op}: "${v}" is an invalid header value.`);
+      return [k.toLowerCase(), v];
+    }
+    append(k, v) {
+      [k, v] = this._check("append", k, v);
+      if (k === "set-cookie") { this._cookies.push(v); return; }
+      const o = this._m.get(k);
+      this._m.set(k, o === undefined ? v : o + ", " + v);
+    }
+    set(k, v) {
+      [k, v] = this._check("set", k, v);
+      if (k === "set-cookie") this._cookies = [v]; else this._m.set(k, v);
+    }
+    get(k) {
+      [k] = this._check("get", k, undefined, true);
+      if (k === "set-cookie") return this._cookies.length ? this._cookies.join(", ") : null;
+      const v = this._m.get(k);
+      return v === undefined ? null : v;
+    }
+    getSetCookie() { return this._cookies.slice(); }
+    has(k) { [k] = this._check("has", k, undefined, true); return k === "set-cookie" ? this._cookies.length > 0 : this._m.has(k); }
+    delete(k) { [k] = this._check("delete", k, undefined, true); if (k === "set-cookie") this._cookies = []; else this._m.delete(k); }
+    _pairs() {
+      const out = [];
+      const names = [...this._m.keys()];
+      if (this._cookies.length) names.push("set-cookie");
+      for (const k of names.sort()) {
+        if (k === "set-cookie") for (const c of this._cookies) out.push([k, c]);
+        else out.push([k, this._m.get(k)]);
+      }
+      return out;
+    }
+    forEach(fn, self) { for (const [k, v] of this._pairs()) fn.call(self, v, k, this); }
+    *entries() { yield* this._pairs(); }
+    *keys() { for (const [k] of this._pairs()) yield k; }
+    *values() { for (const [, v] of this._pairs()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return "Headers"; }
+    raw() { // node-fetch v2
+      const o = {};
+      for (const [k, v] of this._pairs()) (o[k] = o[k] || []).push(v);
+      return o;
+    }
+  }
+
+  // -- Blob, File, FormData -------------------------------------------------------------------
+  const bytesOfPart = (p) => (typeof p === "string" ? utf8Encode(p)
+    : p instanceof ArrayBuffer ? new Uint8Array(p.slice(0))
+      : ArrayBuffer.isView(p) ? new Uint8Array(p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength))
+        : p instanceof Blob ? p._bytes : utf8Encode(String(p)));
+  function concatBytes(list) {
+    let n = 0;
+    for (const b of list) n += b.length;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const b of list) { out.set(b, o); o += b.length; }
+    return out;
+  }
+  class Blob {
+    constructor(parts = [], options = {}) {
+      if (parts === null || typeof parts !== "object" || typeof parts[Symbol.iterator] !== "function") {
+        const e = new TypeError(`The "sources" argument must be a sequence. Received ${parts === null ? "null" : `type ${typeof parts} (${String(parts)})`}`);
+        e.code = "ERR_INVALID_ARG_TYPE";
+        throw e;
+      }
+      this._bytes = concatBytes(Array.from(parts, bytesOfPart));
+      const t = options && options.type !== undefined ? String(options.type) : "";
+      this._type = /^[\x20-\x7e]*$/.test(t) ? t.toLowerCase() : "";
+    }
+    get size() { return this._bytes.length; }
+    get type() { return this._type; }
+    text() { return Promise.resolve(utf8Decode(this._bytes)); }
+    arrayBuffer() { return Promise.resolve(this._bytes.slice().buffer); }
+    slice(start = 0, end = this._bytes.length, type = "") { return new Blob([this._bytes.slice(start, end)], { type }); }
+    stream() { return new BodyStream(this._bytes); }
+    get [Symbol.toStringTag]() { return "Blob"; }
+  }
+  class File extends Blob {
+    constructor(bits, name, options = {}) {
+      if (arguments.length < 2) {
+        const e = new TypeError('The "fileBits" and "fileName" arguments must be specified');
+        e.code = "ERR_MISSING_ARGS";
+        throw e;
+      }
+      super(bits, options);
+      this._name = String(name);
+      this._lastModified = options && options.lastModified !== undefined ? Number(options.lastModified) : Date.now();
+    }
+    get name() { return this._name; }
+    get lastModified() { return this._lastModified; }
+    get [Symbol.toStringTag]() { return "File"; }
+  }
+  class FormData {
+    constructor(form) {
+      if (form !== undefined) throw new TypeError("FormData constructor: Argument 1 is not supported.");
+      this._list = [];
+    }
+    _entry(op, name, value, filename, n) {
+      if (n < 2) throw new TypeError(`FormData.${op}: At least 2 arguments required, but only ${n} present.`);
+      if (n > 2 && !(value instanceof Blob)) throw new TypeError(`Failed to execute '${op}' on 'FormData': parameter 2 is not of type 'Blob'`);
+      if (value instanceof Blob) {
+        if (!(value instanceof File) || filename !== undefined) {
+          value = new File([value], filename !== undefined ? String(filename) : value instanceof File ? value.name : "blob",
+            { type: value.type, lastModified: value instanceof File ? value.lastModified : undefined });
+        }
+        return [String(name), value];
+      }
+      return [String(name), String(value)];
+    }
+    append(name, value, filename) { this._list.push(this._entry("append", name, value, filename, arguments.length)); }
+    set(name, value, filename) { // replaces the first entry of that name, drops the others
+      const e = this._entry("set", name, value, filename, arguments.length);
+      let done = false;
+      this._list = this._list.flatMap((x) => (x[0] !== e[0] ? [x] : done ? [] : (done = true, [e])));
+      if (!done) this._list.push(e);
+    }
+    get(name) { const e = this._list.find(([k]) => k === String(name)); return e ? e[1] : null; }
+    getAll(name) { return this._list.filter(([k]) => k === String(name)).map(([, v]) => v); }
+    has(name) { return this._list.some(([k]) => k === String(name)); }
+    delete(name) { this._list = this._list.filter(([k]) => k !== String(name)); }
+    forEach(fn, self) { for (const [k, v] of this._list) fn.call(self, v, k, this); }
+    *entries() { for (const [k, v] of this._list) yield [k, v]; }
+    *keys() { for (const [k] of this._list) yield k; }
+    *values() { for (const [, v] of this._list) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return "FormData"; }
+  }
+  // multipart/form-data as undici writes it (boundary, escapes, CRLF normalisation)
+  function encodeForm(fd) {
+    const boundary = "----formdata-undici-0" + String(Math.floor(Math.random() * 1e11)).padStart(11, "0");
+    const esc = (s) => s.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+    const crlf = (s) => s.replace(/\r\n|\r|\n/g, "\r\n");
+    const parts = [];
+    for (const [name, value] of fd._list) {
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="${esc(crlf(name))}"`;
+      if (typeof value === "string") parts.push(utf8Encode(`${head}\r\n\r\n${crlf(value)}\r\n`));
+      else {
+        parts.push(utf8Encode(`${head}; filename="${esc(value.name)}"\r\nContent-Type: ${value.type || "application/octet-stream"}\r\n\r\n`),
+          value._bytes, utf8Encode("\r\n"));
+      }
+    }
+    parts.push(utf8Encode(`--${boundary}--\r\n`));
+    return { bytes: concatBytes(parts), type: "multipart/form-data; boundary=" + boundary };
+  }
+
+  // -- bodies -----------------------------------------------------------------------------------
+  // A body is bytes, or (a Node stream, form-data's CombinedStream, an async iterable) a
+  // source read to its end when the request is sent.
+  function extractBody(body) {
+    if (body === undefined || body === null) return null;
+    if (typeof body === "string") return { bytes: utf8Encode(body), type: "text/plain;charset=UTF-8" };
+    if (body instanceof URLSearchParams) return { bytes: utf8Encode(body.toString()), type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: bytesOfPart(body), type: null };
+    if (body instanceof Blob) return { bytes: body._bytes, type: body.type || null };
+    if (body instanceof FormData) return encodeForm(body);
+    if (typeof body.getBoundary === "function" && typeof body.on === "function") { // npm form-data
+      return { source: body, type: "multipart/form-data;boundary=" + body.getBoundary() };
+    }
+    if (typeof body.on === "function" || typeof body[Symbol.asyncIterator] === "function" || typeof body.getReader === "function") {
+      return { source: body, type: null };
+    }
+    return { bytes: utf8Encode(String(body)), type: "text/plain;charset=UTF-8" };
+  }
+  const chunkBytes = (c) => (typeof c === "string" ? utf8Encode(c) : bytesOfPart(c));
+  function readSource(src) {
+    if (typeof src.on === "function") { // Node streams and old-style ones (form-data)
+      return new Promise((resolve, reject) => {
+        const parts = [];
+        src.on("data", (c) => parts.push(chunkBytes(c)));
+        src.on("end", () => resolve(concatBytes(parts)));
+        src.on("error", reject);
+        if (typeof src.resume === "function") src.resume();
+      });
+    }
+    const it = typeof src.getReader === "function" && typeof src[Symbol.asyncIterator] !== "function"
+      ? { async *[Symbol.asyncIterator]() { const r = src.getReader(); for (;;) { const { done, value } = await r.read(); if (done) return; yield value; } } }
+      : src;
+    return (async () => {
+      const parts = [];
+      for await (const c of it) parts.push(chunkBytes(c));
+      return concatBytes(parts);
+    })();
+  }
+  // Response.body of fetch(): a minimal web ReadableStream of Uint8Array chunks (getReader,
+  // async iteration). node-fetch's is a Node Readable (I.nodeBodyStream, http_client.js).
+  class BodyStream {
+    constructor(bytes, onRead) { this._bytes = bytes; this._onRead = onRead; this._reader = null; }
+    get locked() { return this._reader !== null; }
+    _next() {
+      if (this._onRead) { this._onRead(); this._onRead = null; }
+      const b = this._bytes;
+      this._bytes = null;
+      return Promise.resolve(b && b.length ? { done: false, value: new Uint8Array(b) } : { done: true, value: undefined });
+    }
+    getReader() {
+      if (this._reader) throw new TypeError("ReadableStream is locked");
+      const self = this;
+      this._reader = {
+        read: () => self._next(),
+        releaseLock() { self._reader = null; },
+        cancel() { self._bytes = null; return Promise.resolve(); },
+        get closed() { return Promise.resolve(); },
+      };
+      return this._reader;
+    }
+    cancel() { this._bytes = null; return Promise.resolve(); }
+    async *[Symbol.asyncIterator]() {
+      const r = this.getReader();
+      try { for (;;) { const { done, value } = await r.read(); if (done) return; yield value; } } finally { r.releaseLock(); }
+    }
+    get [Symbol.toStringTag]() { return "ReadableStream"; }
+  }
+  const BodyMixin = {
+    _consume() {
+      if (this._used) return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+      this._used = true;
+      if (this._source) { const s = this._source; this._source = null; return readSource(s); }
+      return Promise.resolve(this._bytes || new Uint8Array(0));
+    },
+    text() { return this._consume().then(utf8Decode); },
+    json() { return this.text().then(JSON.parse); },
+    arrayBuffer() { return this._consume().then((u) => u.slice().buffer); },
+    blob() { return this._consume().then((u) => new Blob([u], { type: this.headers.get("content-type") || "" })); },
+    buffer() { return this._consume().then((u) => Buffer._wrap(u)); }, // node-fetch v2
+    formData() {
+      const ct = this.headers.get("content-type") || "";
+      return this.text().then((t) => {
+        if (!/^application\/x-www-form-urlencoded/i.test(ct)) throw new TypeError("Response.formData: only application/x-www-form-urlencoded bodies can be parsed here");
+        const fd = new FormData();
+        for (const [k, v] of new URLSearchParams(t)) fd.append(k, v);
+        return fd;
+      });
+    },
+  };
+  const bodyProps = {
+    bodyUsed: { get() { return !!this._used; }, configurable: true },
+    body: {
+      get() {
+        if (this._bytes === null && !this._source) return null;
+        if (!this._stream) {
+          if (this._source) this._stream = this._source;
+          else {
+            const self = this;
+            const used = () => { self._used = true; };
+            this._stream = this._nodeBody && I.nodeBodyStream ? I.nodeBodyStream(this._bytes, used) : new BodyStream(this._bytes, used);
+          }
+        }
+        return this._stream;
+      },
+      configurable: true,
+    },
+  };
+
+  const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+  const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+  const METHODS = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1 };
+  class Request {
+    constructor(input, init = {}) {
+      const src = input instanceof Request ? input : null;
+      const raw = src ? src.url : input instanceof URL ? input.href : String(input);
+      let url;
+      try { url = new URL(raw); } catch (cause) { throw new TypeError(`Failed to parse URL from ${raw}`, { cause }); }
+      if ((url.username || url.password) && !(init && init[kCredentials])) {
+        throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${raw}`);
+      }
+      init = init || {};
+      let method = init.method !== undefined ? String(init.method) : src ? src.method : "GET";
+      if (!TOKEN.test(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
+      if (/^(connect|trace|track)$/i.test(method)) throw new TypeError(`'${method}' HTTP method is unsupported.`);
+      if (METHODS[method.toUpperCase()]) method = method.toUpperCase();
+      const redirect = init.redirect !== undefined ? String(init.redirect) : src ? src.redirect : "follow";
+      if (!["follow", "error", "manual"].includes(redirect)) {
+        throw new TypeError(`Request constructor: ${redirect} is not an accepted type. Expected one of follow, manual, error.`);
+      }
+      const signal = init.signal !== undefined && init.signal !== null ? init.signal : src ? src.signal : new AbortSignal(kSignal);
+      if (!signal || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+        throw new TypeError("Request constructor: Expected signal to be an instance of AbortSignal.");
+      }
+      this._url = url.href;
+      this._method = method;
+      this._redirect = redirect;
+      this._signal = signal;
+      this._headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      let body = null;
+      if (init.body !== undefined && init.body !== null) body = extractBody(init.body);
+      else if (src && init.body === undefined) {
+        if (src._used) throw new TypeError("Request constructor: Cannot construct a Request with a Request object that has already been used.");
+        body = src._bytes !== null ? { bytes: src._bytes } : src._source ? { source: src._source } : null;
+        if (src._source || src._bytes !== null) src._used = true;
+      }
+      if (body && (method === "GET" || method === "HEAD")) throw new TypeError("Request with GET/HEAD method cannot have body.");
+      if (body && body.type && !this._headers.has("content-type")) this._headers.set("content-type", body.type);
+      this._bytes = body && body.bytes ? body.bytes : null;
+      this._source = body && body.source ? body.source : null;
+      this._used = false;
+    }
+    get url() { return this._url; }
+    get method() { return this._method; }
+    get headers() { return this._headers; }
+    get redirect() { return this._redirect; }
+    get signal() { return this._signal; }
+    get cache() { return "default"; }
+    get credentials() { return "same-origin"; }
+    get mode() { return "cors"; }
+    get referrer() { return "about:client"; }
+    get referrerPolicy() { return ""; }
+    get integrity() { return ""; }
+    get keepalive() { return false; }
+    get destination() { return ""; }
+    get duplex() { return "half"; }
+    clone() {
+      if (this._used) throw new TypeError("Request.clone: Body has already been consumed.");
+      return new Request(this, { body: this._bytes === null ? undefined : this._bytes, [kCredentials]: true });
+    }
+    get [Symbol.toStringTag]() { return "Request"; }
+  }
+  const kCredentials = Symbol("brygge.credentials");
+  Object.assign(Request.prototype, BodyMixin);
+  Object.defineProperties(Request.prototype, bodyProps);
+
+  class Response {
+    constructor(body = null, init = {}) {
+      init = init || {};
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!(status >= 200 && status <= 599) || !Number.isInteger(status)) {
+        throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+      }
+      const b = extractBody(body);
+      if (b && NULL_BODY.has(status)) throw new TypeError(`Response constructor: Invalid response status code ${status}`);
+      this._status = status;
+      this._statusText = init.statusText === undefined ? "" : String(init.statusText);
+      this._headers = new Headers(init.headers);
+      if (b && b.type && !this._headers.has("content-type")) this._headers.set("content-type", b.type);
+      this._bytes = b && b.bytes ? b.bytes : null;
+      this._source = b && b.source ? b.source : null;
+      this._type = "default";
+      this._url = "";
+      this._redirected = false;
+      this._used = false;
+    }
+    static _from(r, url, signal, nodeFetch) { // a response the host received
+      const res = Object.create(Response.prototype);
+      res._status = r.status;
+      res._statusText = r.statusText || "";
+      res._headers = new Headers(r.headers);
+      res._bytes = fromBase64(r.body);
+      res._source = null;
+      res._type = "basic";
+      res._url = r.url || url;
+      res._redirected = !!r.redirected;
+      res._used = false;
+      res._signal = signal;
+      res._nodeBody = nodeFetch; // node-fetch v2: body is a Node stream of Buffers
+      return res;
+    }
+    get status() { return this._status; }
+    get statusText() { return this._statusText; }
+    get ok() { return this._status >= 200 && this._status < 300; }
+    get headers() { return this._headers; }
+    get type() { return this._type; }
+    get url() { return this._url; }
+    get redirected() { return this._redirected; }
+    clone() {
+      if (this._used) throw new TypeError("Response.clone: Body has already been consumed.");
+      const r = Object.create(Response.prototype);
+      Object.assign(r, this, { _headers: new Headers(this._headers), _stream: undefined });
+      return r;
+    }
+    get [Symbol.toStringTag]() { return "Response"; }
+    static error() {
+      const r = new Response(null, { status: 200 });
+      r._status = 0;
+      r._type = "error";
+      return r;
+    }
+    static redirect(url, status = 302) {
+      let href;
+      try { href = new URL(String(url)).href; } catch (cause) { throw new TypeError(`Failed to parse URL from ${url}`, { cause }); }
+      if (!REDIRECTS.has(status)) throw new RangeError(`Invalid status code ${status}`);
+      return new Response(null, { status, headers: { location: href } });
+    }
+    static json(data, init = {}) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError("Value is not JSON serializable");
+      const r = new Response(text, init);
+      r._headers.set("content-type", "application/json");
+      return r;
+    }
+  }
+  Object.assign(Response.prototype, BodyMixin);
+  Object.defineProperties(Response.prototype, bodyProps);
+  // A body read after the request's signal aborted rejects with its reason, as in undici.
+  const consumeBase = BodyMixin._consume;
+  Response.prototype._consume = function () {
+    if (this._signal && this._signal.aborted && !this._used) return Promise.reject(this._signal.reason);
+    return consumeBase.call(this);
+  };
+
+  // -- the request itself -------------------------------------------------------------------------
+  // One host call. Failures come back as {error: {code, message, ...}}; a host refusal
+  // ("ERR_CODE: message") is folded into the same shape.
+  function outbound(req) {
+    let s;
+    try {
+      s = host("net.fetch", JSON.stringify(req));
+    } catch (e) {
+      const msg = String(e.message).replace(/^(internal )?fetch failed: /, "");
+      const m = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(msg);
+      return { error: m ? { code: m[1], message: m[2], brygge: true } : { code: "ERR_BRYGGE_OUTBOUND", message: msg, brygge: true } };
+    }
+    return JSON.parse(s);
+  }
+  function netError(err) { // Node's shape of a network error (the cause of "fetch failed")
+    const e = new Error(err.message);
+    for (const k of ["errno", "code", "syscall", "address", "port", "hostname"]) if (err[k] !== undefined) e[k] = err[k];
+    return e;
+  }
+  class FetchError extends Error { // node-fetch v2
+    constructor(message, type, systemError) {
+      super(message);
+      this.type = type;
+      if (systemError) this.code = this.errno = systemError.code;
+    }
+    get name() { return "FetchError"; }
+  }
+  function nfAbortError() {
+    const e = new Error("The user aborted a request.");
+    e.name = "AbortError";
+    e.type = "aborted";
+    return e;
+  }
+  function failure(err, req, nodeFetch) {
+    if (nodeFetch) {
+      if (err.code === "ERR_BRYGGE_REDIRECT") return new FetchError(`uri requested responds with a redirect, redirect mode is set to error: ${req.url}`, "no-redirect");
+      if (err.code === "ERR_BRYGGE_REDIRECTS") return new FetchError(`maximum redirect reached at: ${req.url}`, "max-redirect");
+      if (err.timeout === "app") return new FetchError(`network timeout at: ${req.url}`, "request-timeout");
+      return new FetchError(`request to ${req.url} failed, reason: ${err.message}`, "system", err);
+    }
+    const cause = err.code === "ERR_BRYGGE_REDIRECT" ? new Error("unexpected redirect")
+      : err.code === "ERR_BRYGGE_REDIRECTS" ? new Error("redirect count exceeded") : netError(err);
+    return new TypeError(err.brygge ? "fetch failed: " + err.message : "fetch failed", { cause });
+  }
+  async function doFetch(input, init, nodeFetch) {
+    const opts = init || {};
+    const req = new Request(input, nodeFetch ? { ...opts, [kCredentials]: true } : opts);
+    const signal = req.signal;
+    const aborted = () => (nodeFetch ? nfAbortError() : signal.reason);
+    if (signal.aborted) throw aborted();
+    let bytes = req._bytes;
+    if (req._source) { bytes = await readSource(req._source); req._source = null; }
+    if (signal.aborted) throw aborted();
+    const headers = {};
+    req.headers.forEach((v, k) => { headers[k] = k in headers ? headers[k] + ", " + v : v; });
+    const payload = { url: req.url, method: req.method, headers, redirect: req.redirect };
+    if (bytes && bytes.length) payload.body = toBase64(bytes);
+    else if (bytes) payload.body = "";
+    if (nodeFetch) {
+      if (opts.follow !== undefined) payload.follow = Math.max(0, opts.follow | 0);
+      if (opts.follow === 0 && req.redirect === "follow") payload.redirect = "error";
+    }
+    // The host waits at most until AbortSignal.timeout() fires (or node-fetch's `timeout`).
+    const bySignal = Math.max(1, signal._deadline - Date.now());
+    const byOption = nodeFetch && opts.timeout > 0 ? opts.timeout : Infinity;
+    if (Math.min(bySignal, byOption) !== Infinity) payload.timeout_ms = Math.min(bySignal, byOption);
+    const r = outbound(payload);
+    if (r.error) {
+      if (r.error.timeout === "app" && bySignal <= byOption) {
+        // the signal's timer is due: reject as undici does, with its reason
+        if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+        throw aborted();
+      }
+      if (r.error.code === "ERR_BRYGGE_REDIRECTS" && nodeFetch && opts.follow === 0) r.error.code = "ERR_BRYGGE_REDIRECT";
+      throw failure(r.error, req, nodeFetch);
+    }
+    if (signal.aborted) throw aborted();
+    if (nodeFetch && opts.size > 0 && r.body.length * 3 / 4 > opts.size) {
+      const n = fromBase64(r.body).length;
+      if (n > opts.size) throw new FetchError(`content size at ${req.url} over limit: ${opts.size}`, "max-size");
+    }
+    return Response._from(r, req.url, signal, nodeFetch);
+  }
+  // Asynchronous like undici: a bad URL or init rejects, never throws.
+  function fetch(input, init) {
+    return Promise.resolve().then(() => doFetch(input, init, false));
   }
   G.fetch = fetch;
-  G.Headers = Headers;
-  G.Response = Response;
-  define("node-fetch", () => { const f = (...a) => fetch(...a); f.default = f; f.Headers = Headers; f.Response = Response; return f; });
+  Object.assign(G, { Headers, Request, Response, Blob, File, FormData, AbortController, AbortSignal });
+  if (typeof G.EventTarget === "undefined") Object.assign(G, { EventTarget, Event });
+  define("node-fetch", () => {
+    const f = function fetch(input, init) { return Promise.resolve().then(() => doFetch(input, init, true)); };
+    Object.defineProperty(f, "__esModule", { value: true });
+    Object.assign(f, { default: f, Headers, Request, Response, FetchError, AbortError: class AbortError extends Error {
+      constructor(message) { super(message); this.type = "aborted"; } get name() { return "AbortError"; } },
+    isRedirect: (code) => REDIRECTS.has(code) });
+    return f;
+  });
 
   // -- crypto (digests on the host) ------------------------------------------------------------
   const ALGS = { md5: 1, sha1: 1, sha256: 1, sha384: 1, sha512: 1, "sha-1": "sha1", "sha-256": "sha256", "sha-512": "sha512" };
@@ -523,11 +1108,35 @@
     createHash: (a) => new Hash("hash", a),
     createHmac: (a, key) => new Hash("hmac", a, bytesOf(key)),
     randomBytes, randomUUID, timingSafeEqual,
+    randomFillSync: (buf, offset = 0, size) => {
+      const u = bytesOf(buf);
+      const n = size === undefined ? u.length - offset : size;
+      u.set(randomBytes(n), offset);
+      return buf;
+    },
+    randomFill: (buf, ...rest) => {
+      const cb = rest.pop();
+      try { cryptoModule.randomFillSync(buf, ...rest); queueMicrotask(() => cb(null, buf)); }
+      catch (e) { queueMicrotask(() => cb(e)); }
+    },
+    randomInt: (min, max, cb) => {
+      if (max === undefined || typeof max === "function") { cb = max; max = min; min = 0; }
+      const range = max - min;
+      if (!(range > 0) || range > 2 ** 48) throw new RangeError(`The value of "max" is out of range. It must be greater than the value of "min" (${min})`);
+      // rejection sampling over 48 random bits: no modulo bias
+      const limit = 2 ** 48 - (2 ** 48 % range);
+      let x;
+      do { const b = randomBytes(6); x = b.readUIntBE ? b.readUIntBE(0, 6) : b.reduce((a, v) => a * 256 + v, 0); } while (x >= limit);
+      const v = min + (x % range);
+      if (typeof cb === "function") { queueMicrotask(() => cb(null, v)); return undefined; }
+      return v;
+    },
     getHashes: () => ["md5", "sha1", "sha256", "sha384", "sha512"],
     getRandomValues: (arr) => { arr.set(randomBytes(arr.byteLength)); return arr; },
   };
   cryptoModule.default = cryptoModule;
   define("crypto", () => cryptoModule);
   if (!G.crypto) G.crypto = { randomUUID, getRandomValues: cryptoModule.getRandomValues };
-  Object.assign(I, { Buffer, encode, toBase64, fromBase64, utf8Encode, utf8Decode, bytesOf, Headers, Response, fetch });
+  Object.assign(I, { Buffer, encode, toBase64, fromBase64, utf8Encode, utf8Decode, bytesOf, Headers, Response, fetch,
+    Request, Blob, FormData, AbortSignal, outbound, netError, extractBody, readSource, concatBytes });
 })();
