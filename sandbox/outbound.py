@@ -238,13 +238,17 @@ def _fetch(req: dict[str, Any], allow: list[ipaddress._BaseNetwork], timeout_s: 
                             "rawHeaders": [[k.decode("latin-1"), v.decode("latin-1")]
                                            for k, v in r.headers.raw if k.lower() not in drop],
                             "body": base64.b64encode(bytes(data)).decode()}
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as e:
+                sent = isinstance(e, httpx.ReadTimeout)  # the request had gone out
                 if time.monotonic() >= deadline or not by_app:
                     raise NetError(f"outbound request took longer than {timeout_s:g} s",
-                                   "ETIMEDOUT", timeout="limit", brygge=True) from None
-                raise NetError("socket timeout", "ETIMEDOUT", timeout="app") from None
+                                   "ETIMEDOUT", timeout="limit", brygge=True, sent=sent) from None
+                raise NetError("socket timeout", "ETIMEDOUT", timeout="app", sent=sent) from None
             except httpx.HTTPError as e:
-                raise _net_error(e, addr, port) from None
+                err = _net_error(e, addr, port)
+                if isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)):
+                    err.extra["sent"] = True
+                raise err from None
 
 
 def parse_allow(spec: str) -> list[ipaddress._BaseNetwork]:

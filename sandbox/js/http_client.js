@@ -27,7 +27,8 @@
     : typeof v === "function" ? ` Received function ${v.name}`
       : typeof v === "object" ? ` Received an instance of ${(v.constructor && v.constructor.name) || "Object"}`
         : ` Received type ${typeof v} (${typeof v === "string" ? `'${v}'` : String(v)})`);
-  const argType = (name, what, v) => nodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be ${what}.${describe(v)}`);
+  const argType = (name, what, v) => nodeError(TypeError, "ERR_INVALID_ARG_TYPE",
+    `The "${name}" ${name.includes(".") ? "property" : "argument"} must be ${what}.${describe(v)}`);
 
   // -- node-fetch's Response.body: a Readable of the bytes (also with getReader()) -------------
   I.nodeBodyStream = (bytes, onRead) => {
@@ -387,6 +388,7 @@
       if (chunk !== undefined && chunk !== null) this.write(chunk, encoding);
       this.headersSent = true;
       this._state = "ended";
+      this.finished = true; // (Node: end() was called; writableFinished says it was sent)
       this.writable = false;
       this.writableEnded = true;
       if (cb) this.once("finish", cb);
@@ -456,6 +458,10 @@
         r = outbound(payload);
       }
       if (r.error) {
+        if (r.error.sent) { // the request went out before it failed: Node has flushed it
+          this.writableFinished = true;
+          this.emit("finish");
+        }
         if (r.error.timeout === "app") {
           // Node's socket timeout: the app decides (usually destroy()); the host has given up
           // on this request, so one that is left alone ends with the error Node would give a
@@ -470,7 +476,7 @@
         nextTick(() => { this._emitError(e); this._close(); });
         return;
       }
-      this.writableFinished = this.finished = true;
+      this.writableFinished = true;
       this.emit("finish");
       const res = new IncomingMessage(this.socket);
       res.req = this;
@@ -482,7 +488,10 @@
       res._body = I.fromBase64(r.body);
       res._dump = () => { if (!res._dumped) { res._dumped = true; res.resume(); } };
       this.res = res;
-      res.on("end", () => nextTick(() => { this.destroyed = true; this._close(); }));
+      // the request closes after the response ends (after its 'close' for a HEAD, as in Node)
+      const close = () => { this.destroyed = true; this._close(); };
+      if (this.method === "HEAD") res.on("close", () => setTimeout_(close, 0));
+      else res.on("end", () => nextTick(close));
       nextTick(() => {
         if (!this.emit("response", res)) res._dump();
       });

@@ -542,7 +542,7 @@
       this._cookies = [];
       if (init === undefined || init === null) return;
       if (typeof init !== "object" && typeof init !== "function") {
-        throw new TypeError("Headers constructor: Expected init to be an object or sequence of sequences.");
+        throw new TypeError("Headers constructor: Argument 1 could not be converted to one of: sequence<sequence<ByteString>>, record<ByteString, ByteString>.");
       }
       if (init instanceof Headers) { for (const [k, v] of init) this.append(k, v); return; }
       if (typeof init[Symbol.iterator] === "function") {
@@ -846,7 +846,7 @@
       let body = null;
       if (init.body !== undefined && init.body !== null) body = extractBody(init.body);
       else if (src && init.body === undefined) {
-        if (src._used) throw new TypeError("Request constructor: Cannot construct a Request with a Request object that has already been used.");
+        if (src._used) throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
         body = src._bytes !== null ? { bytes: src._bytes } : src._source ? { source: src._source } : null;
         if (src._source || src._bytes !== null) src._used = true;
       }
@@ -900,12 +900,12 @@
       this._redirected = false;
       this._used = false;
     }
-    static _from(r, url, signal, nodeFetch) { // a response the host received
+    static _from(r, url, signal, nodeFetch, method) { // a response the host received
       const res = Object.create(Response.prototype);
       res._status = r.status;
       res._statusText = r.statusText || "";
       res._headers = new Headers(r.headers);
-      res._bytes = fromBase64(r.body);
+      res._bytes = NULL_BODY.has(r.status) || method === "HEAD" ? null : fromBase64(r.body);
       res._source = null;
       res._type = "basic";
       res._url = r.url || url;
@@ -1039,7 +1039,7 @@
       const n = fromBase64(r.body).length;
       if (n > opts.size) throw new FetchError(`content size at ${req.url} over limit: ${opts.size}`, "max-size");
     }
-    return Response._from(r, req.url, signal, nodeFetch);
+    return Response._from(r, req.url, signal, nodeFetch, req.method);
   }
   // Asynchronous like undici: a bad URL or init rejects, never throws.
   function fetch(input, init) {
