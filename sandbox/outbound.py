@@ -140,6 +140,10 @@ def fetch(payload: str, allow: list[ipaddress._BaseNetwork], timeout_s: float,
     rawHeaders: [[Name, v]], body (base64)} or {error: {code, message, ...}}."""
     try:
         return json.dumps(_fetch(json.loads(payload), allow, timeout_s, max_bytes))
+    except (ValueError, TypeError, KeyError, AttributeError, httpx.InvalidURL) as e:
+        # whatever the app put in the request, the host answers instead of failing
+        return json.dumps({"error": {"code": "ERR_BRYGGE_OUTBOUND_REFUSED", "brygge": True,
+                                     "message": f"invalid request: {e}"}})
     except OutboundRefused as e:
         return json.dumps({"error": {"code": e.code, "message": str(e), "brygge": True}})
     except NetError as e:
@@ -154,7 +158,7 @@ def _fetch(req: dict[str, Any], allow: list[ipaddress._BaseNetwork], timeout_s: 
     mode = str(req.get("redirect") or ("manual" if raw else "follow"))
     follow = max(0, min(int(req.get("follow", MAX_REDIRECTS)), MAX_REDIRECTS))
     # a list value goes out as one header line per item
-    headers = [(str(k), str(v)) for k, vs in (req.get("headers") or {}).items()
+    headers = [(str(k), str(v).encode("latin-1")) for k, vs in (req.get("headers") or {}).items()
                for v in (vs if isinstance(vs, list) else [vs]) if str(k).lower() not in _HOST_OWNED]
     body = base64.b64decode(req["body"]) if req.get("body") else None
     # The app's idle timeout (Node's socket timeout) if shorter than the knob; the
@@ -190,7 +194,10 @@ def _fetch(req: dict[str, Any], allow: list[ipaddress._BaseNetwork], timeout_s: 
             target = parts._replace(netloc=netloc).geturl()
             ext: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
             ext["timeout"] = {k: left() for k in ("connect", "read", "write", "pool")}
-            h = [("host", parts.netloc.rsplit("@", 1)[-1]), *headers]
+            hostport = parts.netloc.rsplit("@", 1)[-1]
+            if not hostport.isascii():  # an international name goes out in IDNA
+                hostport = host.encode("idna").decode() + (f":{parts.port}" if parts.port else "")
+            h = [("host", hostport), *headers]
             if parts.username and not any(k.lower() == "authorization" for k, _ in h):
                 h.append(("authorization", "Basic " + base64.b64encode(
                     f"{parts.username}:{parts.password or ''}".encode()).decode()))

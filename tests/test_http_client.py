@@ -356,7 +356,9 @@ CASES.update({
           () => http.request('ftp://example.com/'), () => http.request('https://example.com/'),
           () => https.request('http://example.com/'), () => http.request('not a url'),
           () => http.request({host: 'x', method: 'G ET'}), () => http.request({host: 'x', path: '/a b'}),
-          () => http.request({host: 'x', method: 5}),
+          () => http.request({host: 'x', method: 5}), () => http.request({host: 'x', port: 99999}),
+          () => http.request({host: 'x', port: 'abc'}), () => http.request({host: 'x', port: -1}),
+          () => http.request({host: 5}), () => http.request({hostname: {}}),
         ];
         for (const t of tries) {
           try { const r = t(); out.push('no error'); r.on('error', () => {}); r.destroy(); }
@@ -852,3 +854,31 @@ def test_settings_knob_reaches_instances() -> None:
     assert s.max_outbound_requests == 7
     with pytest.raises(SettingsError, match="max_outbound_requests"):
         Settings.from_env({"BRYGGE_MAX_OUTBOUND_REQUESTS": "0"})
+
+
+def test_odd_requests_get_errors_not_host_crashes(sandbox: AppInstance, base: str) -> None:
+    out = run_case(sandbox, base, """
+        const out = [];
+        const viaHttp = (o) => send(o).then((r) =>
+          (r.ev.find((x) => x[0] === 'error') || [null, {code: r.status}])[1].code);
+        out.push(await viaHttp({host: 'a b.invalid', path: '/'}));
+        out.push(await viaHttp({host: 'x\\u0000y', path: '/'}));
+        out.push(await viaHttp({host: 'ø'.repeat(300), path: '/'}));
+        out.push(await viaHttp({host: '127.0.0.1', port: PORT, path: '/echo/ø?q=ø'}));
+        out.push(await viaHttp({host: '127.0.0.1', port: PORT, path: '/echo',
+                                headers: {'x-latin': 'bl\\u00e5'}}));
+        out.push(await viaHttp({host: '127.0.0.1', port: PORT, method: 'WEIRD-METHOD', path: '/echo'}));
+        for (const u of ['http://[::zz]/', 'http://127.0.0.1:' + PORT + '/%zz',
+                         'http://' + 'a'.repeat(70) + '.invalid/']) {
+          try { out.push((await fetch(u)).status); } catch (e) { out.push(e.cause ? e.cause.code : e.name); }
+        }
+        try { new Headers({a: '\\u2603'}); } catch (e) { out.push([e.name, e.message]); }
+        out.push((await fetch(BASE + '/echo')).status);
+        return out;""")
+    dns = ("ENOTFOUND", "EAI_AGAIN", "ERR_BRYGGE_OUTBOUND_REFUSED")
+    assert out[0] in dns and out[1] in dns and out[2] in dns
+    assert out[3:6] == [200, 200, 501]  # ø in a path, latin-1 in a header, any method token
+    assert out[6] == "ERR_BRYGGE_OUTBOUND_REFUSED" and out[7] == 200 and out[8] in dns
+    assert out[9] == ["TypeError", "Cannot convert argument to a ByteString because the character at "
+                      "index 0 has a value of 9731 which is greater than 255."]
+    assert out[10] == 200  # the instance is fine afterwards

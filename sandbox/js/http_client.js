@@ -251,8 +251,15 @@
       }
       const defaultPort = options.defaultPort || (agent && agent.defaultPort) || defaultAgent.defaultPort;
       const port = options.port || defaultPort || 80;
+      if ((typeof port !== "number" && typeof port !== "string") || (typeof port === "string" && !port.trim()) ||
+          +port !== (+port >>> 0) || +port > 0xffff) {
+        throw nodeError(RangeError, "ERR_SOCKET_BAD_PORT", `Port should be >= 0 and < 65536.${describe(port)}.`);
+      }
+      for (const k of ["hostname", "host"]) {
+        const v = options[k];
+        if (v !== undefined && v !== null && typeof v !== "string") throw argType(`options.${k}`, "of type string or one of undefined or null", v);
+      }
       const host = options.hostname || options.host || "localhost";
-      if (typeof host !== "string") throw argType("options.hostname", "of type string", host);
       let method = options.method === undefined || options.method === null ? "GET" : options.method;
       if (typeof method !== "string") throw argType("options.method", "of type string", method);
       if (!TOKEN.test(method)) throw nodeError(TypeError, "ERR_INVALID_HTTP_TOKEN", `Method must be a valid HTTP token ["${method}"]`);

@@ -560,6 +560,8 @@
       if (!TOKEN.test(k)) throw new TypeError(`Headers.${op}: "${k}" is an invalid header name.`);
       if (nameOnly) return [k.toLowerCase()];
       v = trimValue(v);
+      const wide = /[^\x00-\xff]/.exec(v);
+      if (wide) throw new TypeError(`Cannot convert argument to a ByteString because the character at index ${wide.index} has a value of ${v.charCodeAt(wide.index)} which is greater than 255.`);
       if (/[\0\r\n]/.test(v)) throw new TypeError(`Headers.${op}: "${v}" is an invalid header value.`);
       return [k.toLowerCase(), v];
     }
