@@ -8,9 +8,11 @@ Artifacts (stored content-addressed by the control plane) come in two kinds:
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import logging
+import posixpath
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +31,11 @@ _JS = resources.files("sandbox").joinpath("js")
 PRELUDE = [(f"brygge:{name}", _JS.joinpath(name).read_text())
            for name in ("runtime.js", "node.js", "streams.js", "crypto_keys.js", "http_client.js")]
 PRELUDE_END = "delete globalThis.__brygge_internal;"
-CODEHOOKS_JS = _JS.joinpath("codehooks.js").read_text()
+# The built-in codehooks-js: one ES module assembled from its parts (declarations
+# first, then the core that creates the app and exports).
+CODEHOOKS_JS = "\n".join(_JS.joinpath(name).read_text() for name in (
+    "codehooks/q2m.js", "codehooks/aggregation.js", "codehooks/crudlify.js", "codehooks/web.js",
+    "codehooks/openapi.js", "codehooks/workflow.js", "codehooks.js"))
 BUILTIN_MODULES = {"codehooks-js": CODEHOOKS_JS}
 # Module resolution, formats and CommonJS facades live in sandbox/modules.py.
 
@@ -215,25 +221,50 @@ class AppInstance:
             return f"\0{e.name}\0{e.message}"
         return ""
 
+    def _source_file(self, op: str, payload: str) -> str:
+        """fs.read {path, encoding?: "base64"} -> the file's text (or its UTF-8 bytes in
+        base64); fs.list {path} -> [{path, size}] of the files under a folder."""
+        try:
+            args = json.loads(payload)
+            path = str(args["path"])
+        except (ValueError, KeyError, TypeError):
+            return "\0TypeError\0_coho_fs: the path must be a string"
+        rel = posixpath.normpath("/" + path).lstrip("/")
+        if op == "fs.read":
+            text = self.files.get(rel)
+            if text is None:
+                return f"\0Error\0ENOENT: no such file or directory, open '{path}'"
+            if args.get("encoding") == "base64":
+                return base64.b64encode(text.encode("utf-8", "surrogatepass")).decode()
+            return text
+        if op == "fs.list":
+            folder = "" if rel == "." else rel
+            return json.dumps([{"path": "/" + p, "size": len(t.encode("utf-8", "surrogatepass"))}
+                               for p, t in sorted(self.files.items())
+                               if not folder or p == folder or p.startswith(folder + "/")])
+        return f"\0Error\0unknown host operation {op!r}"
+
     # -- host calls -------------------------------------------------------------------
     def _host(self, op: str, payload: str) -> str:
         if op.startswith("crypto."):
             return hostcrypto.call(op, payload)
         if op.startswith("module."):  # require(): resolution and sources, also at load
             return self.modules.host_call(op, payload)
+        if op.startswith("fs."):  # deployed source files (_coho_fs {source: true}), also at load
+            return self._source_file(op, payload)
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
             if op == "net.fetch":
                 return ("\0Error\0outbound requests cannot be made while the app's module "
                         "loads; make them in a route, worker, job or the app.init() hook")
-            return self.host_ops(op, payload) if op.startswith(("db.", "kv.")) else ""
+            return self.host_ops(op, payload) if op.startswith(("db.", "kv.", "file.")) else ""
         if op == "net.fetch":
             inv.outbound += 1
             if inv.outbound > self.max_outbound_requests:  # catchable: each try is a host call
                 return (f"\0Error\0ERR_BRYGGE_OUTBOUND_LIMIT: more than "
                         f"{self.max_outbound_requests} outbound requests in one invocation "
                         "(BRYGGE_MAX_OUTBOUND_REQUESTS)")
-        if op.startswith(("db.", "kv.", "net.")):  # may block: time waiting is not CPU time
+        if op.startswith(("db.", "kv.", "net.", "file.")):  # may block: waiting is not CPU time
             try:
                 return self._timed_host(op, payload, inv)
             finally:

@@ -8,11 +8,13 @@ through without decoding it (see proto/brygge.proto, service Storage).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
@@ -29,10 +31,19 @@ def _dumps(v: Any) -> bytes:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
+_FILE_META = b"f"  # key kinds of space files (the others: storage/keys.py, datastore, kv)
+_FILE_DATA = b"g"
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class Engine:
     def __init__(self, path: str, *, sync: str = "wal", read_only: bool = False,
                  page_size: int = 500, clock: Callable[[], float] = time.time,
-                 max_doc_bytes: int = 16 * 1024 * 1024, sort_limit: int = 200_000) -> None:
+                 max_doc_bytes: int = 16 * 1024 * 1024, sort_limit: int = 200_000,
+                 max_file_bytes: int = 16 * 1024 * 1024) -> None:
         opts = Options(raw_mode=True)
         opts.create_if_missing(True)
         self.db = Rdict(path, opts, access_type=AccessType.read_only() if read_only
@@ -46,6 +57,7 @@ class Engine:
         self.datastore = Datastore(self.db, page_size=page_size, lock_for=self._lock,
                                    max_doc_bytes=max_doc_bytes, sort_limit=sort_limit)
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
+        self.max_file_bytes = max_file_bytes
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
             **self.kv.ops,
@@ -55,6 +67,10 @@ class Engine:
             "sys.scan": self.sys_scan,
             "space.drop": self.drop_space,
             "space.usage": self.usage,
+            "file.save": self.file_save,
+            "file.get": self.file_get,
+            "file.list": self.file_list,
+            "file.delete": self.file_delete,
         }
 
     def close(self) -> None:
@@ -89,6 +105,9 @@ class Engine:
     def drop_space(self, sid: str, args: dict[str, Any]) -> dict[str, bool]:
         self.datastore.drop_space(sid)
         self.kv.drop_space(sid)
+        for kind in (_FILE_META, _FILE_DATA):
+            p = kind + keys.check_space(sid) + b"\x00"
+            self.db.delete_range(p, keys.prefix_end(p))
         return {"dropped": True}
 
     def usage(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
@@ -119,6 +138,75 @@ class Engine:
     def sys_scan(self, _: str, args: dict[str, Any]) -> list[list[Any]]:
         prefix = keys.system_key(str(args.get("prefix")))
         return [[k[1:].decode(), json.loads(v)] for k, v in self.datastore._scan(prefix)]
+
+    # -- files of a space (codehooks-js filestore, app.storage; spec §10) ----------------
+    # Blob storage keyed by absolute path: f<sid>\0<path> holds {path, size, date, _id}
+    # (what list() returns, without reading contents), g<sid>\0<path> the bytes.
+    # Contents cross as base64 in the JSON arguments and replies.
+    @staticmethod
+    def _file_keys(sid: str, path: Any) -> tuple[str, bytes, bytes]:
+        if not isinstance(path, str) or not path.strip("/"):
+            raise BadRequest("file path must be a non-empty string such as '/docs/a.pdf'")
+        path = "/" + "/".join(p for p in path.split("/") if p)
+        name = keys.check_name("file path", path)
+        sp = keys.check_space(sid) + b"\x00"
+        return path, _FILE_META + sp + name, _FILE_DATA + sp + name
+
+    def file_save(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        path, mk, dk = self._file_keys(sid, args.get("path"))
+        try:
+            data = base64.b64decode(str(args.get("data") or ""), validate=True)
+        except ValueError:
+            raise BadRequest("file data must be base64") from None
+        if len(data) > self.max_file_bytes:
+            raise BadRequest(f"file {path} is larger than {self.max_file_bytes} bytes")
+        with self._lock(sid):
+            old = self.db.get(mk)
+            file_id = json.loads(old)["_id"] if old is not None else self.datastore.ids.next()
+            meta = {"path": path, "size": len(data), "date": _now_iso(), "_id": file_id}
+            wb = WriteBatch(raw_mode=True)
+            wb.put(mk, _dumps(meta))
+            wb.put(dk, data)
+            self.db.write(wb)
+        return meta
+
+    def file_get(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        """{path, size, date, _id, data}: data in base64, or as text when
+        args.encoding is "utf8" (invalid UTF-8 becomes U+FFFD, as Buffer.toString does)."""
+        path, mk, dk = self._file_keys(sid, args.get("path"))
+        meta, data = self.db.get(mk), self.db.get(dk)
+        if meta is None or data is None:
+            raise NotFound(f"ENOENT: no such file or directory, open '{path}'")
+        out = json.loads(meta)
+        out["data"] = (data.decode("utf-8", "replace") if args.get("encoding") == "utf8"
+                       else base64.b64encode(data).decode())
+        return out
+
+    def file_list(self, sid: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every file under a folder (recursive), or the file itself, in path order."""
+        raw = args.get("path")
+        folder = "/" + "/".join(p for p in str(raw or "/").split("/") if p)
+        sp = _FILE_META + keys.check_space(sid) + b"\x00"
+        out = []
+        if folder != "/":
+            exact = self.db.get(sp + keys.check_name("file path", folder))
+            if exact is not None:
+                out.append(json.loads(exact))
+            folder += "/"
+        for _, v in self.datastore._scan(sp + folder.encode("utf-8", "surrogatepass")):
+            out.append(json.loads(v))
+        return out
+
+    def file_delete(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        path, mk, dk = self._file_keys(sid, args.get("path"))
+        with self._lock(sid):
+            if self.db.get(mk) is None:
+                raise NotFound(f"ENOENT: no such file or directory, unlink '{path}'")
+            wb = WriteBatch(raw_mode=True)
+            wb.delete(mk)
+            wb.delete(dk)
+            self.db.write(wb)
+        return {"path": path, "deleted": True}
 
     def blob_put(self, data: bytes) -> bytes:
         digest = hashlib.sha256(data).hexdigest()

@@ -1005,10 +1005,14 @@
       if (!app || typeof app.render !== "function") {
         throw new Error("res.render: the app has no view engine; set app.set('view engine', {hbs: handlebars}) and app.set('views', '/views')");
       }
-      let cbErr, cbHtml;
-      const ret = await app.render(view, data || {}, (e, h) => { cbErr = e; cbHtml = h; });
-      if (cbErr) throw cbErr instanceof Error ? cbErr : new Error(String(cbErr));
-      const html = typeof ret === "string" ? ret : cbHtml === undefined ? "" : String(cbHtml);
+      // The HTML comes to the callback (Node style), or as the promise's value.
+      const html = await new Promise((resolve, reject) => {
+        const ret = app.render(view, data || {}, (e, h) => {
+          if (e) reject(e instanceof Error ? e : new Error(String(e)));
+          else resolve(h === undefined || h === null ? "" : String(h));
+        });
+        Promise.resolve(ret).then((v) => { if (typeof v === "string") resolve(v); }, reject);
+      });
       if (typeof cb === "function") return cb(null, html);
       if (!res.getHeader("content-type")) res.set("content-type", "text/html; charset=utf-8");
       res.end(html);
