@@ -882,3 +882,49 @@ def test_odd_requests_get_errors_not_host_crashes(sandbox: AppInstance, base: st
     assert out[9] == ["TypeError", "Cannot convert argument to a ByteString because the character at "
                       "index 0 has a value of 9731 which is greater than 255."]
     assert out[10] == 200  # the instance is fine afterwards
+
+
+NODE_APP = """
+import {app} from 'codehooks-js';
+import https from 'https';
+const http = require('http');
+app.auth('/*', (req, res, next) => next());
+const viaHttp = (url) => new Promise((resolve) => {
+  const r = http.get(url, (res) => {
+    let d = '';
+    res.on('data', (c) => d += c);
+    res.on('end', () => resolve(res.statusCode));
+  });
+  r.on('error', (e) => resolve(e.code));
+});
+app.get('/burst', async (req, res) => {
+  const out = [];
+  for (let i = 0; i < 3; i++) out.push(await viaHttp(req.query.target + '/count?k=' + req.query.k));
+  try { await fetch(req.query.target + '/count?k=' + req.query.k); out.push('fetched'); }
+  catch (e) { out.push(e.cause.code); }
+  out.push(await viaHttp(req.query.target + '/count?k=' + req.query.k), typeof https.request);
+  res.json(out);
+});
+export default app.init();
+"""
+
+
+def test_request_cap_through_a_running_node(base: str, tmp_path: Any) -> None:
+    """BRYGGE_MAX_OUTBOUND_REQUESTS and BRYGGE_OUTBOUND_ALLOW reach the executors of a
+    real node: the app's fourth request in one invocation is refused, the next
+    invocation may send again."""
+    from tests.nodes import new_node
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    (app_dir / "index.js").write_text(NODE_APP)
+    node = new_node(tmp_path, BRYGGE_MAX_OUTBOUND_REQUESTS="3", BRYGGE_OUTBOUND_ALLOW="127.0.0.1/32")
+    node.start(app=str(app_dir))
+    try:
+        for k in ("n1", "n2"):
+            r = node.get("/dev/burst", params={"target": base, "k": k})
+            assert r.status_code == 200, r.text
+            assert r.json() == [200, 200, 200, "ERR_BRYGGE_OUTBOUND_LIMIT", "ERR_BRYGGE_OUTBOUND_LIMIT",
+                                "function"]
+            assert HITS[f"/count?{k}"] == 3
+    finally:
+        node.stop()
