@@ -24,6 +24,10 @@ app.get('/outer', async (req, res) => {
   const r = await fetch('http://apigateway-service:8888/dev/inner?q=hi', {headers: {host: req.headers.host}});
   res.status(r.status).json({via: 'gateway', status: r.status, body: await r.json()});
 });
+app.get('/outer-builtin', async (req, res) => {
+  const r = await app.internalFetch(`http://${req.headers.host}/dev/inner?q=builtin`);
+  res.json(await r.json());
+});
 app.get('/outer-missing', async (req, res) => {
   const r = await fetch('http://apigateway-service:8888/dev/nope');
   res.json({status: r.status});
@@ -69,6 +73,8 @@ def test_internal_fetch_reaches_the_same_space_without_a_token(node: RunningNode
     assert r.json() == {"via": "gateway", "status": 200,
                         "body": {"inner": True, "sawSigned": False, "q": "hi"}}
     assert node.get("/dev/outer-missing", headers=node.auth()).json() == {"status": 404}
+    r = node.get("/dev/outer-builtin", headers=node.auth())  # the built-in app.internalFetch
+    assert r.json() == {"inner": True, "sawSigned": False, "q": "builtin"}, r.text
 
 
 def test_the_internal_header_from_outside_is_refused(node: RunningNode, tmp_path: Path) -> None:
