@@ -1032,7 +1032,7 @@
       try {
         r = host("queue.enqueue", JSON.stringify({ topic, payload, options: wire(options || {}) }));
       } catch (e) {
-        if (/unknown host operation/.test(e.message)) {
+        if (/unknown (host|storage) operation/.test(e.message)) {
           throw new Error(`queues are not available on this Brygge node yet (enqueue to '${topic}')`);
         }
         throw e;

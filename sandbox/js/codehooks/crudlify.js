@@ -203,7 +203,9 @@ async function crudlify(app, schema = {}, options = {}) {
     try {
       await hooks.fireBefore(c, "PATCH", req.body);
       const conn = await openDatastore();
-      const result = await conn.updateMany(c, q.filter, req.body, crudOptions(q));
+      // no options argument: the connection reads a 4th object without `upsert` as
+      // more update fields (the README's 5-argument form)
+      const result = await conn.updateMany(c, q.filter, req.body);
       await hooks.fireAfter(c, "PATCH", result);
       res.json(result);
     } catch (e) { fail(res, e); }
@@ -228,7 +230,7 @@ async function crudlify(app, schema = {}, options = {}) {
     if (!q) return;
     try {
       const conn = await openDatastore();
-      res.json(await conn.removeMany(c, q.filter, crudOptions(q)));
+      res.json(await conn.removeMany(c, q.filter));
     } catch (e) { fail(res, e); }
   });
 

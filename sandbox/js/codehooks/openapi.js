@@ -196,7 +196,7 @@ function yupToJSON(desc) {
   }
   const values = (desc.oneOf || []).filter((v) => v !== undefined && v !== null);
   if (values.length) j.enum = values;
-  if (desc.default !== undefined && type !== "object") j.default = desc.default;
+  if (desc.default !== undefined) j.default = desc.default;
   if (desc.nullable) j.nullable = true;
   if (desc.meta && desc.meta.description) j.description = desc.meta.description;
   if (desc.label && !j.description) j.title = desc.label;

@@ -58,7 +58,7 @@ function delegateAuth(app, ownKey, req, res, next) {
 
 function firstRouteFor(app, method, apiPath) {
   const match = globalThis.__brygge_match;
-  if (!match) return null;
+  if (!match) return undefined; // no matcher to ask (not in the Brygge runtime)
   for (const key of Object.keys(app.routes)) {
     const sp = key.indexOf(" ");
     const m = key.slice(0, sp);
@@ -96,7 +96,8 @@ function serveFiles(app, kind, options, hooks) {
   const authKey = routeKey(pattern);
   const getKey = `GET ${authKey}`;
   app.auth(pattern, (req, res, next) => {
-    if (req.method !== "GET" || firstRouteFor(app, "GET", req.apiPath) !== getKey) {
+    const first = req.method === "GET" ? firstRouteFor(app, "GET", req.apiPath) : null;
+    if (first !== undefined && first !== getKey) {
       return delegateAuth(app, authKey, req, res, next);
     }
     const file = resolve(req.apiPath);
