@@ -45,7 +45,8 @@ def rewrite(payload: str, space_id: str, router_base: str, secret: str) -> str |
         return None
     base = urlsplit(router_base)
     req["url"] = urlunsplit((base.scheme, base.netloc, parts.path or "/", parts.query, ""))
-    headers = {str(k).lower(): str(v) for k, v in (req.get("headers") or {}).items()}
+    headers = {str(k).lower(): ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+               for k, v in (req.get("headers") or {}).items()}
     headers.pop(HEADER, None)  # never one the tenant made up
     headers[HEADER] = sign(secret, space_id)
     req["headers"] = headers

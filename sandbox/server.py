@@ -118,7 +118,7 @@ class Executor(pbg.ExecutorServicer):
                                           self.s.outbound_max_bytes)
                 except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
                     return f"\0TypeError\0fetch failed: {e}"
-            if not op.startswith(("db.", "kv.")):
+            if not op.startswith(("db.", "kv.", "file.")):
                 return f"\0Error\0unknown host operation {op!r}"
             reply = self.storage.raw(space_id, op, payload.encode())
             if reply.error:

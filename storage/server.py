@@ -41,7 +41,8 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
     from storage import query
     query.REGEX_TIMEOUT_S = settings.regex_timeout_s
     engine = Engine(db_path, sync=settings.storage_sync, page_size=settings.page_size,
-                    max_doc_bytes=settings.max_doc_bytes, sort_limit=settings.sort_limit_docs)
+                    max_doc_bytes=settings.max_doc_bytes, sort_limit=settings.sort_limit_docs,
+                    max_file_bytes=settings.max_file_bytes)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32),
                          options=[("grpc.max_receive_message_length", 1 << 30),
                                   ("grpc.max_send_message_length", 1 << 30)])

@@ -171,9 +171,9 @@ YUP_ROWS = [
     Row("PUT", "/api/person/000000000000000000000000", body={"name": "Nobody"}, ours=(404, "not found")),
     Row("PATCH", "/api/person/<id0>", body={"age": 32}),
     Row("PATCH", "/api/person/000000000000000000000000", body={"age": 32}),
-    # 1.4.3 passes its query options where updateMany reads more update fields: with an
-    # operator they clash, without one they end up in the documents (omitted below)
-    Row("PATCH", "/api/person/_byquery", "name=Ann", body={"$set": {"vip": True}}, ours=(200, '{"count":1}')),
+    # 1.4.3 passes its query options `{filter, hints}` as updateMany's 4th argument; the
+    # runtime takes a 4th argument as operators only when every key is one
+    Row("PATCH", "/api/person/_byquery", "name=Ann", body={"$set": {"vip": True}}),
     Row("PATCH", "/api/person/_byquery", 'q={"name":"Ann"}', body={"vip": True}),
     Row("GET", "/api/person", "fields=name,vip"),
     Row("DELETE", "/api/person/<id0>"),
@@ -247,7 +247,7 @@ HOOKS_ROWS = [
     Row("POST", "/logs", body=[1, 2], ours=(400, "insert needs a JSON object")),
     Row("GET", "/anything/x/y"),
     Row("GET", "/logs/_byquery"),
-    Row("PATCH", "/logs/_byquery", "n>0", body={"$inc": {"n": 1}}, ours=(200, '{"count":1}')),
+    Row("PATCH", "/logs/_byquery", "n>0", body={"$inc": {"n": 1}}),
 ]
 
 

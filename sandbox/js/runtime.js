@@ -242,11 +242,16 @@
     };
     const getOne = asyncify((collection, q) => call("db.getOne", { collection, query: idq(q) }));
     // updateOne(coll, q, update, options) and the README's (coll, q, doc, operators, options)
+    // The 4th argument is either operators (the README's 5-argument form: every key a
+    // `$` operator, merged into the update) or options — crudlify 1.4.3 passes
+    // `{filter, hints}` there, which must never be written into documents.
     const updateArgs = (rest) => {
       let [update, a, b] = rest;
-      let options = b || (a && a.upsert !== undefined ? a : {});
-      if (a && a.upsert === undefined && typeof a === "object") update = Object.assign({}, update, a);
-      return { update: wire(update), options: wire(options || {}) };
+      const ops = a && typeof a === "object" && !Array.isArray(a) && Object.keys(a).length > 0 &&
+        Object.keys(a).every((k) => k.startsWith("$"));
+      if (ops) update = Object.assign({}, update, a);
+      const options = b || (ops ? {} : a) || {};
+      return { update: wire(update), options: wire(options) };
     };
     const conn = {
       insertOne: asyncify((collection, doc) => call("db.insertOne", { collection, doc: wire(doc) })),

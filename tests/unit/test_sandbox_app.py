@@ -955,3 +955,26 @@ export default app.init();""".replace("import {app}", "import {app, Datastore}")
     r = invoke(app, "GET", "/w")
     assert r.text == "answered" and not r.inv.error
     assert state["polls"] == 5 and [e[:2] for e in r.inv.logs] == [("info", "released")]
+
+
+def test_update_fourth_argument_is_operators_only_when_every_key_is_one() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def ops(op: str, payload: str) -> str:
+        seen.append(json.loads(payload))
+        return "{}"
+
+    app = make_app(HEAD.replace("{app}", "{app, Datastore}") + """app.get('/u', async (req, res) => {
+  const c = await Datastore.open();
+  await c.updateOne('t', 'id1', {$set: {a: 1}}, {filter: {x: 1}, hints: {}});   // crudlify 1.4.3
+  await c.updateOne('t', 'id1', {a: 1}, {$inc: {n: 1}}, {upsert: true});         // README form
+  await c.updateOne('t', 'id1', {$set: {a: 1}}, {upsert: true});
+  res.end();
+});
+export default app.init();""", host_ops=ops)
+    assert invoke(app, "GET", "/u").status == 200
+    assert seen[0]["update"] == {"$set": {"a": 1}} and seen[0]["options"] == {"filter": {"x": 1},
+                                                                               "hints": {}}
+    assert seen[1]["update"] == {"a": 1, "$inc": {"n": 1}} and seen[1]["options"] == {
+        "upsert": True}
+    assert seen[2]["update"] == {"$set": {"a": 1}} and seen[2]["options"] == {"upsert": True}
