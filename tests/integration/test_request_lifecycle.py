@@ -6,6 +6,7 @@ request bodies reaching `req.pipe` byte for byte."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sandbox import internal
 from tests.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
-import {app, Datastore} from 'codehooks-js';
+import {app, Datastore, filestore} from 'codehooks-js';
 app.get('/inner', (req, res) => res.json({inner: true, sawSigned: 'x-brygge-internal' in req.headers,
                                            q: req.query.q || null}));
 app.get('/outer', async (req, res) => {
@@ -47,6 +48,10 @@ app.get('/finished', async (req, res) => {
 });
 app.post('/echo', (req, res) => {
   res.set('content-type', 'application/octet-stream'); req.pipe(res.writable);
+});
+app.post('/files/:name', async (req, res) => {
+  await filestore.saveFile('/up/' + req.params.name, Buffer.from(req.rawBody));
+  res.json({list: await filestore.list('/up/'), text: await filestore.readFile('/up/' + req.params.name)});
 });
 app.post('/raw', (req, res) => res.json({raw: req.rawBody, len: req.rawBody.length}));
 export default app.init();
@@ -108,3 +113,12 @@ def test_text_body_is_raw_body_exactly(node: RunningNode) -> None:
     r = node.post("/dev/raw", content=text.encode(),
                   headers={**node.auth(), "content-type": "application/json"})
     assert r.json() == {"raw": text, "len": len(text.encode("utf-16-le")) // 2}
+
+
+def test_filestore_on_a_real_node(node: RunningNode) -> None:
+    r = node.post("/dev/files/note.txt", content="blåbær".encode(),
+                  headers={**node.auth(), "content-type": "text/plain"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["text"] == "blåbær"
+    assert any("note.txt" in (f if isinstance(f, str) else json.dumps(f)) for f in body["list"])
