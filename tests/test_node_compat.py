@@ -12,6 +12,21 @@ import pytest
 from sandbox.app import AppInstance
 
 CASES = {
+    "url_legacy": """
+        const url = require('url');
+        const ps = ['http://user:pw@Example.com:8080/p/a/t/h?query=string&a=1#hash', 'https://x.dev',
+          '/just/a/path?x=1', 'relative/path', '//host.com/x', 'http://[::1]:3000/a'];
+        const out = ps.map((p) => { const u = url.parse(p); return [u.protocol, u.slashes, u.auth,
+          u.host, u.port, u.hostname, u.hash, u.search, u.query, u.pathname, u.path, u.href]; });
+        out.push(url.parse('http://a.b/c?x=1&x=2&y=%20', true).query);
+        out.push(url.format({protocol: 'https', hostname: 'ex.com', pathname: '/a',
+                             query: {q: 'x y', n: 1}}));
+        out.push(url.format(url.parse('http://a.com:80/x?y#z')));
+        out.push([url.resolve('/one/two/three', 'four'), url.resolve('http://example.com/', '/one'),
+          url.resolve('http://example.com/one', '/two'), url.resolve('http://example.com/a/b', '../c')]);
+        try { new URL('nope'); } catch (e) { out.push([e.code, e.message]); }
+        out.push([URL.canParse('http://x'), URL.canParse('x')]);
+        return out;""",
     "textencoder": """
         const e = new TextEncoder().encode('hé ☃ 𝄞 x');
         const bad = new Uint8Array([0xff, 0x41]);

@@ -114,12 +114,19 @@
     if (/\/\.\.?$/.test(p)) r += "/";
     return r.startsWith("/") ? r : "/" + r;
   }
+  function invalidURL(input) {
+    const e = new TypeError("Invalid URL");
+    e.code = "ERR_INVALID_URL";
+    e.input = input;
+    return e;
+  }
   class URL {
+    static canParse(input, base) { try { new URL(input, base); return true; } catch (_) { return false; } }
     constructor(input, base) {
       input = String(input).trim();
       let m = URL_RE.exec(input);
       if (!m || (m[4] === undefined && DEFAULT_PORTS[m[1].toLowerCase()] !== undefined)) {
-        if (base === undefined) throw new TypeError(`Invalid URL: ${input}`);
+        if (base === undefined) throw invalidURL(input);
         const b = base instanceof URL ? base : new URL(base);
         if (input.startsWith("//")) m = URL_RE.exec(b.protocol + input);
         else {
@@ -133,7 +140,7 @@
           else if (rel) path = path.replace(/[^/]*$/, "") + rel;
           m = URL_RE.exec(b.origin + normPath(path) + search + hash);
         }
-        if (!m) throw new TypeError(`Invalid URL: ${input}`);
+        if (!m) throw invalidURL(input);
       }
       this._protocol = m[1].toLowerCase();
       this._username = m[2] || "";
@@ -171,7 +178,95 @@
   }
   G.URL = URL;
   G.URLSearchParams = URLSearchParams;
-  define("url", () => ({ URL, URLSearchParams, default: { URL, URLSearchParams } }));
+  // The legacy url API (url.parse/format/resolve), still used by follow-redirects, form-data's
+  // submit() and older SDKs: Node's Url objects, without its quirks for malformed input.
+  class Url {
+    constructor() {
+      Object.assign(this, { protocol: null, slashes: null, auth: null, host: null, port: null,
+        hostname: null, hash: null, search: null, query: null, pathname: null, path: null, href: null });
+    }
+  }
+  function urlParse(str, parseQuery, slashesDenoteHost) {
+    if (str instanceof Url) return str;
+    if (typeof str !== "string") {
+      const e = new TypeError(`The "url" argument must be of type string. Received ${str === null ? "null" : typeof str}`);
+      e.code = "ERR_INVALID_ARG_TYPE";
+      throw e;
+    }
+    const u = new Url();
+    let rest = str.trim();
+    const h = rest.indexOf("#");
+    if (h >= 0) { u.hash = rest.slice(h); rest = rest.slice(0, h); }
+    const q = rest.indexOf("?");
+    if (q >= 0) { u.search = rest.slice(q); u.query = rest.slice(q + 1); rest = rest.slice(0, q); }
+    else if (parseQuery) { u.search = ""; u.query = {}; }
+    if (parseQuery && typeof u.query === "string") u.query = G.require("querystring").parse(u.query);
+    const pm = /^([a-zA-Z][a-zA-Z0-9+.-]*:)/.exec(rest);
+    if (pm) { u.protocol = pm[1].toLowerCase(); rest = rest.slice(pm[1].length); }
+    if (rest.startsWith("//") && (u.protocol || slashesDenoteHost)) {
+      u.slashes = true;
+      rest = rest.slice(2);
+      const end = rest.search(/[/\\]/);
+      let hostPart = end < 0 ? rest : rest.slice(0, end);
+      rest = end < 0 ? "" : rest.slice(end);
+      const at = hostPart.lastIndexOf("@");
+      if (at >= 0) { u.auth = decodeURIComponent(hostPart.slice(0, at)); hostPart = hostPart.slice(at + 1); }
+      const pm2 = /:(\d*)$/.exec(hostPart);
+      if (pm2) { u.port = pm2[1] || null; hostPart = hostPart.slice(0, pm2.index); }
+      u.hostname = hostPart.toLowerCase().replace(/^\[|\]$/g, "");
+      u.host = hostPart.toLowerCase() + (u.port ? ":" + u.port : "");
+      if (!rest && DEFAULT_PORTS[u.protocol] !== undefined) rest = "/";
+    }
+    u.pathname = rest || (u.slashes ? "/" : null);
+    if (u.pathname === null && !u.protocol && !u.search) u.pathname = rest;
+    u.path = (u.pathname || "") + (u.search || "") || null;
+    u.href = urlFormat(u);
+    return u;
+  }
+  function urlFormat(u) {
+    if (typeof u === "string") u = urlParse(u);
+    if (u instanceof URL) return u.href;
+    const protocol = u.protocol ? (u.protocol.endsWith(":") ? u.protocol : u.protocol + ":") : "";
+    let host = "";
+    if (u.host) host = u.host;
+    else if (u.hostname) host = (u.hostname.includes(":") ? `[${u.hostname}]` : u.hostname) + (u.port ? ":" + u.port : "");
+    const auth = u.auth ? encodeURIComponent(u.auth).replace(/%3A/i, ":") + "@" : "";
+    let pathname = u.pathname || "";
+    let search = u.search || "";
+    if (!search && u.query && typeof u.query === "object" && Object.keys(u.query).length) {
+      search = "?" + G.require("querystring").stringify(u.query);
+    } else if (search && search[0] !== "?") search = "?" + search;
+    const slashes = u.slashes || DEFAULT_PORTS[protocol] !== undefined || protocol === "file:";
+    if (host || (slashes && protocol)) {
+      if (pathname && pathname[0] !== "/") pathname = "/" + pathname;
+      host = "//" + auth + host;
+    }
+    let hash = u.hash || "";
+    if (hash && hash[0] !== "#") hash = "#" + hash;
+    pathname = pathname.replace(/[?#]/g, encodeURIComponent);
+    return protocol + host + pathname + search.replace("#", "%23") + hash;
+  }
+  function urlResolve(from, to) {
+    try {
+      if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(from)) return new URL(to, from).href;
+      // a path-only base: resolve against a placeholder origin, then drop it
+      const origin = "http://resolve.invalid";
+      const r = new URL(to, origin + (from.startsWith("/") ? "" : "/") + from);
+      if (r.origin !== origin) return r.href;
+      const path = r.pathname + r.search + r.hash;
+      return from.startsWith("/") ? path : path.slice(1);
+    } catch (_) { return to; }
+  }
+  const fileURLToPath = (u) => {
+    const x = typeof u === "string" ? new URL(u) : u;
+    if (x.protocol !== "file:") { const e = new TypeError("The URL must be of scheme file"); e.code = "ERR_INVALID_URL_SCHEME"; throw e; }
+    return decodeURIComponent(x.pathname);
+  };
+  const pathToFileURL = (p) => new URL("file://" + encodeURI(String(p).startsWith("/") ? p : "/" + p));
+  const urlModule = { URL, URLSearchParams, Url, parse: urlParse, format: urlFormat, resolve: urlResolve,
+    fileURLToPath, pathToFileURL, domainToASCII: (d) => String(d).toLowerCase(), domainToUnicode: (d) => String(d) };
+  urlModule.default = urlModule;
+  define("url", () => urlModule);
   define("querystring", () => {
     const qs = {
       parse: (s) => { const o = {}; for (const [k, v] of new URLSearchParams(s)) o[k] = k in o ? [].concat(o[k], v) : v; return o; },
