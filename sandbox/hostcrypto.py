@@ -237,6 +237,40 @@ def _check_supported(key: Any) -> None:
         raise KeyError_("ERR_OSSL_RSA_MODULUS_TOO_LARGE", "error:0200006A:rsa routines::modulus too large")
 
 
+ASN1 = {  # OpenSSL's ASN.1 decoder errors, for key bytes that are not DER at all
+    "header": ("ERR_OSSL_ASN1_HEADER_TOO_LONG", "error:0680007B:asn1 encoding routines::header too long"),
+    "too_long": ("ERR_OSSL_ASN1_TOO_LONG", "error:0680009B:asn1 encoding routines::too long"),
+    "wrong_tag": ("ERR_OSSL_ASN1_WRONG_TAG", "error:068000A8:asn1 encoding routines::wrong tag"),
+    "eoc": ("ERR_OSSL_ASN1_MISSING_EOC", "error:06800089:asn1 encoding routines::missing eoc"),
+    "field": ("ERR_OSSL_ASN1_FIELD_MISSING", "error:06800079:asn1 encoding routines::field missing"),
+}
+
+
+def _der_error(der: bytes) -> KeyError_:
+    """What OpenSSL reports for bytes that failed to parse as a key: its ASN.1 errors
+    for a broken outer SEQUENCE header (what random or truncated input hits), the
+    decoder's 'unsupported' otherwise (an approximation of OpenSSL's finer reasons)."""
+    if len(der) < 2:
+        return KeyError_(*ASN1["header"]) if der else _ossl("unsupported")
+    first = der[1]
+    if first == 0x80:
+        return KeyError_(*ASN1["eoc"])
+    if first & 0x80:
+        n = first & 0x7F
+        if len(der) < 2 + n:
+            return KeyError_(*ASN1["header"])
+        length, head = int.from_bytes(der[2:2 + n], "big"), 2 + n
+    else:
+        length, head = first, 2
+    if head + length > len(der):
+        return KeyError_(*ASN1["too_long"])
+    if der[0] != 0x30:
+        return KeyError_(*ASN1["wrong_tag"])
+    if length == 0:
+        return KeyError_(*ASN1["field"])
+    return _ossl("unsupported")
+
+
 def _private_der(data: bytes, pw: bytes | None) -> AnyKey:
     try:
         return ser.load_der_private_key(data, pw)
@@ -251,21 +285,44 @@ def _from_pem(data: bytes, pw: bytes | None) -> AnyKey:
     for m in PEM_BLOCK.finditer(data):
         label = m.group(1).decode()
         block = m.group(0)
-        if label in PUBLIC_LABELS:
-            return ser.load_pem_public_key(block)
-        if label in CERT_LABELS:
-            return x509.load_pem_x509_certificate(block.replace(label.encode(), b"CERTIFICATE")).public_key()
-        if label in PRIVATE_LABELS:
-            try:
-                return ser.load_pem_private_key(block, pw)
-            except TypeError as e:
-                if pw is not None and "not encrypted" in str(e):
-                    return ser.load_pem_private_key(block, None)
+        try:
+            if label in PUBLIC_LABELS:
+                return ser.load_pem_public_key(block)
+            if label in CERT_LABELS:
+                cert = block.replace(label.encode(), b"CERTIFICATE")
+                return x509.load_pem_x509_certificate(cert).public_key()
+            if label in PRIVATE_LABELS:
+                try:
+                    return ser.load_pem_private_key(block, pw)
+                except TypeError as e:
+                    if pw is not None and "not encrypted" in str(e):
+                        return ser.load_pem_private_key(block, None)
+                    raise
+        except ValueError as e:
+            if pw is not None and b"ENCRYPTED" in block:
+                # A wrong passphrase now and then decrypts to valid padding and garbage.
+                raise _ossl("bad_decrypt") from None
+            if "decrypt" in str(e).lower() or "password" in str(e).lower():
                 raise
+            body = b"".join(ln for ln in block.splitlines()[1:-1] if b":" not in ln)
+            try:
+                der = base64.b64decode(body, validate=True)
+            except ValueError:
+                raise _ossl("unsupported") from None
+            raise _der_error(der) from None
     raise _ossl("unsupported")
 
 
 def _from_der(data: bytes, typ: Any, pw: bytes | None) -> AnyKey:
+    try:
+        return _from_der_typed(data, typ, pw)
+    except ValueError as e:
+        if pw is not None and ("decrypt" in str(e).lower() or "password" in str(e).lower()):
+            raise
+        raise _der_error(data) from None
+
+
+def _from_der_typed(data: bytes, typ: Any, pw: bytes | None) -> AnyKey:
     if typ == "spki":
         return ser.load_der_public_key(data)
     if typ == "pkcs1":  # RSAPublicKey or RSAPrivateKey

@@ -20,6 +20,11 @@
   function nodeError(Ctor, code, message) {
     const e = new Ctor(message);
     e.code = code;
+    if (!code.startsWith("ERR_OSSL_")) { // Node's own errors print their code; OpenSSL's do not
+      Object.defineProperty(e, "toString", {
+        value() { return `${this.name} [${code}]: ${this.message}`; }, enumerable: false, configurable: true, writable: true,
+      });
+    }
     return e;
   }
   function inspectValue(v) {
@@ -121,7 +126,8 @@
       const fmt = options && options.format;
       if (fmt === undefined || fmt === "buffer") return Buffer.from(slot(this).secret);
       if (fmt === "jwk") return { kty: "oct", k: Buffer.from(slot(this).secret).toString("base64url") };
-      throw argValue("options.format", fmt);
+      throw nodeError(TypeError, "ERR_INVALID_ARG_VALUE",
+        `The property 'options.format' must be one of: undefined, 'buffer', 'jwk'. Received ${inspectValue(fmt)}`);
     }
   }
   class AsymmetricKeyObject extends KeyObject {
@@ -328,7 +334,7 @@
   function maybeAsync(cb, fn) {
     if (cb === undefined) return fn();
     let r, err = null;
-    try { r = fn(); } catch (e) { err = e; }
+    try { r = fn(); } catch (e) { err = e.code && e.code.startsWith("ERR_OSSL_") ? new Error(e.message) : e; } // bare, as Node's
     queueMicrotask(() => (err ? cb(err) : cb(null, r)));
     return undefined;
   }
@@ -704,7 +710,7 @@
           throw domError("JWK \"alg\" does not match the requested algorithm", "DataError");
         }
         data = fromB64url(jwk.k);
-      } else if (format !== "raw") throw domError(`Unable to import HMAC key with format ${format}`, "NotSupportedError");
+      } else if (format !== "raw") throw new DOMException(`Unable to import HMAC key with format ${format}`); // sic: no name
       if (data.length === 0) throw domError("Zero-length key is not supported", "DataError");
       const bits = data.length * 8;
       if (alg.length !== undefined && alg.length !== bits) throw domError("Invalid key length", "DataError");
@@ -782,8 +788,8 @@
     }
     const j = call("export", { key: slot(ko).spec, format: "jwk" }).jwk;
     const out = { key_ops: k.usages.slice(), ext: k.extractable };
-    if (name === "Ed25519") { Object.assign(out, j); out.alg = "EdDSA"; return out; }
     Object.assign(out, j);
+    if (name === "Ed25519") out.alg = "Ed25519";
     if (RSA.includes(name)) out.alg = JWK_ALG[name](k.algorithm.hash.name);
     return out;
   }
@@ -870,7 +876,7 @@
     const alg = normalize(algorithm, method);
     const k = cryptoKeyArg(method, 1, key);
     if (k.algorithm.name !== alg.name || !k.usages.includes(method)) {
-      throw domError(`Unable to use this key to ${method}`, "InvalidAccessError");
+      throw domError("The requested operation is not valid for the provided key", "InvalidAccessError");
     }
     const args = { key: slot(k.keyObject).spec, decrypt: method === "decrypt", padding: 4,
       oaepHash: HASH_HOST[k.algorithm.hash.name], data: b64(data) };
