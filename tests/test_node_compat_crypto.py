@@ -794,3 +794,119 @@ def test_sandbox_signatures_verify_in_node(sandbox: AppInstance, keys: dict[str,
     checks = json.loads(run_node(with_keys(keys, NODE_CHECKS.replace("SIGS", json.dumps(sigs)))))
     assert [name for name, ok in checks if ok is not True] == []
     assert len(checks) == 14
+
+
+# -- in the sandbox only -----------------------------------------------------------------------------
+
+def test_global_crypto_is_webcrypto(sandbox: AppInstance) -> None:
+    """`node -e` shadows the global with the module, so this is checked here: the global
+    `crypto` is the WebCrypto object, as in a Node 20 module."""
+    sandbox.inst.eval_script("""globalThis.__global_crypto = () => JSON.stringify([
+        globalThis.crypto === require('crypto').webcrypto, Object.prototype.toString.call(crypto),
+        crypto.subtle === require('crypto').subtle, crypto instanceof Crypto, typeof crypto.randomUUID,
+        Object.keys(globalThis).includes('crypto')]);""")
+    assert json.loads(sandbox.inst.call("__global_crypto", "")) == [
+        True, "[object Crypto]", True, True, "function", False]
+
+
+DISCORD_APP = """import {app} from 'codehooks-js';
+import crypto from 'crypto';
+const PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const key = crypto.createPublicKey({key: Buffer.concat([PREFIX, Buffer.from('PUBLIC_KEY_HEX', 'hex')]),
+                                   format: 'der', type: 'spki'});
+app.post('/interactions', (req, res) => {
+  const sig = req.headers['x-signature-ed25519'] || '', ts = req.headers['x-signature-timestamp'] || '';
+  const ok = crypto.verify(null, Buffer.from(ts + req.rawBody), key, Buffer.from(sig, 'hex'));
+  if (!ok) return res.status(401).end('invalid request signature');
+  res.json({type: 1});
+});
+export default app.init();
+"""
+
+
+def test_discord_style_app_costs_one_host_call_per_verify(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interactions endpoint: the key is imported once at load; each request's verify is
+    one host call, and the host parses the key once (later verifies hit its cache)."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from sandbox import hostcrypto
+    from tests.unit.test_sandbox_app import invoke
+
+    calls: list[str] = []
+    parses: list[Any] = []
+    real_call, real_parse = hostcrypto.call, hostcrypto._parse
+
+    def counting_call(op: str, payload: str) -> str:
+        calls.append(op)
+        return real_call(op, payload)
+
+    def counting_parse(spec: dict[str, Any]) -> Any:
+        parses.append(spec)
+        return real_parse(spec)
+    monkeypatch.setattr(hostcrypto, "call", counting_call)
+    monkeypatch.setattr(hostcrypto, "_parse", counting_parse)
+    monkeypatch.setattr(hostcrypto, "_cache", type(hostcrypto._cache)())
+    priv = ed25519.Ed25519PrivateKey.generate()
+    raw = priv.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    src = DISCORD_APP.replace("PUBLIC_KEY_HEX", raw.hex())
+    a = AppInstance({"kind": "source", "entry": "index.js", "files": {"index.js": src}}, lambda op, p: "")
+    assert calls == ["crypto.key.import"]
+    body = '{"type":1,"id":"123"}'
+    for i in range(10):
+        ts = str(1700000000 + i)
+        sig = priv.sign((ts + body).encode()).hex()
+        r = invoke(a, "POST", "/interactions", body=body, headers={
+            "content-type": "application/json", "x-signature-ed25519": sig, "x-signature-timestamp": ts})
+        assert r.status == 200 and r.json() == {"type": 1}
+    assert calls[1:] == ["crypto.key.verify"] * 10
+    assert len(parses) == 1  # the imported SPKI is the KeyObject's canonical form: one parse in all
+    good = priv.sign(b"1700000000" + body.encode()).hex()
+    for sig, ts in [(good, "1700000001"), ("00" * 64, "1700000000"), ("zz", "1700000000"), ("", "")]:
+        r = invoke(a, "POST", "/interactions", body=body, headers={
+            "content-type": "application/json", "x-signature-ed25519": sig, "x-signature-timestamp": ts})
+        assert (r.status, r.text) == (401, "invalid request signature")
+
+
+JWT_ASYMMETRIC = """import jwt from 'jsonwebtoken';
+import crypto from 'crypto';
+export async function run({ec, rsa, tokens}) {
+  const out = {};
+  for (const [alg, k] of [['ES256', ec], ['RS256', rsa], ['PS256', rsa], ['RS512', rsa]]) {
+    const token = jwt.sign({sub: alg, iat: 1700000000}, k.priv, {algorithm: alg, keyid: 'k1'});
+    const verified = jwt.verify(token, crypto.createPublicKey(k.pub), {algorithms: [alg]});
+    let wrong;
+    try { jwt.verify(token, alg === 'ES256' ? rsa.pub : ec.pub, {algorithms: [alg]}); }
+    catch (e) { wrong = [e.name, e.message]; }
+    out[alg] = {deterministic: alg.startsWith('RS') ? token : token.split('.').slice(0, 2).join('.'),
+                verified, wrong, header: jwt.decode(token, {complete: true}).header};
+  }
+  out.fromNode = Object.fromEntries(Object.entries(tokens).map(([alg, t]) =>
+    [alg, jwt.verify(t, alg === 'ES256' ? ec.pub : rsa.pub, {algorithms: [alg]}).sub]));
+  return out;
+}
+"""
+
+
+def test_jsonwebtoken_asymmetric_algorithms(tmp_path: Any, keys: dict[str, Any]) -> None:
+    """jsonwebtoken 9 from its own node_modules: ES256/RS256/PS256/RS512 sign and verify,
+    tokens made by Node verify in the sandbox (and the sandbox's in Node, via run_both)."""
+    from tests.test_npm_packages import run_both
+
+    make = ("const jwt = require('./node_modules/jsonwebtoken');"
+            f"const K = {json.dumps(keys)};"
+            "process.stdout.write(JSON.stringify(Object.fromEntries(['ES256', 'RS256', 'PS256'].map((a) =>"
+            " [a, jwt.sign({sub: 'node-' + a}, a === 'ES256' ? K.ec.priv : K.rsa.priv, {algorithm: a})]))));")
+    from tests.test_npm_packages import installed
+    p = subprocess.run(["node", "-e", make], cwd=installed("jsonwebtoken"), capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    payload = {"ec": {"priv": keys["ec"]["priv"], "pub": keys["ec"]["pub"]},
+               "rsa": {"priv": keys["rsa"]["priv"], "pub": keys["rsa"]["pub"]},
+               "tokens": json.loads(p.stdout)}
+    ours, node = run_both(tmp_path, "jsonwebtoken", JWT_ASYMMETRIC, payload)
+    assert ours == node
+    assert ours["fromNode"] == {"ES256": "node-ES256", "RS256": "node-RS256", "PS256": "node-PS256"}
+    assert ours["ES256"]["verified"]["sub"] == "ES256" and ours["RS512"]["verified"]["sub"] == "RS512"
+    # A key of the other type is refused by jsonwebtoken's asymmetricKeyType check.
+    assert ours["PS256"]["wrong"] == [
+        "Error", '"alg" parameter for "ec" key type must be one of: ES256, ES384, ES512.']
