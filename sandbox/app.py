@@ -56,36 +56,53 @@ _prelude_lock = threading.Lock()
 
 
 def prelude_snapshot(timeout_s: float = 10.0) -> Snapshot | None:
-    """The runtime (PRELUDE) evaluated once per process, frozen: every instance
-    starts from a copy-on-write map of it instead of evaluating the runtime again.
-    Prelude code must not capture time at load (all instances would share it). If
-    it makes any host call while loading (whose answer could depend on the app, or
-    be random), there is no snapshot: each AppInstance evaluates the prelude, as it
-    does when the prelude fails (and then reports why)."""
+    """The runtime (PRELUDE) evaluated once per process, with the built-in codehooks-js
+    module loaded, frozen: every instance starts from a copy-on-write map of it
+    instead of evaluating both again (an app's `import 'codehooks-js'` finds the
+    module loaded; an upload with its own copy resolves to that instead). Code in
+    them must not capture time at load (all instances would share it). If the
+    prelude makes a host call while loading (whose answer could depend on the app,
+    or be random), or loading codehooks-js makes one other than resolving built-ins,
+    there is no snapshot: each AppInstance evaluates everything, as it does when the
+    prelude fails (and then reports why)."""
     if _prelude:
         return _prelude[0]
     with _prelude_lock:
         if _prelude:
             return _prelude[0]
         calls: list[str] = []
+        modules = ModuleSystem({}, BUILTIN_MODULES, _strip_types)  # no upload: built-ins only
 
         def host(op: str, payload: str) -> str:
+            if op.startswith("module.") and calls == ["<preload>"]:
+                return modules.host_call(op, payload)
             calls.append(op)
             return ""
-        inst = Instance(host)
+        inst = Instance(host, module_loader=modules.esm_module)
+        modules.guest_call = inst.call
         try:
             inst.set_deadline(timeout_s)
             for name, src in PRELUDE:
                 inst.eval_script(src, name)
             inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
+            if not calls:
+                calls.append("<preload>")
+                inst.eval_script("import('codehooks-js').then(() => {},"
+                                 " e => { globalThis.__brygge_preload = e; });",
+                                 "brygge:preload.js")
+                inst.run_jobs()
+                inst.eval_script("if (globalThis.__brygge_preload) throw __brygge_preload;",
+                                 "brygge:preload-check.js")
             inst.set_deadline(None)
-            if calls:
+            if calls != ["<preload>"]:
                 log.warning("the runtime makes host calls while loading (%s): no runtime "
-                            "snapshot, every instance evaluates it", ", ".join(sorted(set(calls))))
+                            "snapshot, every instance evaluates it",
+                            ", ".join(sorted(set(calls) - {"<preload>"})))
                 _prelude.append(None)
             else:
                 _prelude.append(inst.snapshot(share=False))
-        except (JSError, SandboxTrap):
+        except (JSError, SandboxTrap) as e:
+            log.warning("no runtime snapshot: %s", e)
             return None
         finally:
             inst.close()

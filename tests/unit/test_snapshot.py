@@ -315,3 +315,24 @@ def test_no_runtime_snapshot_when_the_prelude_calls_the_host_while_loading(
     assert sapp._prelude == [None]  # decided once, not a failed evaluation
     app = make_app(APP, FILES)
     assert invoke(app, "GET", "/hit").json() == {"hits": 1, "env": None}
+
+
+def test_builtin_codehooks_js_is_loaded_in_the_runtime_snapshot(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: list[str] = []
+    real = Instance._module_load
+
+    def spy(self: Instance, name_ptr: int, name_len: int, out_len_ptr: int) -> int:
+        loads.append(self._read(name_ptr, name_len).decode())
+        return real(self, name_ptr, name_len, out_len_ptr)
+    monkeypatch.setattr(Instance, "_module_load", spy)
+    assert sapp.prelude_snapshot() is not None
+    one = make_app(HEAD + "app.get('/one', (q, r) => r.end('1')); export default app.init();")
+    two = make_app(HEAD + "app.get('/two', (q, r) => r.end('2')); export default app.init();")
+    assert "builtin:codehooks-js" not in loads  # found loaded, not loaded again
+    # ...and each instance has its own copy of the module's state (the app singleton)
+    assert (one.manifest["routes"], two.manifest["routes"]) == (["GET /one"], ["GET /two"])
+    assert invoke(one, "GET", "/two").status == 404
+    monkeypatch.setattr(sapp, "prelude_snapshot", lambda *a: None)
+    make_app(HEAD + "export default app.init();")
+    assert "builtin:codehooks-js" in loads  # evaluated in the instance without a snapshot
