@@ -227,6 +227,30 @@ def cold(bundle: str, reps: int) -> dict[str, Any]:
     return res
 
 
+def cold_source(reps: int) -> dict[str, Any]:
+    """The same for a `brygge deploy` (source) artifact: index.js importing
+    codehooks-js, with ~9 KB of helper functions."""
+    from sandbox import app as sapp
+    helpers = "\n".join(f"export function helper{i}(xs) {{ return xs.map((x) => x * {i})"
+                         f".filter((x) => x % 3 !== {i % 3}).reduce((a, b) => a + b, 0); }}"
+                         for i in range(90))
+    index = ("import {app} from 'codehooks-js';\nimport * as h from './helpers.js';\n"
+             "app.get('/hello', (req, res) => res.json({message: 'Hello from Brygge!',"
+             " n: h.helper1([1, 2, 3])}));\nexport default app.init();\n")
+    art = {"kind": "source", "entry": "index.js",
+           "files": {"index.js": index, "helpers.js": helpers}}
+    totals = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        app = sapp.AppInstance(art, lambda op, payload: "")
+        body, _ = request(app, "/hello")
+        totals.append(ms(t0))
+        assert json.loads(body)["message"] == "Hello from Brygge!"
+        app.close()
+    return {"source_bytes": len(index) + len(helpers),
+            "cold_first_request_ms": round(statistics.median(totals), 2)}
+
+
 # -- 3. warm overhead, 4. host calls ------------------------------------------------------------
 
 def warm(bundle: str, n: int) -> dict[str, Any]:
@@ -485,6 +509,7 @@ def main() -> int:
     print("cold starts ...", file=sys.stderr)
     results["cold_10kb"] = cold(small, 5 if quick else 20)
     results["cold_2mb"] = cold(large, 2 if quick else 6)
+    results["cold_source_10kb"] = cold_source(5 if quick else 20)
     print("warm path ...", file=sys.stderr)
     results["machine"]["busy_before_warm"] = round(wait_idle(), 2)
     results["warm"] = warm(small, 2000 if quick else 10_000)
