@@ -82,8 +82,11 @@
     if (isBufferSource(v)) return view(v);
     throw argType(name, `of type string or ${BUFFERISH}`, v, prop);
   }
-  const b64 = (u) => toBase64(u);
-  const buf = (s) => Buffer._wrap(fromBase64(s));
+  // Native base64 (QuickJS-NG has the TC39 Uint8Array methods): ~15x the JS fallback.
+  const nativeB64 = typeof Uint8Array.prototype.toBase64 === "function" && typeof Uint8Array.fromBase64 === "function";
+  const b64 = nativeB64 ? (u) => Uint8Array.prototype.toBase64.call(u) : toBase64;
+  const unb64 = nativeB64 ? (s) => Uint8Array.fromBase64(s) : fromBase64;
+  const buf = (s) => Buffer._wrap(unb64(s));
 
   // -- KeyObject --------------------------------------------------------------------------------
   // Internal state lives in a WeakMap: like Node, a KeyObject has no own properties.
@@ -644,8 +647,8 @@
     }
   }
   const toArrayBuffer = (u) => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength);
-  const hostHash = (name, data) => fromBase64(JSON.parse(host("crypto.hash", JSON.stringify({ alg: HASH_HOST[name], data: b64(data) }))).digest);
-  const hostHmac = (name, key, data) => fromBase64(JSON.parse(host("crypto.hmac", JSON.stringify({ alg: HASH_HOST[name], key: b64(key), data: b64(data) }))).digest);
+  const hostHash = (name, data) => unb64(JSON.parse(host("crypto.hash", JSON.stringify({ alg: HASH_HOST[name], data: b64(data) }))).digest);
+  const hostHmac = (name, key, data) => unb64(JSON.parse(host("crypto.hmac", JSON.stringify({ alg: HASH_HOST[name], key: b64(key), data: b64(data) }))).digest);
   const b64url = (u) => Buffer.from(u).toString("base64url");
   function fromB64url(s) {
     if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s)) throw domError("Invalid keyData", "DataError");
@@ -780,11 +783,11 @@
       if ((format === "spki") !== (type === "public")) {
         throw format === "pkcs8" ? domError(`Unable to export a pkcs8 ${name} ${type} key`, "InvalidAccessError") : cannot();
       }
-      return toArrayBuffer(fromBase64(slot(ko).der));
+      return toArrayBuffer(unb64(slot(ko).der));
     }
     if (format === "raw") {
       if (type !== "public" || RSA.includes(name)) throw cannot();
-      return toArrayBuffer(fromBase64(call("export", { key: slot(ko).spec, format: "raw" }).der));
+      return toArrayBuffer(unb64(call("export", { key: slot(ko).spec, format: "raw" }).der));
     }
     const j = call("export", { key: slot(ko).spec, format: "jwk" }).jwk;
     const out = { key_ops: k.usages.slice(), ext: k.extractable };
@@ -824,7 +827,7 @@
     }
     const args = { ...signingArgs(alg, k), key: slot(k.keyObject).spec, data: b64(data) };
     try {
-      if (method === "sign") return toArrayBuffer(fromBase64(call("sign", args).sig));
+      if (method === "sign") return toArrayBuffer(unb64(call("sign", args).sig));
       return call("verify", { ...args, sig: b64(signature) }).ok;
     } catch (e) {
       throw domError(e.message || "The operation failed for an operation-specific reason", "OperationError");
@@ -881,7 +884,7 @@
     const args = { key: slot(k.keyObject).spec, decrypt: method === "decrypt", padding: 4,
       oaepHash: HASH_HOST[k.algorithm.hash.name], data: b64(data) };
     if (alg.label !== undefined) args.oaepLabel = b64(bufferSource(method, 0, alg.label));
-    try { return toArrayBuffer(fromBase64(call("crypt", args).data)); } catch (_) {
+    try { return toArrayBuffer(unb64(call("crypt", args).data)); } catch (_) {
       throw domError("The operation failed for an operation-specific reason", "OperationError");
     }
   }
