@@ -101,7 +101,7 @@ def prelude_snapshot(timeout_s: float = 10.0) -> Snapshot | None:
                 _prelude.append(None)
             else:
                 _prelude.append(inst.snapshot(share=False))
-        except (JSError, SandboxTrap) as e:
+        except (JSError, SandboxTrap, OSError) as e:
             log.warning("no runtime snapshot: %s", e)
             return None
         finally:

@@ -52,6 +52,17 @@ def _body_fields(body: bytes) -> dict[str, str]:
                 "bodyBase64": base64.b64encode(body).decode()}
 
 
+def _raise_fd_limit() -> None:
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (hard if hard != resource.RLIM_INFINITY else 1 << 20, hard))
+    except (ImportError, ValueError, OSError) as e:
+        log.warning("cannot raise the open-file limit: %s", e)
+
+
 class SpacePool:
     """Warm instances of one deployment of one space; at most `size` exist."""
 
@@ -87,6 +98,7 @@ class Executor(pbg.ExecutorServicer):
         self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
         engine.configure(settings.data_path / "wasm-cache")  # compile the guest once
         engine.ensure_thread_stack_size()  # the threads below run guest code
+        _raise_fd_limit()  # each deployment snapshot keeps a file descriptor (a memfd)
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
                                                  thread_name_prefix="invoke")
         self.runner.submit(prelude_snapshot)  # compile + runtime snapshot before traffic
