@@ -65,7 +65,9 @@ class Settings:
                               "storage, outbound requests and timers excluded); beyond it the "
                               "invocation ends with a 500 and its instance is recycled.", 0.01, 900)
     memory_limit_mb: int = knob(128, "Linear memory cap of one wasm instance.", 16, 4096)
-    stack_limit_kb: int = knob(512, "QuickJS stack cap of one instance.", 64, 8192)
+    stack_limit_kb: int = knob(512, "JS stack one invocation may use; deeper recursion is a "
+                               "catchable RangeError (~2,900 frames at 512). The guest's stack "
+                               "is 1 MiB, so 640 is the most that takes effect.", 64, 640)
     cpu_epoch_ms: int = knob(10, "Period of the wasmtime epoch ticker (CPU deadline granularity).",
                              1, 1000)
     instances_per_space: int = knob(4, "Warm wasm instances one executor keeps per space.", 1, 256)
