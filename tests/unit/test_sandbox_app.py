@@ -978,3 +978,20 @@ export default app.init();""", host_ops=ops)
     assert seen[1]["update"] == {"a": 1, "$inc": {"n": 1}} and seen[1]["options"] == {
         "upsert": True}
     assert seen[2]["update"] == {"$set": {"a": 1}} and seen[2]["options"] == {"upsert": True}
+
+
+def test_detached_response_methods_act_on_the_running_invocation() -> None:
+    # `setTimeout(res.end, 10)` and `const {json} = res` appear in real apps
+    app = make_app(HEAD + """app.get('/t', (req, res) => { res.status(201); setTimeout(res.end, 5); });
+app.get('/j', (req, res) => { const {json} = res; json({ok: 1}); });
+app.get('/req', (req, res) => res.json({keys: Object.keys(req).sort(), url: req.url,
+  apipath: req.apipath, raw: req.rawBody, ip: req.ip, j: JSON.parse(JSON.stringify(req)).path}));
+export default app.init();""")
+    r = invoke(app, "GET", "/t")
+    assert (r.status, r.body) == (201, b"")
+    assert invoke(app, "GET", "/j").json() == {"ok": 1}
+    out = invoke(app, "GET", "/req", query="a=1").json()
+    assert out["keys"] == sorted(["method", "headers", "query", "params", "path", "apiPath",
+                                  "originalUrl", "hostname", "body"])
+    assert out["url"] == "/dev/req?a=1" and out["apipath"] == "/req" and out["ip"] == "10.1.2.3"
+    assert out["j"] == "/dev/req" and out["raw"] == ""
