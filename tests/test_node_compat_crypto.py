@@ -910,3 +910,24 @@ def test_jsonwebtoken_asymmetric_algorithms(tmp_path: Any, keys: dict[str, Any])
     # A key of the other type is refused by jsonwebtoken's asymmetricKeyType check.
     assert ours["PS256"]["wrong"] == [
         "Error", '"alg" parameter for "ec" key type must be one of: ES256, ES384, ES512.']
+
+
+def test_crypto_host_calls_stay_under_the_deadline() -> None:
+    """Key operations run on the host outside the guest's CPU budget: a guest that loops on
+    them (or on the costliest one, RSA generation) is still stopped by the deadline."""
+    from sandbox.engine import SandboxTrap
+    from tests.unit.test_sandbox_app import invoke
+
+    src = """import {app} from 'codehooks-js';
+import crypto from 'crypto';
+app.get('/sign', (req, res) => {
+  const k = crypto.generateKeyPairSync('ed25519');
+  for (;;) crypto.sign(null, Buffer.from('x'), k.privateKey);
+});
+app.get('/generate', (req, res) => { for (;;) crypto.generateKeyPairSync('rsa', {modulusLength: 4096}); });
+export default app.init();
+"""
+    a = AppInstance({"kind": "source", "entry": "index.js", "files": {"index.js": src}}, lambda op, p: "")
+    for path in ("/sign", "/generate"):
+        with pytest.raises(SandboxTrap, match="deadline"):
+            invoke(a, "GET", path, deadline=0.5)
