@@ -446,26 +446,8 @@ VENDOR_USES = {
 }
 
 
-# Runtime facilities some packages need that other parts of the runtime provide.
-NEEDS = {
-    "jsonwebtoken": ("typeof require('crypto').KeyObject === 'function'",
-                     "crypto.KeyObject (sandbox/js/crypto_keys.js)"),
-    "nanoid": ("typeof require('crypto').randomFillSync === 'function'",
-               "crypto.randomFillSync (sandbox/js/node.js)"),
-    "debug": ("typeof process.stderr === 'object'", "process.stderr"),
-}
-
-
-def runtime_has(expr: str) -> bool:
-    a = make({"index.js": HEAD + "export default app.init();"})
-    a.inst.eval_script(f"globalThis.__probe = () => String({expr});")
-    return a.inst.call("__probe", "") == "true"
-
-
 @pytest.mark.parametrize("name", sorted(VENDOR_USES))
 def test_vendored_whitelist_package_satisfies_bundle_external(vendor: None, name: str) -> None:
-    if name in NEEDS and not runtime_has(NEEDS[name][0]):
-        pytest.xfail(f"{name} needs {NEEDS[name][1]}, not in the runtime yet")
     head, expr, expected = VENDOR_USES[name]
     a = bundle(f"{head}\nconst use = () => {expr};")
     r = invoke(a, "GET", "/r")
