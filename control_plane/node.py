@@ -199,10 +199,22 @@ class Node:
         logf.close()
         child.started_at = time.monotonic()
 
-    def start_child(self, child: Child) -> None:
+    def start_child(self, child: Child, attempts: int = 3) -> None:
+        """Start a component and wait until it is ready. A component killed by a signal
+        while starting (e.g. an abort inside a native library) is started again, up to
+        `attempts` times; one that exits with a status (bad config, busy port) is not."""
         self.spawn(child)
         self.children.append(child)
-        wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc, child.log)
+        for attempt in range(1, attempts + 1):
+            try:
+                wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc, child.log)
+                return
+            except NodeError as e:
+                crashed = child.proc is not None and (child.proc.returncode or 0) < 0
+                if not crashed or attempt == attempts:
+                    raise
+                print(f"brygge: {e}; starting it again", file=self.out, flush=True)
+                self.spawn(child)
 
     def nats_config(self) -> Path:
         conf = self.data / "nats.conf"
