@@ -33,5 +33,5 @@ def test_alg_none_and_expired_are_refused() -> None:
     none = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({cohotoken.CLAIM: 'adm'})}."
     assert cohotoken.unwrap(none) is None
     assert cohotoken.unwrap(cohotoken.wrap("adm", now=0)) is None  # exp long past
-    other_alg = jwt.encode({cohotoken.CLAIM: "adm"}, cohotoken._key("adm"), algorithm="HS512")
+    other_alg = jwt.encode({cohotoken.CLAIM: "adm"}, cohotoken._key("adm") * 2, algorithm="HS512")
     assert cohotoken.unwrap(other_alg) is None
