@@ -54,6 +54,18 @@ class Settings:
     max_deploy_bytes: int = knob(50 * 1024 * 1024, "Largest deployment upload accepted.",
                                  1024, 1024**3)
     request_timeout_s: float = knob(60.0, "Wall-clock deadline of one HTTP invocation.", 0.1, 900)
+    trusted_proxies: str = knob("", "Comma-separated IPs/CIDRs of reverse proxies whose "
+                                "X-Forwarded-For names the client (for allowed-hosts checks); "
+                                "from any other peer the header is ignored.")
+    max_header_bytes: int = knob(32 * 1024, "Largest total size of request headers (431 above).",
+                                 1024, 1024**2)
+    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above).",
+                              256, 1024**2)
+    jwt_leeway_s: float = knob(30.0, "Clock skew allowed on JWT exp/nbf/iat.", 0, 600)
+    jwks_cache_s: float = knob(600.0, "How long a space's fetched JWKS is reused.", 1, 86400)
+    jwks_refetch_s: float = knob(30.0, "Least time between refetches of a JWKS for an unknown "
+                                 "kid (bounds what forged kids can cost).", 0, 3600)
+    jwks_timeout_s: float = knob(3.0, "Longest wait for a JWKS endpoint (then 503).", 0.1, 60)
 
     # -- sandbox ---------------------------------------------------------------
     internal_secret: str = knob("", "Key that signs app.internalFetch calls from executors to the "

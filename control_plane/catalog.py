@@ -4,7 +4,9 @@ They live as system records in the storage engine (the control plane keeps its
 own state in the same engine as tenant data), under these keys:
 
     project/<name>                 {name, created}
-    space/<project>/<space>        {project, name, id, created, deployment, deployed_at}
+    space/<project>/<space>        {project, name, id, created, deployment, deployed_at, env,
+                                    jwks_url, jwt_iss, jwt_aud, allowed_hosts, cors_origins,
+                                    rate_limit}
     space-id/<id>                  {project, name}
     token/<token>                  {project, space, space_id, access: RW|R, description}
     admintoken/<token>             {project, description, created}
@@ -122,6 +124,66 @@ class Catalog:
         else:
             env[key] = value
         sp = {**sp, "env": env}
+        await self._put({f"space/{project}/{space}": sp})
+        return sp
+
+    # -- admission: JWKS, allowed hosts, CORS, rate limit (router/admission.py) ------------------
+    async def set_admission(self, project: str, space: str, kind: str, value: Any
+                            ) -> dict[str, Any]:
+        """Set (value None: clear) one admission setting of a space; returns the space.
+        kind: 'jwks' {url, iss?, aud?} | 'whitelist-add' ip | 'whitelist-remove' ip |
+        'cors' [origins] | 'ratelimit' {rate, burst}."""
+        from router import admission  # pure module: validation shared with the router
+
+        sp = dict(await self.space(project, space))
+        try:
+            if kind == "jwks":
+                for f in ("jwks_url", "jwt_iss", "jwt_aud"):
+                    sp.pop(f, None)
+                if value is not None:
+                    url = value.get("url") if isinstance(value, dict) else None
+                    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url) \
+                            or len(url) > 2048:
+                        raise CatalogError("jwks needs {\"url\": \"https://...\"} "
+                                           "(an http or https URL of a JSON Web Key Set)")
+                    sp["jwks_url"] = url
+                    for f, k in (("jwt_iss", "iss"), ("jwt_aud", "aud")):
+                        v = value.get(k) or ""
+                        if not isinstance(v, str) or len(v) > 1024:
+                            raise CatalogError(f"jwks {k} must be a string")
+                        if v:
+                            sp[f] = v
+            elif kind in ("whitelist-add", "whitelist-remove"):
+                if not isinstance(value, str):
+                    raise CatalogError("whitelist needs an ip: an IP address or CIDR range")
+                entry = str(admission.parse_networks([value])[0])
+                hosts = [h for h in sp.get("allowed_hosts") or [] if h != entry]
+                if kind == "whitelist-add":
+                    if len(hosts) >= 1000:
+                        raise CatalogError("a space allows at most 1000 hosts")
+                    hosts.append(entry)
+                elif len(hosts) == len(sp.get("allowed_hosts") or []):
+                    raise NotFoundError(f"{entry} is not in the allowed hosts of {space!r}")
+                sp["allowed_hosts"] = hosts
+            elif kind == "cors":
+                sp.pop("cors_origins", None)
+                if value is not None:
+                    if not isinstance(value, list) or not value or len(value) > 100:
+                        raise CatalogError("cors needs {\"origins\": [\"https://...\", ...]} "
+                                           "(1 to 100 origins)")
+                    sp["cors_origins"] = admission.check_origins(value)
+            elif kind == "ratelimit":
+                sp.pop("rate_limit", None)
+                if value is not None:
+                    if not isinstance(value, dict):
+                        raise CatalogError("ratelimit needs {\"rate\": <req/s>, \"burst\": <n>}")
+                    rate, burst = admission.check_rate(value.get("rate"),
+                                                       value.get("burst"))
+                    sp["rate_limit"] = {"rate": rate, "burst": burst}
+            else:
+                raise CatalogError(f"unknown admission setting {kind!r}")
+        except admission.AdmissionError as e:
+            raise CatalogError(str(e)) from None
         await self._put({f"space/{project}/{space}": sp})
         return sp
 

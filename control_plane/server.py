@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -39,6 +39,10 @@ from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 from storage.engine import StorageError
 
 log = logging.getLogger("brygge.control")
+
+
+ADMISSION_FIELDS = ("jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts", "cors_origins",
+                    "rate_limit")
 
 
 class ApiError(Exception):
@@ -286,6 +290,59 @@ def create_app(cp: ControlPlane) -> FastAPI:
         sp = await cp.catalog.set_env(project, space, key, None)
         await cp.publish_space_changed(sp["id"])
         return {"key": key}
+
+    # -- admission settings of a space: JWKS, allowed hosts, CORS, rate limit -------------
+    async def json_body(request: Request) -> Any:
+        try:
+            return json.loads(await request.body() or b"null")
+        except ValueError as e:
+            raise ApiError(400, f"the body is not valid JSON: {e}") from None
+
+    async def set_admission(project: str, space: str, kind: str, value: Any) -> dict[str, Any]:
+        sp = await cp.catalog.set_admission(project, space, kind, value)
+        await cp.publish_space_changed(sp["id"])
+        return {k: sp.get(k) for k in ADMISSION_FIELDS}
+
+    @app.put("/v1/projects/{project}/spaces/{space}/jwks")
+    async def set_jwks(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await json_body(request)  # an empty body must not clear the setting
+        return await set_admission(project, space, "jwks", body if body is not None else {})
+
+    @app.put("/v1/projects/{project}/spaces/{space}/whitelist")
+    async def add_host(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await json_body(request)
+        return await set_admission(project, space, "whitelist-add",
+                                   body.get("ip") if isinstance(body, dict) else None)
+
+    @app.delete("/v1/projects/{project}/spaces/{space}/whitelist")
+    async def remove_host(project: str, space: str, request: Request, ip: str = ""
+                          ) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        return await set_admission(project, space, "whitelist-remove", ip or None)
+
+    @app.put("/v1/projects/{project}/spaces/{space}/cors")
+    async def set_cors(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await json_body(request)
+        return await set_admission(project, space, "cors", body.get("origins")
+                                   if isinstance(body, dict) else [])
+
+    @app.put("/v1/projects/{project}/spaces/{space}/ratelimit")
+    async def set_ratelimit(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await json_body(request)
+        return await set_admission(project, space, "ratelimit", body if body is not None else [])
+
+    def clearer(kind: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def clear(project: str, space: str, request: Request) -> dict[str, Any]:
+            await cp.require_admin(request, project)
+            return await set_admission(project, space, kind, None)
+        return clear
+
+    for _kind in ("jwks", "cors", "ratelimit"):
+        app.delete(f"/v1/projects/{{project}}/spaces/{{space}}/{_kind}")(clearer(_kind))
 
     @app.get("/v1/projects/{project}/spaces/{space}/logs")
     async def logs(project: str, space: str, request: Request, tail: int = 100,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,6 +31,8 @@ from brygge.settings import Settings
 from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
+from router import admission
+from router.jwt_auth import JwksCache, JwtError, looks_like_jwt
 from sandbox import internal
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 
@@ -40,6 +43,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 CHUNK = 64 * 1024
+CLAIMS_HEADER = "x-jwt-claims"  # verified JWT claims, JSON, as the app sees them
 CACHE_TTL_S = 5.0
 _HOP_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
                 b"proxy-connection", b"te", b"trailer", b"content-length"}
@@ -88,6 +92,10 @@ class Router:
         self.local: Any = None  # the in-process executor, when configured
         self.nc: Any = None
         self.api_suffix = f".api.{settings.domain}"
+        self.trusted = admission.parse_networks(settings.trusted_proxies)
+        self.limiter = admission.RateLimiter()
+        self.jwks = JwksCache(settings.jwks_timeout_s, settings.jwks_cache_s,
+                              settings.jwks_refetch_s, settings.jwt_leeway_s)
 
     # -- lifecycle ----------------------------------------------------------------------
     async def startup(self) -> None:
@@ -163,7 +171,9 @@ class Router:
         try:
             await self.handle(scope, receive, send, request_id)
         except Reject as r:
-            await send_json(send, r.status, {"error": str(r), "requestId": request_id}, r.headers)
+            # CORS headers too, so that a browser app can read why it was refused
+            await send_json(send, r.status, {"error": str(r), "requestId": request_id},
+                            r.headers + scope.get("brygge.cors", []))
         except grpc.aio.AioRpcError as e:
             log.warning("request %s: executor call failed: %s", request_id, e.code().name)
             await send_json(send, 502, {"error": "the executor running this app failed "
@@ -179,6 +189,10 @@ class Router:
         project = self.project_of(headers.get("host", ""))
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         query = scope.get("query_string", b"").decode("latin-1")
+        if len(raw_path) + len(query) > self.s.max_url_bytes:
+            raise Reject(414, f"URL is longer than {self.s.max_url_bytes} bytes")
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > self.s.max_header_bytes:
+            raise Reject(431, f"request headers exceed {self.s.max_header_bytes} bytes")
         parts = raw_path.split("/", 2)
         space_name = parts[1] if len(parts) > 1 else ""
         api_path = "/" + (parts[2] if len(parts) > 2 else "")
@@ -194,6 +208,10 @@ class Router:
             raise Reject(404, f"no app is deployed to space {space_name!r}; "
                               "deploy one with `brygge deploy`")
         method = scope["method"]
+        client = scope.get("client") or ("", 0)
+        ip = admission.client_address(client[0], headers.get("x-forwarded-for"), self.trusted)
+        if await self.admit(scope, send, headers, space, method, ip):
+            return  # a CORS preflight, answered here
         authed, auth_error = await self.check_credential(headers, space, method)
 
         size = headers.get("content-length")
@@ -202,18 +220,18 @@ class Router:
         body = await read_body(receive, self.s.max_body_bytes)
 
         original_url = raw_path + ("?" + query if query else "")
-        client = scope.get("client") or ("", 0)
         http = pb.HttpRequest(
             method=method, path=raw_path, api_path=api_path, original_url=original_url,
             query=query, headers=[pb.Header(name=k, value=v) for k, v in headers.items()],
-            hostname=headers.get("host", "").split(":", 1)[0], ip=client[0], authed=authed,
+            hostname=headers.get("host", "").split(":", 1)[0], ip=ip, authed=authed,
             auth_error=auth_error, body=body)
         env = space.get("env")
         inv = pb.Invocation(request_id=request_id, space_id=space["id"],
                             deployment=space["deployment"], deadline_s=self.s.request_timeout_s,
                             env_json=json.dumps(env, sort_keys=True) if env else "", http=http)
         if self.local is not None:
-            await self.stream_invocation(self.local.invoke(inv), inv, send)
+            await self.stream_invocation(self.local.invoke(inv), inv, send,
+                                         scope.get("brygge.cors"))
             return
 
         async def requests() -> AsyncIterator[pb.InvokeIn]:
@@ -221,13 +239,46 @@ class Router:
 
         stub = self.executors[placement.pick(space["id"], self.executor_targets)]
         call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
-        await self.stream_invocation(call, inv, send)
+        await self.stream_invocation(call, inv, send, scope.get("brygge.cors"))
+
+    async def admit(self, scope: Scope, send: Send, headers: dict[str, str],
+                    space: dict[str, Any], method: str, ip: str) -> bool:
+        """Allowed hosts, rate limit and CORS of the space (router/admission.py).
+        Raises Reject; True when the request was a CORS preflight now answered."""
+        allowed = space.get("allowed_hosts")
+        if allowed and not admission.in_networks(ip, admission.parse_networks(allowed)):
+            raise Reject(403, f"client address {ip} is not in the allowed hosts of this space")
+        limit = space.get("rate_limit")
+        if limit:
+            wait = self.limiter.take(space["id"], limit["rate"], limit["burst"])
+            if wait > 0:
+                raise Reject(429, f"rate limit of this space exceeded ({limit['rate']:g} "
+                                  f"requests/s, burst {limit['burst']})",
+                             [(b"retry-after", str(max(1, math.ceil(wait))).encode())])
+        origin = headers.get("origin")
+        if not origin:
+            return False
+        origins = space.get("cors_origins")
+        if not admission.origin_allowed(origin, origins, headers.get("host", "")):
+            raise Reject(403, f"origin {origin[:200]!r} is not allowed by this space's CORS "
+                              "settings")
+        scope["brygge.cors"] = admission.cors_headers(origin, origins)
+        if method == "OPTIONS" and "access-control-request-method" in headers:
+            # Preflights carry no credentials: answer them before the credential check.
+            await send({"type": "http.response.start", "status": 204, "headers": [
+                *admission.preflight_headers(origin, origins,
+                                             headers.get("access-control-request-headers", "")),
+                (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return True
+        return False
 
     async def check_credential(self, headers: dict[str, str], space: dict[str, Any],
                                method: str) -> tuple[bool, str]:
         """(admitted, why not). Decision 1 of DESIGN.md: a valid space token admits
         the request; otherwise the app's auth hooks decide (in the sandbox)."""
         signed = headers.pop(internal.HEADER, "")  # never shown to the app
+        headers.pop(CLAIMS_HEADER, None)  # only the router may assert verified claims
         if signed and internal.verify(self.s.internal_secret, signed, space["id"]):
             return True, ""  # app.internalFetch from this very space
         tok = headers.get("x-apikey") or headers.get("x-api-key")
@@ -245,12 +296,24 @@ class Router:
                 return True, ""
             if source == "x-apikey":
                 return False, "wrong API token in x-apikey"
+        if bearer and space.get("jwks_url") and looks_like_jwt(bearer):
+            try:
+                claims = await self.jwks.verify(bearer, space["jwks_url"],
+                                                space.get("jwt_iss", ""), space.get("jwt_aud", ""))
+            except JwtError as e:
+                if e.status != 401:
+                    raise Reject(e.status, f"Unable to verify token (JWKS): {e}") from None
+                return False, f"Unable to verify token (JWKS): {e}"
+            # The app reads the verified claims here (set only by us: see handle()).
+            headers[CLAIMS_HEADER] = json.dumps(claims, separators=(",", ":"))
+            return True, ""
         if bearer:
             return False, "the Bearer token is not a token of this space"
         return False, "missing API token: send x-apikey or Authorization: Bearer"
 
     async def stream_invocation(self, call: AsyncIterator[pb.InvokeOut], inv: pb.Invocation,
-                                send: Send) -> None:
+                                send: Send, extra: list[tuple[bytes, bytes]] | None = None
+                                ) -> None:
         # The head is held until the body's second chunk or its end, so that a
         # response that fits in one chunk goes out with Content-Length rather than
         # chunked; later chunks are forwarded as they arrive.
@@ -265,6 +328,9 @@ class Router:
                              h.value.encode("latin-1", "replace"))
                             for h in out.head.headers if h.name.encode() not in _HOP_HEADERS]
                     hdrs.append((b"x-request-id", inv.request_id.encode()))
+                    if extra:
+                        names = {k.lower() for k, _ in hdrs}
+                        hdrs += [h for h in extra if h[0] not in names]  # the app's own win
                     head = {"type": "http.response.start", "status": out.head.status,
                             "headers": hdrs}
                 elif part == "body_chunk":

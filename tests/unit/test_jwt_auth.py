@@ -1,0 +1,234 @@
+"""JWT verification against a real local JWKS HTTP server (router/jwt_auth.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+
+from router.jwt_auth import JwksCache, JwtError
+
+
+class JwksServer:
+    """Serves {"keys": [...]} on a random port; `mode` 'slow' holds requests until
+    stop(), '500' fails them. Counts requests."""
+
+    def __init__(self) -> None:
+        self.keys: list[dict[str, Any]] = []
+        self.mode = "ok"
+        self.hits = 0
+        self.release = threading.Event()
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.hits += 1
+                if outer.mode == "slow":
+                    outer.release.wait(30)
+                if outer.mode == "500":
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                body = json.dumps({"keys": outer.keys}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/.well-known/jwks.json"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Keys:
+    """One RSA, one EC P-256 and one Ed25519 private key, with their public JWKs."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.ec = ec.generate_private_key(ec.SECP256R1())
+        self.ed = ed25519.Ed25519PrivateKey.generate()
+        self.kids = {"RS256": prefix + "rsa1", "ES256": prefix + "ec1", "EdDSA": prefix + "ed1"}
+
+    def jwks(self) -> list[dict[str, Any]]:
+        out = []
+        for alg, conv, key in (("RS256", RSAAlgorithm, self.rsa), ("ES256", ECAlgorithm, self.ec),
+                               ("EdDSA", OKPAlgorithm, self.ed)):
+            jwk = conv.to_jwk(key.public_key(), as_dict=True)
+            out.append({**jwk, "kid": self.kids[alg], "use": "sig"})
+        return out
+
+    def sign(self, claims: dict[str, Any], alg: str = "RS256", kid: str | None = None) -> str:
+        key = {"RS256": self.rsa, "ES256": self.ec, "EdDSA": self.ed}[alg]
+        return jwt.encode(claims, key, algorithm=alg,
+                          headers={"kid": kid if kid is not None else self.kids[alg]})
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def claims(**kw: Any) -> dict[str, Any]:
+    return {"sub": "user-1", "exp": int(time.time()) + 300, **kw}
+
+
+@pytest.fixture(scope="module")
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture
+def server(keys: Keys) -> Iterator[JwksServer]:
+    srv = JwksServer()
+    srv.keys = keys.jwks()
+    yield srv
+    srv.stop()
+
+
+def verify(cache: JwksCache, token: str, url: str, **kw: Any) -> dict[str, Any]:
+    return asyncio.run(cache.verify(token, url, **kw))
+
+
+def reason(cache: JwksCache, token: str, url: str, **kw: Any) -> JwtError:
+    with pytest.raises(JwtError) as e:
+        verify(cache, token, url, **kw)
+    return e.value
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256", "EdDSA"])
+def test_valid_tokens_give_their_claims(keys: Keys, server: JwksServer, alg: str) -> None:
+    got = verify(JwksCache(), keys.sign(claims(role="admin"), alg), server.url)
+    assert got["sub"] == "user-1" and got["role"] == "admin"
+
+
+def test_keys_are_cached(keys: Keys, server: JwksServer) -> None:
+    cache = JwksCache()
+
+    async def run() -> None:
+        for _ in range(5):
+            await cache.verify(keys.sign(claims()), server.url)
+
+    asyncio.run(run())
+    assert server.hits == 1
+
+
+def test_wrong_kid(keys: Keys, server: JwksServer) -> None:
+    e = reason(JwksCache(), keys.sign(claims(), kid="nope"), server.url)
+    assert e.status == 401 and "kid 'nope' is not in the space's JWKS" in str(e)
+
+
+def test_alg_none_refused(keys: Keys, server: JwksServer) -> None:
+    token = jwt.encode(claims(), None, algorithm="none", headers={"kid": "rsa1"})
+    e = reason(JwksCache(), token, server.url)
+    assert e.status == 401 and "alg 'none' is not accepted" in str(e)
+    assert server.hits == 0  # refused before any key lookup
+
+
+def test_hs256_signed_with_the_public_key_refused(keys: Keys, server: JwksServer) -> None:
+    pem = keys.rsa.public_key().public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": keys.kids["RS256"]}).encode())
+    body = b64(json.dumps(claims()).encode())
+    sig = b64(hmac.new(pem, f"{head}.{body}".encode(), hashlib.sha256).digest())
+    e = reason(JwksCache(), f"{head}.{body}.{sig}", server.url)
+    assert "alg 'HS256' is not accepted" in str(e)
+
+
+def test_alg_must_match_the_key_type(keys: Keys, server: JwksServer) -> None:
+    # An ES256 token naming the RSA key's kid: refused before any signature check.
+    e = reason(JwksCache(), keys.sign(claims(), "ES256", kid=keys.kids["RS256"]), server.url)
+    assert "does not match the JWKS key" in str(e)
+
+
+def test_expired_and_not_yet_valid(keys: Keys, server: JwksServer) -> None:
+    cache = JwksCache(leeway_s=30)
+    now = int(time.time())
+    assert "expired" in str(reason(cache, keys.sign(claims(exp=now - 120)), server.url))
+    assert "not valid yet" in str(reason(cache, keys.sign(claims(nbf=now + 120)), server.url))
+    # within the leeway both pass
+    verify(cache, keys.sign(claims(exp=now - 5, nbf=now + 5)), server.url)
+    missing = keys.sign({"sub": "x"})
+    assert "lacks the 'exp' claim" in str(reason(cache, missing, server.url))
+
+
+def test_signed_by_a_key_not_in_the_jwks(keys: Keys, server: JwksServer) -> None:
+    other = Keys()  # same kids, different keys
+    for alg in ("RS256", "ES256", "EdDSA"):
+        e = reason(JwksCache(), other.sign(claims(), alg), server.url)
+        assert "signature does not verify" in str(e)
+
+
+def test_issuer_and_audience(keys: Keys, server: JwksServer) -> None:
+    cache = JwksCache()
+    good = keys.sign(claims(iss="https://auth.example", aud="api"))
+    assert verify(cache, good, server.url, iss="https://auth.example", aud="api")["aud"] == "api"
+    assert "iss" in str(reason(cache, good, server.url, iss="https://evil.example"))
+    assert "aud" in str(reason(cache, good, server.url, aud="other"))
+
+
+def test_malformed_token(server: JwksServer) -> None:
+    assert "well-formed" in str(reason(JwksCache(), "a.b.c", server.url))
+
+
+def test_rotation_refetches_unknown_kid_at_most_once_per_period(server: JwksServer) -> None:
+    old, new = Keys("old-"), Keys("new-")
+    server.keys = old.jwks()
+    cache = JwksCache(refetch_s=0)
+    verify(cache, old.sign(claims()), server.url)
+    server.keys = old.jwks() + new.jwks()  # the provider rotates in a new key
+    verify(cache, new.sign(claims(), "ES256"), server.url)
+    assert server.hits == 2
+    # forged kids within the refetch period cost no request to the provider
+    cache.refetch_s = 3600
+    for i in range(5):
+        e = reason(cache, new.sign(claims(), kid=f"forged-{i}"), server.url)
+        assert e.status == 401
+    assert server.hits == 2
+
+
+def test_jwks_down_is_503(keys: Keys) -> None:
+    srv = JwksServer()
+    url = srv.url
+    srv.stop()  # nothing listens there now
+    e = reason(JwksCache(timeout_s=1), keys.sign(claims()), url)
+    assert e.status == 503 and "did not answer" in str(e)
+
+
+def test_jwks_slow_is_503_after_the_timeout(keys: Keys, server: JwksServer) -> None:
+    server.mode = "slow"
+    e = reason(JwksCache(timeout_s=0.3), keys.sign(claims()), server.url)
+    assert e.status == 503 and "did not answer within 0.3 s" in str(e)
+
+
+def test_jwks_error_status_is_503_and_stale_keys_survive(keys: Keys, server: JwksServer) -> None:
+    cache = JwksCache(cache_s=1, refetch_s=0)
+    server.mode = "500"
+    e = reason(cache, keys.sign(claims()), server.url)
+    assert e.status == 503 and "HTTP 500" in str(e)
+    server.mode = "ok"
+    verify(cache, keys.sign(claims()), server.url)
+    server.mode = "500"
+    cache.cache_s = 0  # expired: the refetch fails, the known key still verifies
+    verify(cache, keys.sign(claims()), server.url)
