@@ -32,6 +32,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, events, logbus, placement
 from brygge.settings import Settings
+from control_plane import adm
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -391,12 +392,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
                                  media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
 
-    @app.api_route("/_adm/{project}/{space}/{op:path}",
-                   methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-    async def adm_other(project: str, space: str, op: str, request: Request) -> JSONResponse:
-        await cp.require_admin(request, project)
-        return JSONResponse({"error": f"_A_D_M_{op} is not supported by this Brygge node yet"},
-                            status_code=501)
+    adm.register(app, cp)  # the other _A_D_M_ endpoints (control_plane/adm.py)
 
     return app
 

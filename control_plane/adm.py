@@ -1,0 +1,354 @@
+"""The official CLI's `_A_D_M_*` endpoints (spec §12.3), except deploy and logs
+(server.py). The router forwards `/<space>/_A_D_M_<op>` to `/_adm/{project}/{space}/<op>`
+with the query string untouched, so the CLI's raw JSON in `q=`/`h=` and its malformed
+`?keyspace=ks?ttl=undefined` arrive as the CLI wrote them and are parsed here.
+
+Every handler answers a precise 4xx JSON `{"error": ...}` on bad input; the CLI treats
+any status > 201 as failure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from control_plane.catalog import CatalogError
+from storage.engine import StorageError
+
+Handler = Callable[[Any, str, str, Request], Awaitable[Response]]
+MAX_BODY = 64 * 1024 * 1024  # a restore chunk: the CLI sends about 5000 documents
+
+
+class AdmError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def raw_params(request: Request, also_split: str = "") -> dict[str, str]:
+    """Query parameters split on `&` (and `also_split`), percent-decoded but with `+`
+    kept: the CLI does not encode `+`, `{`, `:` or `,` in its JSON."""
+    qs = request.scope.get("query_string", b"").decode("latin-1")
+    for sep in also_split:
+        qs = qs.replace(sep, "&")
+    out: dict[str, str] = {}
+    for part in qs.split("&"):
+        if part:
+            k, _, v = part.partition("=")
+            out.setdefault(unquote(k), unquote(v))
+    return out
+
+
+def json_param(params: dict[str, str], name: str, default: Any) -> Any:
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as e:
+        raise AdmError(400, f"query parameter {name} is not valid JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise AdmError(400, f"query parameter {name} must be a JSON object")
+    return value
+
+
+def json_header(request: Request, name: str) -> Any:
+    raw = request.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as e:
+        raise AdmError(400, f"header {name} is not valid JSON: {e}") from None
+
+
+async def json_body(request: Request, what: str) -> Any:
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise AdmError(413, f"the body is larger than {MAX_BODY} bytes")
+    body = await request.body()
+    try:
+        return json.loads(body)
+    except ValueError as e:
+        raise AdmError(400, f"expected a JSON body {what}: {e}") from None
+
+
+async def space_id(cp: Any, project: str, space: str) -> str:
+    return str((await cp.catalog.space(project, space))["id"])
+
+
+async def collection_names(cp: Any, sid: str) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in await cp.storage.call(sid, "db.collections", {})}
+
+
+async def require_collection(cp: Any, sid: str, space: str, coll: str) -> None:
+    if coll not in await collection_names(cp, sid):
+        raise AdmError(404, f"no collection {coll!r} in space {space!r}")
+
+
+async def json_array(cp: Any, sid: str, page: dict[str, Any]) -> AsyncIterator[bytes]:
+    """db.getMany results, from a first page on, streamed as one JSON array. The first
+    page is read before the response starts, so a bad query still answers 400."""
+    sep = b""
+    yield b"["
+    while True:
+        for d in page["docs"]:
+            yield sep + json.dumps(d).encode()
+            sep = b",\n"
+        if not page.get("cursor"):
+            break
+        page = await cp.storage.call(sid, "db.getMany", {"cursor": page["cursor"]})
+    yield b"]\n"
+
+
+# -- deployments ----------------------------------------------------------------------------
+async def undeploy_or_rollback(cp: Any, project: str, space: str, request: Request) -> Response:
+    """DELETE _A_D_M_deploy: with `x-undeploy: yes` the space has no code afterwards;
+    without it the newest deployment is dropped and the previous one becomes active."""
+    sp = await cp.catalog.space(project, space)
+    history = await cp.catalog.deployments(sp["id"])
+    if request.headers.get("x-undeploy", "").lower() == "yes":
+        await cp.catalog._put({f"space/{project}/{space}": {**sp, "deployment": None}})
+        await cp.publish_space_changed(sp["id"])
+        return JSONResponse({"undeployed": True, "space": space})
+    if len(history) < 2:
+        raise AdmError(409, f"space {space!r} has no previous deployment to roll back to")
+    newest, prev = history[0], history[1]
+    await cp.catalog._put({f"deploy/{sp['id']}/{newest['_id']}": None,
+                           f"space/{project}/{space}": {**sp, "deployment": prev["digest"],
+                                                        "deployed_at": prev["date"]}})
+    await cp.publish_space_changed(sp["id"])
+    return JSONResponse({"rollback": True, "active": prev["seq"], "removed": newest["seq"]})
+
+
+def history_docs(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"_id": d["_id"], "seq": d["seq"], "date": d["date"], "digest": d["digest"],
+             "headers": d.get("headers") or {}} for d in history]
+
+
+# -- query ---------------------------------------------------------------------------------
+async def query(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
+    params = raw_params(request)
+    q = json_param(params, "q", {})
+    h = json_param(params, "h", {})
+    opts = json_header(request, "x-options") or {}
+    if not isinstance(opts, dict):
+        raise AdmError(400, "header x-options must be a JSON object")
+    sp = await cp.catalog.space(project, space)
+    sid = sp["id"]
+    if coll == "_hooks":
+        return JSONResponse(history_docs(await cp.catalog.deployments(sid)))
+    if coll == "_dbmetadata":
+        cols = await cp.storage.call(sid, "db.collections", {})
+        return JSONResponse([{"collections": [
+            [c["name"], {"name": c["name"], "created": c.get("created"),
+                         "indexes": c.get("indexes") or {}, "count": c.get("count"),
+                         "bytes": c.get("bytes")}] for c in cols]}])
+    await require_collection(cp, sid, space, coll)
+    if opts.get("enqueue"):
+        raise AdmError(400, "x-options.enqueue is not supported by this node; "
+                            "query the documents and enqueue them from the app")
+    base = {"collection": coll, "query": q}
+    if h.get("count") or h.get("$onlycount"):
+        return JSONResponse([await cp.storage.call(sid, "db.count", base)])
+    if "x-deletebyquery" in request.headers:
+        return JSONResponse(await cp.storage.call(sid, "db.removeMany", base))
+    for header, op, arg in (("x-updatebyquery", "db.updateMany", "update"),
+                            ("x-replacebyquery", "db.replaceMany", "doc")):
+        if header in request.headers:
+            change = json_header(request, header)
+            if not isinstance(change, dict):
+                raise AdmError(400, f"header {header} must be a JSON object")
+            if op == "db.updateMany" and not any(k.startswith("$") for k in change):
+                change = {"$set": change}  # the CLI's --update '{...}' patches fields
+            return JSONResponse(await cp.storage.call(sid, op, {**base, arg: change}))
+    hints = {**h, **(opts.get("hints") or {})}
+    options = {k: v for k, v in opts.items() if k != "hints"}
+    args = {**base, "options": {**options, "hints": hints}}
+    first = await cp.storage.call(sid, "db.getMany", args)
+    return StreamingResponse(json_array(cp, sid, first), media_type="application/json")
+
+
+async def export(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
+    sid = await space_id(cp, project, space)
+    await require_collection(cp, sid, space, coll)
+    first = await cp.storage.call(sid, "db.getMany", {"collection": coll, "query": {}})
+    return StreamingResponse(json_array(cp, sid, first), media_type="application/json")
+
+
+async def restore(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
+    docs = await json_body(request, "[{...}, ...] (an array of documents)")
+    if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
+        raise AdmError(400, "expected a JSON array of documents (objects)")
+    if not coll or coll.startswith("_"):
+        raise AdmError(400, f"cannot import into collection {coll!r}")
+    sid = await space_id(cp, project, space)
+    if not docs:
+        return JSONResponse({"count": 0}, status_code=201)
+    done = await cp.storage.call(sid, "db.insertMany", {"collection": coll, "docs": docs})
+    return JSONResponse({"count": len(done)}, status_code=201)
+
+
+# -- indexes ---------------------------------------------------------------------------------
+async def index_body(request: Request) -> tuple[str, list[str]]:
+    body = await json_body(request, '{"collection": "...", "index": ["field", ...]}')
+    coll = body.get("collection") if isinstance(body, dict) else None
+    fields = body.get("index") if isinstance(body, dict) else None
+    fields = [fields] if isinstance(fields, str) else fields
+    if not isinstance(coll, str) or not coll or not isinstance(fields, list) or not fields \
+            or not all(isinstance(f, str) and f for f in fields):
+        raise AdmError(400, 'expected a JSON body {"collection": "...", "index": ["field", ...]}')
+    return coll, fields
+
+
+async def create_index(cp: Any, project: str, space: str, request: Request) -> Response:
+    coll, fields = await index_body(request)
+    sid = await space_id(cp, project, space)
+    res = await cp.storage.call(sid, "db.createIndex", {"collection": coll, "fields": fields},
+                                timeout=3600)
+    # The CLI JSON.parses every network chunk, and proxies may merge chunks: so one
+    # object, which carries the count it prints ("Finished creating index for N objects").
+    return JSONResponse({"field": fields[0], "count": res["count"], "finished": True,
+                         "indexes": res["indexes"]})
+
+
+async def remove_index(cp: Any, project: str, space: str, request: Request) -> Response:
+    coll, fields = await index_body(request)
+    sid = await space_id(cp, project, space)
+    await require_collection(cp, sid, space, coll)
+    return JSONResponse(await cp.storage.call(sid, "db.removeIndex",
+                                              {"collection": coll, "fields": fields}))
+
+
+# -- key-value -------------------------------------------------------------------------------
+def kv_scope(params: dict[str, str]) -> dict[str, Any]:
+    ks = params.get("keyspace", "")
+    return {"keyspace": ks} if ks and ks != "undefined" else {}
+
+
+async def keys_get(cp: Any, project: str, space: str, request: Request) -> Response:
+    params = raw_params(request, "?")
+    key = params.get("key", "*")
+    sid = await space_id(cp, project, space)
+    scope = kv_scope(params)
+    if key.endswith("*"):
+        items = await cp.storage.call(sid, "kv.getAll", {**scope, "prefix": key[:-1]})
+        return JSONResponse([{"key": i["key"], "value": i["val"]} for i in items])
+    if not key:
+        raise AdmError(400, "query parameter key is required")
+    value = await cp.storage.call(sid, "kv.get", {**scope, "key": key})
+    if value is None:
+        raise AdmError(404, f"no key {key!r}")
+    return JSONResponse({"key": key, "value": value})
+
+
+async def keys_set(cp: Any, project: str, space: str, request: Request) -> Response:
+    params = raw_params(request, "?")  # `?keyspace=ks?ttl=undefined` is the CLI's
+    body = await json_body(request, '{"key": "...", "value": "..."}')
+    if not isinstance(body, dict) or not isinstance(body.get("key"), str) or not body["key"] \
+            or body.get("value") is None:
+        raise AdmError(400, 'expected a JSON body {"key": "...", "value": "..."}')
+    args = {**kv_scope(params), "key": body["key"], "value": body["value"]}
+    ttl = params.get("ttl", "")
+    if ttl not in ("", "undefined", "null", "0"):
+        try:
+            args["ttl"] = int(float(ttl))
+        except ValueError:
+            raise AdmError(400, f"ttl must be milliseconds, not {ttl!r}") from None
+    sid = await space_id(cp, project, space)
+    value = await cp.storage.call(sid, "kv.set", args)
+    return JSONResponse({"key": body["key"], "value": value})
+
+
+async def keys_del(cp: Any, project: str, space: str, request: Request) -> Response:
+    params = raw_params(request, "?")
+    body = await json_body(request, '{"key": "..."}')
+    if not isinstance(body, dict) or not isinstance(body.get("key"), str) or not body["key"]:
+        raise AdmError(400, 'expected a JSON body {"key": "..."}')
+    sid = await space_id(cp, project, space)
+    gone = await cp.storage.call(sid, "kv.del", {**kv_scope(params), "key": body["key"]})
+    if gone is None:
+        raise AdmError(404, f"no key {body['key']!r}")
+    return JSONResponse({"key": body["key"]})
+
+
+# -- usage -----------------------------------------------------------------------------------
+async def usage(cp: Any, project: str, space: str, request: Request) -> Response:
+    """One object per space of the project (the CLI prints them all)."""
+    out = []
+    for sp in await cp.catalog.spaces(project):
+        u = await cp.storage.call(sp["id"], "space.usage", {})
+        out.append({"_id": sp["name"], "api": 0, "codehook_invocation": 0,
+                    "datastore_objects": u.get("objects", 0),
+                    "datastore_size": u.get("bytes", 0), "codehook_time": 0})
+    return JSONResponse(out)
+
+
+def register(app: FastAPI, cp: Any) -> None:
+    """Add the routes; each checks the admin token first (401/403 JSON)."""
+
+    async def guarded(fn: Callable[..., Awaitable[Response]], project: str, space: str,
+                      request: Request, *extra: str) -> Response:
+        try:
+            await cp.require_admin(request, project)
+            return await fn(cp, project, space, request, *extra)
+        except (AdmError, CatalogError) as e:
+            return JSONResponse({"error": str(e)}, status_code=e.status)
+        except StorageError as e:
+            status = {"NotFound": 404, "Conflict": 409}.get(getattr(e, "name", ""), 400)
+            return JSONResponse({"error": str(e)}, status_code=status)
+        except Exception as e:  # ApiError of server.py (auth) carries a status too
+            if isinstance(getattr(e, "status", None), int):
+                return JSONResponse({"error": str(e)}, status_code=e.status)  # type: ignore
+            raise
+
+    prefix = "/_adm/{project}/{space}"
+
+    @app.delete(prefix + "/deploy")
+    async def adm_undeploy(project: str, space: str, request: Request) -> Response:
+        return await guarded(undeploy_or_rollback, project, space, request)
+
+    @app.get(prefix + "/query/{coll}")
+    async def adm_query(project: str, space: str, coll: str, request: Request) -> Response:
+        return await guarded(query, project, space, request, coll)
+
+    @app.get(prefix + "/export/{coll}")
+    async def adm_export(project: str, space: str, coll: str, request: Request) -> Response:
+        return await guarded(export, project, space, request, coll)
+
+    @app.post(prefix + "/restore/{coll}")
+    async def adm_restore(project: str, space: str, coll: str, request: Request) -> Response:
+        return await guarded(restore, project, space, request, coll)
+
+    @app.post(prefix + "/indexes")
+    async def adm_create_index(project: str, space: str, request: Request) -> Response:
+        return await guarded(create_index, project, space, request)
+
+    @app.delete(prefix + "/indexes")
+    async def adm_remove_index(project: str, space: str, request: Request) -> Response:
+        return await guarded(remove_index, project, space, request)
+
+    @app.get(prefix + "/keys")
+    async def adm_keys_get(project: str, space: str, request: Request) -> Response:
+        return await guarded(keys_get, project, space, request)
+
+    @app.post(prefix + "/keys")
+    async def adm_keys_set(project: str, space: str, request: Request) -> Response:
+        return await guarded(keys_set, project, space, request)
+
+    @app.delete(prefix + "/keys")
+    async def adm_keys_del(project: str, space: str, request: Request) -> Response:
+        return await guarded(keys_del, project, space, request)
+
+    @app.get(prefix + "/usage")
+    async def adm_usage(project: str, space: str, request: Request) -> Response:
+        return await guarded(usage, project, space, request)
+
+    @app.api_route(prefix + "/{op:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    async def adm_other(project: str, space: str, op: str, request: Request) -> Response:
+        async def unknown(*_: Any) -> Response:
+            raise AdmError(404, f"unknown admin operation _A_D_M_{op} ({request.method})")
+        return await guarded(unknown, project, space, request)
