@@ -224,6 +224,8 @@ def remove_env(key: str, project: str = typer.Option(None, "--project", "-p"),
 
 
 # -- admission settings of a space (router/admission.py, router/jwt_auth.py) -----------------
+ADMISSION_KEYS = ("jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts", "cors_origins",
+                  "rate_limit")
 _P = typer.Option(None, "--project", "-p")
 _S = typer.Option(None, "--space", "-s")
 _U = typer.Option(None, "--url")
@@ -377,7 +379,8 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                            "tokens": [{"token": t["token"], "access": t["access"],
                                        "description": t["description"]} for t in toks],
                            "deployment": sp.get("deployment"),
-                           "deployed_at": sp.get("deployed_at")})
+                           "deployed_at": sp.get("deployed_at"),
+                           **{k: sp[k] for k in ADMISSION_KEYS if sp.get(k)}})
         return {"project": proj, "spaces": spaces}
 
     result = read_local(data_dir, get)
@@ -393,6 +396,12 @@ def info(project: str = typer.Option(None, "--project", "-p"),
         for t in sp["tokens"]:
             desc = f"  {t['description']}" if t["description"] else ""
             typer.echo(f"    token {t['token']} ({t['access']}){desc}")
+        for k in ADMISSION_KEYS:
+            if sp.get(k):
+                v = sp[k]
+                shown = (", ".join(v) if isinstance(v, list) else
+                         f"{v['rate']:g}/s, burst {v['burst']}" if isinstance(v, dict) else v)
+                typer.echo(f"    {k.replace('_', ' ')}: {shown}")
 
 
 @app.command()

@@ -231,3 +231,15 @@ def test_cli_commands(node: RunningNode, jwks: JwksServer) -> None:
     p = brygge("whitelist", "not-an-ip", "--data-dir", str(node.data_dir))
     assert p.returncode != 0 and "not an IP address or CIDR" in p.stdout + p.stderr
     assert admin(node, "PUT", "/jwks").status_code == 400  # no body: refused, not cleared
+
+
+def test_info_shows_admission_settings(node: RunningNode) -> None:
+    p = brygge("whitelist", "192.0.2.1", "--data-dir", str(node.data_dir))
+    assert p.returncode == 0, p.stderr
+    try:
+        out = brygge("info", "--data-dir", str(node.data_dir)).stdout
+        assert "allowed hosts: 192.0.2.1/32" in out
+        info = json.loads(brygge("info", "--json", "--data-dir", str(node.data_dir)).stdout)
+        assert info["spaces"][0]["allowed_hosts"] == ["192.0.2.1/32"]
+    finally:
+        brygge("whitelist-remove", "192.0.2.1", "--data-dir", str(node.data_dir))
