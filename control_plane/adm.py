@@ -109,17 +109,15 @@ async def undeploy_or_rollback(cp: Any, project: str, space: str, request: Reque
     """DELETE _A_D_M_deploy: with `x-undeploy: yes` the space has no code afterwards;
     without it the newest deployment is dropped and the previous one becomes active."""
     sp = await cp.catalog.space(project, space)
-    history = await cp.catalog.deployments(sp["id"])
     if request.headers.get("x-undeploy", "").lower() == "yes":
-        await cp.catalog._put({f"space/{project}/{space}": {**sp, "deployment": None}})
+        await cp.catalog.undeploy(sp)
         await cp.publish_space_changed(sp["id"])
         return JSONResponse({"undeployed": True, "space": space})
-    if len(history) < 2:
-        raise AdmError(409, f"space {space!r} has no previous deployment to roll back to")
-    newest, prev = history[0], history[1]
-    await cp.catalog._put({f"deploy/{sp['id']}/{newest['_id']}": None,
-                           f"space/{project}/{space}": {**sp, "deployment": prev["digest"],
-                                                        "deployed_at": prev["date"]}})
+    try:
+        newest, prev = await cp.catalog.rollback(sp)
+    except LookupError:
+        raise AdmError(409, f"space {space!r} has no previous deployment to roll back to") \
+            from None
     await cp.publish_space_changed(sp["id"])
     return JSONResponse({"rollback": True, "active": prev["seq"], "removed": newest["seq"]})
 

@@ -238,6 +238,23 @@ class Catalog:
                          f"space/{space['project']}/{space['name']}": new_space})
         return dep
 
+    async def undeploy(self, space: dict[str, Any]) -> None:
+        """The space keeps its history but runs no code until the next deployment."""
+        await self._put({f"space/{space['project']}/{space['name']}":
+                         {**space, "deployment": None}})
+
+    async def rollback(self, space: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Drop the newest deployment and make the previous one active, in one write
+        batch; returns (removed, now active). Raises LookupError without a previous one."""
+        history = await self.deployments(space["id"])
+        if len(history) < 2:
+            raise LookupError(space["name"])
+        newest, prev = history[0], history[1]
+        await self._put({f"deploy/{space['id']}/{newest['_id']}": None,
+                         f"space/{space['project']}/{space['name']}":
+                         {**space, "deployment": prev["digest"], "deployed_at": prev["date"]}})
+        return newest, prev
+
     async def deployments(self, space_id: str) -> list[dict[str, Any]]:
         """Deployment history, newest first."""
         return [v for _, v in reversed(await self._scan(f"deploy/{space_id}/"))]
