@@ -304,46 +304,28 @@ def register(app: FastAPI, cp: Any) -> None:
             raise
 
     prefix = "/_adm/{project}/{space}"
+    routes: list[tuple[str, str, Callable[..., Awaitable[Response]]]] = [
+        ("DELETE", "/deploy", undeploy_or_rollback),
+        ("GET", "/query/{coll}", query),
+        ("GET", "/export/{coll}", export),
+        ("POST", "/restore/{coll}", restore),
+        ("POST", "/indexes", create_index),
+        ("DELETE", "/indexes", remove_index),
+        ("GET", "/keys", keys_get),
+        ("POST", "/keys", keys_set),
+        ("DELETE", "/keys", keys_del),
+        ("GET", "/usage", usage),
+    ]
 
-    @app.delete(prefix + "/deploy")
-    async def adm_undeploy(project: str, space: str, request: Request) -> Response:
-        return await guarded(undeploy_or_rollback, project, space, request)
+    def endpoint(fn: Callable[..., Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            p = request.path_params
+            extra = (p["coll"],) if "coll" in p else ()
+            return await guarded(fn, p["project"], p["space"], request, *extra)
+        return handle
 
-    @app.get(prefix + "/query/{coll}")
-    async def adm_query(project: str, space: str, coll: str, request: Request) -> Response:
-        return await guarded(query, project, space, request, coll)
-
-    @app.get(prefix + "/export/{coll}")
-    async def adm_export(project: str, space: str, coll: str, request: Request) -> Response:
-        return await guarded(export, project, space, request, coll)
-
-    @app.post(prefix + "/restore/{coll}")
-    async def adm_restore(project: str, space: str, coll: str, request: Request) -> Response:
-        return await guarded(restore, project, space, request, coll)
-
-    @app.post(prefix + "/indexes")
-    async def adm_create_index(project: str, space: str, request: Request) -> Response:
-        return await guarded(create_index, project, space, request)
-
-    @app.delete(prefix + "/indexes")
-    async def adm_remove_index(project: str, space: str, request: Request) -> Response:
-        return await guarded(remove_index, project, space, request)
-
-    @app.get(prefix + "/keys")
-    async def adm_keys_get(project: str, space: str, request: Request) -> Response:
-        return await guarded(keys_get, project, space, request)
-
-    @app.post(prefix + "/keys")
-    async def adm_keys_set(project: str, space: str, request: Request) -> Response:
-        return await guarded(keys_set, project, space, request)
-
-    @app.delete(prefix + "/keys")
-    async def adm_keys_del(project: str, space: str, request: Request) -> Response:
-        return await guarded(keys_del, project, space, request)
-
-    @app.get(prefix + "/usage")
-    async def adm_usage(project: str, space: str, request: Request) -> Response:
-        return await guarded(usage, project, space, request)
+    for method, path, fn in routes:
+        app.add_api_route(prefix + path, endpoint(fn), methods=[method])
 
     @app.api_route(prefix + "/{op:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     async def adm_other(project: str, space: str, op: str, request: Request) -> Response:
