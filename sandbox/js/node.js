@@ -11,6 +11,9 @@
 
   // -- UTF-8 ---------------------------------------------------------------------------
   function utf8Encode(str) {
+    // Native path (QuickJS's own URI/base64 code) is ~10x faster than the loop below,
+    // which remains for strings with lone surrogates (encodeURIComponent throws on them).
+    try { return Uint8Array.fromBase64(btoa(unescape(encodeURIComponent(str)))); } catch (_) { /* below */ }
     const out = [];
     for (let i = 0; i < str.length; i++) {
       let c = str.charCodeAt(i);

@@ -594,13 +594,8 @@
   // object of ~20 closures costs ~40 µs to build in QuickJS-in-wasm (a class instance
   // ~4 µs), and closures that capture the object they hang on are reference cycles that
   // only the cycle collector frees (a ~2 ms pause every few dozen requests).
-  const utf8Bytes = (s) => {
-    try { return G.Buffer.from(Uint8Array.fromBase64(btoa(unescape(encodeURIComponent(s)))).buffer); }
-    catch (_) { return G.Buffer.from(s, "utf8"); } // lone surrogates
-  };
   // The raw body as a Node Readable of Buffer chunks (64 Ki chars of text each), made on
-  // first use (req.on / req.pipe): busboy and PassThrough->filestore pipe it. UTF-8
-  // encoding goes through native base64 (far faster than a JS loop in the guest). A body
+  // first use (req.on / req.pipe): busboy and PassThrough->filestore pipe it. A body
   // that is not UTF-8 (binary uploads) also comes as base64 and is piped byte-exact.
   function rawBodyStream(r) {
     let pos = 0;
@@ -619,7 +614,7 @@
         if (pos >= text.length) { this.push(null); return; }
         let end = Math.min(text.length, pos + 65536);
         if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++; // keep pairs whole
-        const chunk = utf8Bytes(text.slice(pos, end));
+        const chunk = G.Buffer.from(text.slice(pos, end), "utf8");
         pos = end;
         this.push(chunk);
       },
