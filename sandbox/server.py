@@ -242,7 +242,10 @@ class Executor(pbg.ExecutorServicer):
                     app.run("__brygge_invoke", json.dumps(req), invocation,
                             inv.deadline_s or self.s.request_timeout_s, self.s.cpu_limit_s)
                 finally:
-                    if invocation.recycle and not app.dead:
+                    # Out of memory in JS (or a heap grown to the cap, e.g. by a promise
+                    # chain that failed in a detached job): never reuse that heap.
+                    if not app.dead and (invocation.recycle or app.inst.memory_bytes()
+                                         >= 0.9 * self.s.memory_limit_mb * 1024 * 1024):
                         app.close()
                     if not app.dead:
                         with pool.lock:
