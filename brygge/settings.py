@@ -59,6 +59,17 @@ class Settings:
                                 "from any other peer the header is ignored.")
     max_header_bytes: int = knob(32 * 1024, "Largest total size of request headers (431 above).",
                                  1024, 1024**2)
+    meter_flush_s: float = knob(5.0, "How often routers add their counts of API calls, "
+                                "invocations and invocation time to the stored usage (a crash "
+                                "loses at most this much metering).", 0.1, 3600)
+    dev_mode: bool = knob(False, "Error responses carry stack traces (the app's, or the "
+                          "router's for its own failures). For a laptop, never in production: "
+                          "stacks name files and internals.")
+    compress_min_bytes: int = knob(1024, "Smallest one-piece response body gzipped for clients "
+                                   "that accept it (streamed textual bodies are always gzipped "
+                                   "then); -1 turns compression off.", -1, 1024**3)
+    compress_level: int = knob(5, "zlib level of response compression (1 fastest, 9 smallest).",
+                               1, 9)
     max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above).",
                               256, 1024**2)
     jwt_leeway_s: float = knob(30.0, "Clock skew allowed on JWT exp/nbf/iat.", 0, 600)

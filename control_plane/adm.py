@@ -122,9 +122,21 @@ async def undeploy_or_rollback(cp: Any, project: str, space: str, request: Reque
     return JSONResponse({"rollback": True, "active": prev["seq"], "removed": newest["seq"]})
 
 
-def history_docs(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"_id": d["_id"], "seq": d["seq"], "date": d["date"], "digest": d["digest"],
-             "headers": d.get("headers") or {}} for d in history]
+def history_docs(history: list[dict[str, Any]], space: dict[str, Any]) -> list[dict[str, Any]]:
+    """Newest first; `active` marks the one serving. The CLI labels the first entry
+    "(active)", so a space that was undeployed gets a first entry saying so."""
+    docs = [{"_id": d["_id"], "seq": d["seq"], "date": d["date"], "digest": d["digest"],
+             "headers": d.get("headers") or {}, "active": False} for d in history]
+    if docs and not space.get("deployment"):
+        when = space.get("undeployed_at") or "-"
+        return [{"_id": "-", "seq": None, "date": when, "digest": None, "active": False,
+                 "headers": {"x-userfullname": "(undeployed: no code runs)", "x-date": when,
+                             "x-githash": "-", "x-gitbranch": "-"}}, *docs]
+    for d in docs:
+        if d["digest"] == space.get("deployment"):
+            d["active"] = True
+            break
+    return docs
 
 
 # -- query ---------------------------------------------------------------------------------
@@ -138,7 +150,7 @@ async def query(cp: Any, project: str, space: str, request: Request, coll: str) 
     sp = await cp.catalog.space(project, space)
     sid = sp["id"]
     if coll == "_hooks":
-        return JSONResponse(history_docs(await cp.catalog.deployments(sid)))
+        return JSONResponse(history_docs(await cp.catalog.deployments(sid), sp))
     if coll == "_dbmetadata":
         cols = await cp.storage.call(sid, "db.collections", {})
         return JSONResponse([{"collections": [
@@ -279,9 +291,11 @@ async def usage(cp: Any, project: str, space: str, request: Request) -> Response
     out = []
     for sp in await cp.catalog.spaces(project):
         u = await cp.storage.call(sp["id"], "space.usage", {})
-        out.append({"_id": sp["name"], "api": 0, "codehook_invocation": 0,
+        out.append({"_id": sp["name"], "api": u.get("api", 0),
+                    "codehook_invocation": u.get("codehook_invocation", 0),
                     "datastore_objects": u.get("objects", 0),
-                    "datastore_size": u.get("bytes", 0), "codehook_time": 0})
+                    "datastore_size": u.get("bytes", 0),
+                    "codehook_time": round(u.get("codehook_time", 0))})
     return JSONResponse(out)
 
 

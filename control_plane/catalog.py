@@ -241,7 +241,7 @@ class Catalog:
     async def undeploy(self, space: dict[str, Any]) -> None:
         """The space keeps its history but runs no code until the next deployment."""
         await self._put({f"space/{space['project']}/{space['name']}":
-                         {**space, "deployment": None}})
+                         {**space, "deployment": None, "undeployed_at": now_iso()}})
 
     async def rollback(self, space: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Drop the newest deployment and make the previous one active, in one write

@@ -64,6 +64,32 @@ def client_address(peer: str, forwarded_for: str | None, trusted: list[Network])
     return hops[0] if hops else peer
 
 
+def forwarded_view(peer: str, headers: dict[str, str], trusted: list[Network], scheme: str
+                   ) -> tuple[str, str, str]:
+    """(client ip, host, scheme) as the client saw them, and the request's X-Forwarded-*
+    and X-Real-IP headers rewritten to say so. A trusted proxy's X-Forwarded-Host and
+    X-Forwarded-Proto count (so `req.hostname` and the URL a webhook signer saw are the
+    public ones); from any other peer those headers are replaced, never believed."""
+    ip = client_address(peer, headers.get("x-forwarded-for"), trusted)
+    host = headers.get("host", "")
+    proto = scheme
+    if in_networks(peer, trusted):
+        fwd_host = headers.get("x-forwarded-host", "").split(",", 1)[0].strip()
+        fwd_proto = headers.get("x-forwarded-proto", "").split(",", 1)[0].strip().lower()
+        host = fwd_host or host
+        proto = fwd_proto if fwd_proto in ("http", "https") else proto
+        if "x-forwarded-for" not in headers:
+            real = headers.get("x-real-ip", "").strip()
+            ip = real if _ip(real) is not None else ip
+        headers.setdefault("x-forwarded-for", ip)
+    else:
+        headers["x-forwarded-for"] = ip
+    headers["x-forwarded-host"] = host
+    headers["x-forwarded-proto"] = proto
+    headers["x-real-ip"] = ip
+    return ip, host, proto
+
+
 # -- CORS ------------------------------------------------------------------------------------
 def check_origins(origins: list[str]) -> list[str]:
     out = []

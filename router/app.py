@@ -18,6 +18,7 @@ import logging
 import math
 import secrets
 import time
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -31,8 +32,9 @@ from brygge.settings import Settings
 from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from router import admission
+from router import admission, compress
 from router.jwt_auth import JwksCache, JwtError, looks_like_jwt
+from router.meter import Meter
 from sandbox import internal
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 
@@ -101,6 +103,8 @@ class Router:
     async def startup(self) -> None:
         # grpc.aio channels belong to the event loop they are created in: uvicorn's.
         self.storage = AsyncStorageClient(self.storage_target)
+        self.meter = Meter(self.storage, self.s.meter_flush_s)
+        self.meter.start()
         self.catalog = Catalog(self.storage)
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
@@ -118,6 +122,7 @@ class Router:
             await self.nc.subscribe(f"{events.SPACE_CHANGED}.*", cb=on_change)
 
     async def shutdown(self) -> None:
+        await self.meter.stop()
         if self.http:
             await self.http.aclose()
         if self.nc is not None:
@@ -168,17 +173,40 @@ class Router:
         if scope["type"] != "http":
             return
         request_id = secrets.token_hex(8)
+        started = False
+
+        async def tracked(msg: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(msg)
+
         try:
-            await self.handle(scope, receive, send, request_id)
+            await self.handle(scope, receive, tracked, request_id)
         except Reject as r:
             # CORS headers too, so that a browser app can read why it was refused
             await send_json(send, r.status, {"error": str(r), "requestId": request_id},
-                            r.headers + scope.get("brygge.cors", []))
+                            [*r.headers, *scope.get("brygge.cors", []),
+                             (b"x-request-id", request_id.encode())])
         except grpc.aio.AioRpcError as e:
             log.warning("request %s: executor call failed: %s", request_id, e.code().name)
             await send_json(send, 502, {"error": "the executor running this app failed "
                                                  f"({e.code().name}); try again",
-                                        "requestId": request_id})
+                                        "requestId": request_id}, _rid(request_id))
+        except httpx.HTTPError as e:  # the control plane behind /_A_D_M_* is down
+            log.warning("request %s: admin API call failed: %s", request_id, e)
+            if not started:
+                await send_json(send, 502, {"error": "the admin API is not reachable; try "
+                                                     "again", "requestId": request_id},
+                                _rid(request_id))
+        except Exception as e:
+            # One JSON shape for every failure, never uvicorn's text/plain 500.
+            log.exception("request %s failed in the router", request_id)
+            if not started:
+                body: dict[str, Any] = {"error": "internal router error", "requestId": request_id}
+                if self.s.dev_mode:
+                    body["detail"] = f"{type(e).__name__}: {e}"
+                    body["stack"] = traceback.format_exc()
+                await send_json(send, 500, body, _rid(request_id))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         headers: dict[str, str] = {}
@@ -186,7 +214,10 @@ class Router:
             name = k.decode("latin-1").lower()
             val = v.decode("latin-1")
             headers[name] = f"{headers[name]}, {val}" if name in headers else val
-        project = self.project_of(headers.get("host", ""))
+        client = scope.get("client") or ("", 0)
+        ip, host, _ = admission.forwarded_view(client[0], headers, self.trusted,
+                                               scope.get("scheme", "http"))
+        project = self.project_of(host)
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         query = scope.get("query_string", b"").decode("latin-1")
         if len(raw_path) + len(query) > self.s.max_url_bytes:
@@ -208,8 +239,7 @@ class Router:
             raise Reject(404, f"no app is deployed to space {space_name!r}; "
                               "deploy one with `brygge deploy`")
         method = scope["method"]
-        client = scope.get("client") or ("", 0)
-        ip = admission.client_address(client[0], headers.get("x-forwarded-for"), self.trusted)
+        self.meter.api(space["id"])
         if await self.admit(scope, send, headers, space, method, ip):
             return  # a CORS preflight, answered here
         authed, auth_error = await self.check_credential(headers, space, method)
@@ -223,23 +253,29 @@ class Router:
         http = pb.HttpRequest(
             method=method, path=raw_path, api_path=api_path, original_url=original_url,
             query=query, headers=[pb.Header(name=k, value=v) for k, v in headers.items()],
-            hostname=headers.get("host", "").split(":", 1)[0], ip=ip, authed=authed,
+            hostname=_hostname(host), ip=ip, authed=authed,
             auth_error=auth_error, body=body)
+        gzip = (method != "HEAD" and self.s.compress_min_bytes >= 0
+                and compress.accepts_gzip(headers.get("accept-encoding", "")))
         env = space.get("env")
         inv = pb.Invocation(request_id=request_id, space_id=space["id"],
                             deployment=space["deployment"], deadline_s=self.s.request_timeout_s,
                             env_json=json.dumps(env, sort_keys=True) if env else "", http=http)
-        if self.local is not None:
-            await self.stream_invocation(self.local.invoke(inv), inv, send,
-                                         scope.get("brygge.cors"))
-            return
+        t0 = time.perf_counter()
+        try:
+            if self.local is not None:
+                await self.stream_invocation(self.local.invoke(inv), inv, send,
+                                             scope.get("brygge.cors"), gzip)
+                return
 
-        async def requests() -> AsyncIterator[pb.InvokeIn]:
-            yield pb.InvokeIn(start=inv)
+            async def requests() -> AsyncIterator[pb.InvokeIn]:
+                yield pb.InvokeIn(start=inv)
 
-        stub = self.executors[placement.pick(space["id"], self.executor_targets)]
-        call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
-        await self.stream_invocation(call, inv, send, scope.get("brygge.cors"))
+            stub = self.executors[placement.pick(space["id"], self.executor_targets)]
+            call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
+            await self.stream_invocation(call, inv, send, scope.get("brygge.cors"), gzip)
+        finally:
+            self.meter.invocation(space["id"], (time.perf_counter() - t0) * 1000)
 
     async def admit(self, scope: Scope, send: Send, headers: dict[str, str],
                     space: dict[str, Any], method: str, ip: str) -> bool:
@@ -259,7 +295,7 @@ class Router:
         if not origin:
             return False
         origins = space.get("cors_origins")
-        if not admission.origin_allowed(origin, origins, headers.get("host", "")):
+        if not admission.origin_allowed(origin, origins, headers["x-forwarded-host"]):
             raise Reject(403, f"origin {origin[:200]!r} is not allowed by this space's CORS "
                               "settings")
         scope["brygge.cors"] = admission.cors_headers(origin, origins)
@@ -312,14 +348,16 @@ class Router:
         return False, "missing API token: send x-apikey or Authorization: Bearer"
 
     async def stream_invocation(self, call: AsyncIterator[pb.InvokeOut], inv: pb.Invocation,
-                                send: Send, extra: list[tuple[bytes, bytes]] | None = None
-                                ) -> None:
+                                send: Send, extra: list[tuple[bytes, bytes]] | None = None,
+                                gzip: bool = False) -> None:
         # The head is held until the body's second chunk or its end, so that a
         # response that fits in one chunk goes out with Content-Length rather than
-        # chunked; later chunks are forwarded as they arrive.
+        # chunked; later chunks are forwarded as they arrive (gzipped per chunk when
+        # the client accepts it: router/compress.py).
         head: dict[str, Any] | None = None
         started = False
         pending: bytes | None = None
+        z: compress.Gzip | None = None
         try:
             async for out in call:
                 part = out.WhichOneof("part")
@@ -336,10 +374,13 @@ class Router:
                 elif part == "body_chunk":
                     if pending is not None:
                         if not started and head is not None:
+                            if gzip and compress.should_compress(head["status"], head["headers"]):
+                                z = compress.Gzip(self.s.compress_level)
+                                head["headers"] = compress.adjust_headers(head["headers"])
                             await send(head)
                             started = True
-                        await send({"type": "http.response.body", "body": pending,
-                                    "more_body": True})
+                        await send({"type": "http.response.body", "more_body": True,
+                                    "body": z.chunk(pending) if z else pending})
                     pending = out.body_chunk
                 elif part == "end":
                     break
@@ -356,12 +397,19 @@ class Router:
             log.warning("request %s: executor stream broke mid-response", inv.request_id)
         if head is None:
             await send_json(send, 502, {"error": "the executor sent no response",
-                                        "requestId": inv.request_id})
+                                        "requestId": inv.request_id}, _rid(inv.request_id))
             return
+        body = pending or b""
         if not started:
-            head["headers"].append((b"content-length", str(len(pending or b"")).encode()))
+            if (gzip and len(body) >= self.s.compress_min_bytes
+                    and compress.should_compress(head["status"], head["headers"])):
+                body = compress.Gzip(self.s.compress_level).last(body)
+                head["headers"] = compress.adjust_headers(head["headers"])
+            head["headers"].append((b"content-length", str(len(body)).encode()))
             await send(head)
-        await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
+        elif z is not None:
+            body = z.last(body)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     # -- the official CLI's admin endpoints -------------------------------------------------------
     async def admin_proxy(self, scope: Scope, receive: Receive, send: Send, project: str,
@@ -382,6 +430,17 @@ class Router:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await resp.aclose()
+
+
+def _rid(request_id: str) -> list[tuple[bytes, bytes]]:
+    return [(b"x-request-id", request_id.encode())]
+
+
+def _hostname(host: str) -> str:
+    """The host without its port ([v6] literals keep their brackets, as Express does)."""
+    if host.startswith("["):
+        return host[:host.find("]") + 1] if "]" in host else host
+    return host.split(":", 1)[0]
 
 
 _background: set[asyncio.Task[None]] = set()  # drains kept referenced until done

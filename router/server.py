@@ -26,6 +26,7 @@ def main() -> None:
     router = Router(s, a.storage, a.executor, a.nats, a.admin_url)
     uvicorn.run(router, host=s.host, port=s.http_port, log_level="warning", access_log=False,
                 lifespan="on", http="httptools", loop="uvloop",
+                proxy_headers=False,  # X-Forwarded-* are ours to judge (router/admission.py)
                 limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024)
 
 

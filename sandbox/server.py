@@ -238,6 +238,8 @@ class Executor(pbg.ExecutorServicer):
                     "ip": h.ip, "authed": h.authed, "authError": h.auth_error,
                     **_body_fields(body),
                 }
+                if self.s.dev_mode:
+                    req["dev"] = True  # error responses carry the app's stack
                 try:
                     app.run("__brygge_invoke", json.dumps(req), invocation,
                             inv.deadline_s or self.s.request_timeout_s, self.s.cpu_limit_s)
@@ -266,7 +268,8 @@ class Executor(pbg.ExecutorServicer):
         except Exception as e:
             log.exception("invocation %s failed", inv.request_id)
             error = f"internal error: {e}"
-            self._error_response(emit, state, 500, "internal executor error", inv.request_id)
+            self._error_response(emit, state, 500, "internal executor error" + (
+                f": {type(e).__name__}: {e}" if self.s.dev_mode else ""), inv.request_id)
         finally:
             out.put(pb.InvokeOut(end=pb.InvokeEnd(
                 error=error, host_calls=invocation.host_calls,

@@ -33,6 +33,8 @@ def _dumps(v: Any) -> bytes:
 
 _FILE_META = b"f"  # key kinds of space files (the others: storage/keys.py, datastore, kv)
 _FILE_DATA = b"g"
+_METER = b"c"  # per-space API/invocation counters (space.meter)
+METER_FIELDS = ("api", "codehook_invocation", "codehook_time")
 
 
 def _now_iso() -> str:
@@ -67,6 +69,7 @@ class Engine:
             "sys.scan": self.sys_scan,
             "space.drop": self.drop_space,
             "space.usage": self.usage,
+            "space.meter": self.meter,
             "file.save": self.file_save,
             "file.get": self.file_get,
             "file.list": self.file_list,
@@ -108,11 +111,33 @@ class Engine:
         for kind in (_FILE_META, _FILE_DATA):
             p = kind + keys.check_space(sid) + b"\x00"
             self.db.delete_range(p, keys.prefix_end(p))
+        self.db.delete(_METER + keys.check_space(sid))
         return {"dropped": True}
 
-    def usage(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
-        """Datastore objects and bytes of a space, kept current by every write."""
-        return self.datastore.usage(sid)
+    def usage(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Datastore objects and bytes of a space, kept current by every write, and
+        its metered API calls, invocations and invocation time (ms)."""
+        raw = self.db.get(_METER + keys.check_space(sid))
+        return {**dict.fromkeys(METER_FIELDS, 0), **(json.loads(raw) if raw else {}),
+                **self.datastore.usage(sid)}
+
+    def meter(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        """{api?, codehook_invocation?, codehook_time?}: add to the space's counters
+        (routers and workers flush what they counted every few seconds)."""
+        add = {}
+        for f in METER_FIELDS:
+            v = args.get(f, 0)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 2**53:
+                raise BadRequest(f"space.meter: {f} must be a non-negative number")
+            add[f] = v
+        key = _METER + keys.check_space(sid)
+        with self._lock(sid):
+            raw = self.db.get(key)
+            cur = json.loads(raw) if raw else dict.fromkeys(METER_FIELDS, 0)
+            for f, v in add.items():
+                cur[f] = round(cur.get(f, 0) + v, 3)
+            self.db.put(key, _dumps(cur))
+        return cur
 
     # -- system records and blobs --------------------------------------------------------
     def sys_get(self, _: str, args: dict[str, Any]) -> Any:

@@ -143,6 +143,12 @@ def test_history_rollback_undeploy(coho: Path, node: RunningNode, work: Path) ->
     out = coho_ok(coho, node, work, "undeploy", "--admintoken", node.admin_token)
     assert "successfully removed" in out
     assert node.get("/dev/hello", headers=node.auth()).status_code == 404
+    # the history says nothing runs now (the CLI labels its first entry "(active)")
+    hist = coho_ok(coho, node, work, "deploy", "--history", "--json")
+    assert "(undeployed: no code runs)" in hist and hist.count("(active)") == 1
+    first = httpx.get(f"{node.base}/dev/_A_D_M_query/_hooks?q={{}}&h={{}}",
+                      headers=admin(node)).json()
+    assert first[0]["_id"] == "-" and not any(d["active"] for d in first)
 
 
 @pytest.mark.parametrize(("path", "error"), [

@@ -11,6 +11,7 @@ from router.admission import (
     check_rate,
     client_address,
     cors_headers,
+    forwarded_view,
     in_networks,
     origin_allowed,
     parse_networks,
@@ -43,6 +44,37 @@ def test_forwarded_for_only_from_trusted_proxies() -> None:
     assert client_address("127.0.0.1", "garbage", trusted) == "127.0.0.1"
     assert client_address("127.0.0.1", None, trusted) == "127.0.0.1"
     assert client_address("127.0.0.1", "203.0.113.7", []) == "127.0.0.1"
+
+
+FWD_CASES = [
+    # peer, incoming headers, -> (ip, host, proto), headers the app sees
+    ("198.51.100.9", {"host": "api.example", "x-forwarded-for": "203.0.113.7",
+                      "x-forwarded-host": "evil.example", "x-forwarded-proto": "https",
+                      "x-real-ip": "203.0.113.8"},
+     ("198.51.100.9", "api.example", "http"),
+     {"x-forwarded-for": "198.51.100.9", "x-forwarded-host": "api.example",
+      "x-forwarded-proto": "http", "x-real-ip": "198.51.100.9"}),
+    ("127.0.0.1", {"host": "internal:8080", "x-forwarded-for": "203.0.113.7",
+                   "x-forwarded-host": "shop.example.com, internal", "x-forwarded-proto": "HTTPS"},
+     ("203.0.113.7", "shop.example.com", "https"),
+     {"x-forwarded-for": "203.0.113.7", "x-forwarded-host": "shop.example.com",
+      "x-forwarded-proto": "https", "x-real-ip": "203.0.113.7"}),
+    ("127.0.0.1", {"host": "internal", "x-real-ip": "203.0.113.9"},  # nginx's X-Real-IP only
+     ("203.0.113.9", "internal", "http"),
+     {"x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.9"}),
+    ("127.0.0.1", {"host": "h", "x-real-ip": "not an ip", "x-forwarded-proto": "gopher"},
+     ("127.0.0.1", "h", "http"), {"x-real-ip": "127.0.0.1", "x-forwarded-proto": "http"}),
+]
+
+
+@pytest.mark.parametrize(("peer", "headers", "want", "seen"), FWD_CASES)
+def test_forwarded_view(peer: str, headers: dict[str, str], want: tuple[str, str, str],
+                        seen: dict[str, str]) -> None:
+    trusted = parse_networks(["127.0.0.1"])
+    hdrs = dict(headers)
+    assert forwarded_view(peer, hdrs, trusted, "http") == want
+    for k, v in seen.items():
+        assert hdrs[k] == v, k
 
 
 def test_cors() -> None:

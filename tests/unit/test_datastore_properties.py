@@ -8,10 +8,12 @@ import json
 import tempfile
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.engine import Engine
+from storage.errors import BadRequest
 from storage.query import sort_key_fn
 
 SID = "p" * 12
@@ -72,11 +74,14 @@ def test_indexes_do_not_change_results(docs: list[dict[str, Any]], cases: list[A
             e.close()
 
 
+ZERO_USAGE = {"objects": 0, "bytes": 0, "api": 0, "codehook_invocation": 0, "codehook_time": 0}
+
+
 def test_usage_counters_follow_writes() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         e = Engine(tmp)
         call = lambda op, a: json.loads(e.call(SID, op, json.dumps(a).encode()))  # noqa: E731
-        assert call("space.usage", {}) == {"objects": 0, "bytes": 0}
+        assert call("space.usage", {}) == ZERO_USAGE
         call("db.insertMany", {"collection": "c", "docs": [{"_id": str(i), "v": "x" * 10}
                                                            for i in range(10)]})
         u = call("space.usage", {})
@@ -86,10 +91,28 @@ def test_usage_counters_follow_writes() -> None:
         call("db.removeMany", {"collection": "c", "query": {"_id": {"$in": ["1", "2"]}}})
         assert call("space.usage", {})["objects"] == 8
         call("db.dropCollection", {"collection": "c"})
-        assert call("space.usage", {}) == {"objects": 0, "bytes": 0}
+        assert call("space.usage", {}) == ZERO_USAGE
         e.close()
         e = Engine(tmp)  # persisted, not only cached
-        assert json.loads(e.call(SID, "space.usage", b"{}")) == {"objects": 0, "bytes": 0}
+        assert json.loads(e.call(SID, "space.usage", b"{}")) == ZERO_USAGE
+        e.close()
+
+
+def test_metering_adds_and_persists() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        e = Engine(tmp)
+        call = lambda op, a: json.loads(e.call(SID, op, json.dumps(a).encode()))  # noqa: E731
+        call("space.meter", {"api": 3, "codehook_invocation": 2, "codehook_time": 1.5})
+        call("space.meter", {"api": 1, "codehook_time": 0.25})
+        for bad in ({"api": -1}, {"api": "3"}, {"codehook_time": True}, {"api": 2**60}):
+            with pytest.raises(BadRequest, match=r"space\.meter: "):
+                call("space.meter", bad)
+        e.close()
+        e = Engine(tmp)
+        u = json.loads(e.call(SID, "space.usage", b"{}"))
+        assert (u["api"], u["codehook_invocation"], u["codehook_time"]) == (4, 2, 1.75)
+        e.call(SID, "space.drop", b"{}")
+        assert json.loads(e.call(SID, "space.usage", b"{}")) == ZERO_USAGE
         e.close()
 
 
