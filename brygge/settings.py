@@ -51,6 +51,10 @@ class Settings:
     # -- request admission -----------------------------------------------------
     max_body_bytes: int = knob(10 * 1024 * 1024, "Largest request body accepted (413 above).",
                                1024, 2 * 1024**3)
+    max_stream_body_bytes: int = knob(1024**3, "Largest binary or multipart body streamed into "
+                                      "the app (one beyond max_body_bytes is read as the app "
+                                      "reads it; JSON, form and text bodies are capped at "
+                                      "max_body_bytes).", 1024, 64 * 1024**3)
     max_deploy_bytes: int = knob(50 * 1024 * 1024, "Largest deployment upload accepted.",
                                  1024, 1024**3)
     request_timeout_s: float = knob(60.0, "Wall-clock deadline of one HTTP invocation.", 0.1, 900)

@@ -338,13 +338,14 @@ class Node:
 
     def stop(self) -> None:
         self.stopping = True
-        for child in reversed(self.children):
-            if child.proc and child.proc.poll() is None:
-                child.proc.terminate()
+        # One after the other, front to back: the router's last metering flush and
+        # in-flight requests still reach storage, which stops last.
         deadline = time.monotonic() + 10
         for child in reversed(self.children):
             if child.proc is None:
                 continue
+            if child.proc.poll() is None:
+                child.proc.terminate()
             try:
                 child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

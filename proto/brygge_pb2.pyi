@@ -117,14 +117,16 @@ class Invocation(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., deadline_s: _Optional[float] = ..., env_json: _Optional[str] = ..., http: _Optional[_Union[HttpRequest, _Mapping]] = ..., job: _Optional[_Union[QueueJob, _Mapping]] = ..., cron: _Optional[_Union[CronTick, _Mapping]] = ..., step: _Optional[_Union[WorkflowStep, _Mapping]] = ...) -> None: ...
 
 class InvokeIn(_message.Message):
-    __slots__ = ("start", "body_chunk", "body_end")
+    __slots__ = ("start", "body_chunk", "body_end", "body_error")
     START_FIELD_NUMBER: _ClassVar[int]
     BODY_CHUNK_FIELD_NUMBER: _ClassVar[int]
     BODY_END_FIELD_NUMBER: _ClassVar[int]
+    BODY_ERROR_FIELD_NUMBER: _ClassVar[int]
     start: Invocation
     body_chunk: bytes
     body_end: bool
-    def __init__(self, start: _Optional[_Union[Invocation, _Mapping]] = ..., body_chunk: _Optional[bytes] = ..., body_end: _Optional[bool] = ...) -> None: ...
+    body_error: str
+    def __init__(self, start: _Optional[_Union[Invocation, _Mapping]] = ..., body_chunk: _Optional[bytes] = ..., body_end: _Optional[bool] = ..., body_error: _Optional[str] = ...) -> None: ...
 
 class ResponseHead(_message.Message):
     __slots__ = ("status", "headers")

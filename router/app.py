@@ -33,6 +33,7 @@ from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from router import admission, compress
+from router.body import BodyError, RequestBody, read_body
 from router.jwt_auth import JwksCache, JwtError, looks_like_jwt
 from router.meter import Meter
 from sandbox import internal
@@ -244,17 +245,20 @@ class Router:
             return  # a CORS preflight, answered here
         authed, auth_error = await self.check_credential(headers, space, method)
 
-        size = headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > self.s.max_body_bytes):
-            raise Reject(413, f"request body is larger than {self.s.max_body_bytes} bytes")
-        body = await read_body(receive, self.s.max_body_bytes)
+        reader = RequestBody(receive, self.s.max_body_bytes, self.s.max_stream_body_bytes,
+                             headers.get("content-type", ""))
+        try:
+            reader.check_length(headers.get("content-length"))
+            body, more = await reader.read_head()
+        except BodyError as e:
+            raise Reject(e.status, str(e)) from None
 
         original_url = raw_path + ("?" + query if query else "")
         http = pb.HttpRequest(
             method=method, path=raw_path, api_path=api_path, original_url=original_url,
             query=query, headers=[pb.Header(name=k, value=v) for k, v in headers.items()],
             hostname=_hostname(host), ip=ip, authed=authed,
-            auth_error=auth_error, body=body)
+            auth_error=auth_error, body=body, body_follows=more)
         gzip = (method != "HEAD" and self.s.compress_min_bytes >= 0
                 and compress.accepts_gzip(headers.get("accept-encoding", "")))
         env = space.get("env")
@@ -264,12 +268,21 @@ class Router:
         t0 = time.perf_counter()
         try:
             if self.local is not None:
-                await self.stream_invocation(self.local.invoke(inv), inv, send,
-                                             scope.get("brygge.cors"), gzip)
+                await self.stream_invocation(
+                    self.local.invoke(inv, reader.next_chunk if more else None), inv, send,
+                    scope.get("brygge.cors"), gzip)
                 return
 
             async def requests() -> AsyncIterator[pb.InvokeIn]:
                 yield pb.InvokeIn(start=inv)
+                if not more:
+                    return
+                try:
+                    while (chunk := await reader.next_chunk()) is not None:
+                        yield pb.InvokeIn(body_chunk=chunk)
+                    yield pb.InvokeIn(body_end=True)
+                except BodyError as e:
+                    yield pb.InvokeIn(body_error=str(e))
 
             stub = self.executors[placement.pick(space["id"], self.executor_targets)]
             call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
@@ -415,7 +428,10 @@ class Router:
     async def admin_proxy(self, scope: Scope, receive: Receive, send: Send, project: str,
                           space: str, op: str, query: str) -> None:
         assert self.http is not None
-        body = await read_body(receive, self.s.max_deploy_bytes)
+        try:
+            body = await read_body(receive, self.s.max_deploy_bytes)
+        except BodyError as e:
+            raise Reject(e.status, str(e)) from None
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
                    if k.lower() not in (b"host", b"content-length")]
         url = f"{self.admin_url}/_adm/{project}/{space}/{op}" + (f"?{query}" if query else "")
@@ -452,22 +468,6 @@ async def _drain(call: AsyncIterator[pb.InvokeOut], request_id: str) -> None:
             pass
     except grpc.aio.AioRpcError:
         log.warning("request %s: executor stream broke after the response", request_id)
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            raise Reject(400, "client disconnected while sending the body")
-        chunk = msg.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise Reject(413, f"request body is larger than {limit} bytes")
-        chunks.append(chunk)
-        if not msg.get("more_body"):
-            return b"".join(chunks)
 
 
 async def send_json(send: Send, status: int, obj: dict[str, Any],

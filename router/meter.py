@@ -42,19 +42,20 @@ class Meter:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-        await self.flush()
+        await self.flush(timeout=3)
 
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self.interval_s)
             await self.flush()
 
-    async def flush(self) -> None:
+    async def flush(self, timeout: float = 30) -> None:
         counts, self.counts = self.counts, defaultdict(lambda: [0, 0, 0.0])
         for sid, (api, inv, ms) in counts.items():
             try:
                 await self.storage.call(sid, "space.meter", {
-                    "api": api, "codehook_invocation": inv, "codehook_time": round(ms, 3)})
+                    "api": api, "codehook_invocation": inv, "codehook_time": round(ms, 3)},
+                    timeout=timeout)
             except grpc.aio.AioRpcError as e:  # storage restarting: keep them for next time
                 log.warning("metering of space %s not saved yet: %s", sid, e.code().name)
                 c = self.counts[sid]

@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 from sandbox import hostcrypto
+from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.modules import BundleError, ModuleSystem
 
@@ -146,6 +147,8 @@ class Invocation:
     error: str = ""
     logs: list[tuple[str, str, float]] = field(default_factory=list)  # level, text, epoch ms
     recycle: bool = False  # the instance must not serve another invocation (e.g. after OOM)
+    body: Any = None  # sandbox/body.py's BodySource of a request body streamed in
+    deadline: float = 0.0  # time.monotonic() when the invocation's wall time runs out
 
 
 class AppInstance:
@@ -287,6 +290,12 @@ class AppInstance:
             finally:
                 if self._arm is not None:
                     self._arm()
+        if op == "http.body_read":  # blocks until the client sent more: not CPU time either
+            try:
+                return self._body_read(inv)
+            finally:
+                if self._arm is not None:
+                    self._arm()
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
             # Uncatchable: a guest that swallowed the error could loop forever.
@@ -316,6 +325,16 @@ class AppInstance:
             return ""
         return self.host_ops(op, payload)
 
+    def _body_read(self, inv: Invocation) -> str:
+        """The next piece of a streamed request body as base64, "" at its end."""
+        if inv.body is None:
+            return ""
+        try:
+            piece = inv.body.read(max(0.05, inv.deadline - time.monotonic()))
+        except BodyReadError as e:
+            return f"\0Error\0{e}"
+        return "" if piece is None else base64.b64encode(piece).decode()
+
     def _timed_host(self, op: str, payload: str, inv: Invocation) -> str:
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
@@ -339,7 +358,7 @@ class AppInstance:
         the strict side (JS that is runnable but not running is charged too)."""
         self.inv = inv
         inst = self.inst
-        t_end = time.monotonic() + deadline_s
+        t_end = inv.deadline = time.monotonic() + deadline_s
         cpu_end = time.thread_time() + (cpu_s if cpu_s is not None else deadline_s)
 
         def arm() -> None:

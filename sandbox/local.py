@@ -9,12 +9,13 @@ worker thread and its output reaches the event loop through `call_soon_threadsaf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
+from sandbox import body
 from sandbox.server import Executor
 from storage.client import StorageClient
 
@@ -34,9 +35,14 @@ class InProcessExecutor:
         logs = LogPublisher(nats_url) if nats_url else None
         self.executor = Executor(settings, StorageClient(storage_target), logs)
 
-    async def invoke(self, inv: pb.Invocation) -> AsyncIterator[pb.InvokeOut]:
+    async def invoke(self, inv: pb.Invocation,
+                     pull: Callable[[], Awaitable[bytes | None]] | None = None
+                     ) -> AsyncIterator[pb.InvokeOut]:
+        """`pull` gives the rest of a body that follows (inv.http.body_follows)."""
         q: asyncio.Queue[pb.InvokeOut | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        source = body.from_loop(inv.http.body, loop, pull) if pull is not None else None
         self.executor.runner.submit(self.executor._run_http, inv, inv.http.body,
-                                    _LoopQueue(asyncio.get_running_loop(), q))
+                                    _LoopQueue(loop, q), source)
         while (item := await q.get()) is not None:
             yield item

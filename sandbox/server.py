@@ -29,6 +29,7 @@ from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
+from sandbox import body as body_source
 from sandbox import engine, internal, outbound
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact, prelude_snapshot
 from sandbox.engine import SandboxTrap, Snapshot
@@ -182,17 +183,10 @@ class Executor(pbg.ExecutorServicer):
         if first is None or not first.HasField("start"):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "first message must be start")
         inv = first.start
-        body = inv.http.body
-        if inv.http.body_follows:
-            parts = [body]
-            for m in request_iterator:
-                if m.HasField("body_chunk"):
-                    parts.append(m.body_chunk)
-                elif m.HasField("body_end"):
-                    break
-            body = b"".join(parts)
+        source = (body_source.from_messages(inv.http.body, request_iterator)
+                  if inv.http.body_follows else None)
         out: queue.Queue[pb.InvokeOut | None] = queue.Queue()
-        self.runner.submit(self._run_http, inv, body, out)
+        self.runner.submit(self._run_http, inv, inv.http.body, out, source)
         while True:
             item = out.get()
             if item is None:
@@ -200,7 +194,8 @@ class Executor(pbg.ExecutorServicer):
             yield item
 
     def _run_http(self, inv: pb.Invocation, body: bytes,
-                  out: queue.Queue[pb.InvokeOut | None]) -> None:
+                  out: queue.Queue[pb.InvokeOut | None],
+                  source: body_source.BodySource | None = None) -> None:
         t0 = time.perf_counter()
         state = {"head": False, "bytes": 0}
 
@@ -236,8 +231,9 @@ class Executor(pbg.ExecutorServicer):
                     "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
                     "headers": {x.name: x.value for x in h.headers}, "hostname": h.hostname,
                     "ip": h.ip, "authed": h.authed, "authError": h.auth_error,
-                    **_body_fields(body),
+                    **({"body": "", "streamed": True} if source else _body_fields(body)),
                 }
+                invocation.body = source
                 if self.s.dev_mode:
                     req["dev"] = True  # error responses carry the app's stack
                 try:

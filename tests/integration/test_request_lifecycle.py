@@ -6,6 +6,7 @@ request bodies reaching `req.pipe` byte for byte."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
 import {app, Datastore, filestore} from 'codehooks-js';
+import crypto from 'crypto';
 app.get('/inner', (req, res) => res.json({inner: true, sawSigned: 'x-brygge-internal' in req.headers,
                                            q: req.query.q || null}));
 app.get('/outer', async (req, res) => {
@@ -54,8 +56,21 @@ app.post('/files/:name', async (req, res) => {
   res.json({list: await filestore.list('/up/'), text: await filestore.readFile('/up/' + req.params.name)});
 });
 app.post('/raw', (req, res) => res.json({raw: req.rawBody, len: req.rawBody.length}));
+app.post('/digest', (req, res) => {
+  // reads the body as a stream: a large upload arrives piece by piece
+  const h = crypto.createHash('sha256');
+  let n = 0, pieces = 0, biggest = 0;
+  req.on('data', (b) => { h.update(b); n += b.length; pieces++; biggest = Math.max(biggest, b.length); });
+  req.on('end', () => res.json({n, pieces, biggest, sha256: h.digest('hex')}));
+  req.on('error', (e) => res.status(400).json({streamError: e.message}));
+});
+app.post('/ignore-body', (req, res) => res.json({ok: true}));
 export default app.init();
 """
+
+
+MAX_BODY = 256 * 1024
+MAX_STREAM = 8 * 1024 * 1024
 
 
 @pytest.fixture(scope="module", params=["inprocess", "grpc"])
@@ -64,7 +79,9 @@ def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     app = tmp / "app"
     app.mkdir()
     (app / "index.js").write_text(APP)
-    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT=request.param)
+    # small body caps, so that streamed uploads are quick to test
+    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT=request.param,
+                 BRYGGE_MAX_BODY_BYTES=str(MAX_BODY), BRYGGE_MAX_STREAM_BODY_BYTES=str(MAX_STREAM))
     n.start()
     d = n.deploy(app)
     assert d.returncode == 0, d.stderr
@@ -122,3 +139,50 @@ def test_filestore_on_a_real_node(node: RunningNode) -> None:
     body = r.json()
     assert body["text"] == "blåbær"
     assert any("note.txt" in (f if isinstance(f, str) else json.dumps(f)) for f in body["list"])
+
+
+BIN = {"content-type": "application/octet-stream"}
+
+
+def _blob(n: int) -> bytes:
+    return hashlib.sha256(b"seed").digest() * (n // 32) + b"\x00" * (n % 32)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_large_upload_streams_into_the_app(node: RunningNode, chunked: bool) -> None:
+    blob = _blob(5 * 1024 * 1024 + 7)  # 20x the buffered body cap
+    content: Any = blob
+    if chunked:  # no Content-Length: the router finds out while reading
+        content = (blob[i:i + 100_000] for i in range(0, len(blob), 100_000))
+    r = httpx.post(node.base + "/dev/digest", content=content, timeout=60,
+                   headers={**node.auth(), **BIN})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["n"] == len(blob) and got["sha256"] == hashlib.sha256(blob).hexdigest()
+    assert got["pieces"] > 10 and got["biggest"] <= 256 * 1024  # never whole in the guest
+
+
+def test_upload_over_the_stream_cap(node: RunningNode) -> None:
+    blob = _blob(MAX_STREAM + 1)
+    r = httpx.post(node.base + "/dev/digest", content=blob, timeout=60,
+                   headers={**node.auth(), **BIN})
+    assert r.status_code == 413 and f"larger than {MAX_STREAM} bytes" in r.json()["error"]
+    # without Content-Length the app has started: its stream ends in an error it can answer
+    r = httpx.post(node.base + "/dev/digest", timeout=60, headers={**node.auth(), **BIN},
+                   content=(blob[i:i + 1_000_000] for i in range(0, len(blob), 1_000_000)))
+    assert r.status_code == 400 and f"larger than {MAX_STREAM} bytes" in r.json()["streamError"]
+    assert node.get("/dev/inner", headers=node.auth()).status_code == 200  # still serving
+
+
+def test_parsed_bodies_stay_capped(node: RunningNode) -> None:
+    doc = json.dumps({"pad": "x" * MAX_BODY}).encode()
+    r = node.post("/dev/raw", content=doc, headers={**node.auth(),
+                                                    "content-type": "application/json"})
+    assert r.status_code == 413 and "parsed whole" in r.json()["error"]
+
+
+def test_an_app_that_ignores_a_large_body(node: RunningNode) -> None:
+    r = httpx.post(node.base + "/dev/ignore-body", content=_blob(2 * 1024 * 1024), timeout=60,
+                   headers={**node.auth(), **BIN})
+    assert r.status_code == 200 and r.json() == {"ok": True}
+    assert node.get("/dev/inner", headers=node.auth()).status_code == 200
