@@ -278,7 +278,8 @@ class Node:
     def write_node_json(self) -> None:
         """What CLI commands and tests need to find this node and its processes."""
         info = {"pid": os.getpid(), "router_url": self.router_url, "admin_url": self.admin_url,
-                "nats_url": self.nats_url, "http_port": self.s.http_port,
+                "nats_url": self.nats_url, "storage": self.storage_target,
+                "http_port": self.s.http_port,
                 "admin_port": self.s.admin_port, "project": self.s.default_project,
                 "space": self.s.default_space, "started": self.started,
                 "components": {c.name: c.proc.pid for c in self.children if c.proc}}

@@ -1,0 +1,105 @@
+"""Space tokens under attack on a real node: a token of one space used on another,
+a read-only token writing, the admin token used as a space token, garbage tokens.
+Every refusal is a JSON 401/403 naming the failed check, never the token itself."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from control_plane.catalog import Catalog
+from storage.client import AsyncStorageClient
+from tests.nodes import RunningNode, new_node
+
+APP = r"""
+import {app} from 'codehooks-js';
+app.get('/thing', (req, res) => res.json({space: 'ok'}));
+app.post('/thing', (req, res) => res.status(201).json({written: true}));
+export default app.init();
+"""
+
+
+def catalog_call(node: RunningNode, fn: Any) -> Any:
+    async def go() -> Any:
+        client = AsyncStorageClient(node.node_json()["storage"])
+        try:
+            return await fn(Catalog(client))
+        finally:
+            await client.close()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("tokens")
+    app = tmp / "app"
+    app.mkdir()
+    (app / "index.js").write_text(APP)
+    n = new_node(tmp)
+    n.start()
+
+    async def setup(cat: Catalog) -> dict[str, str]:
+        await cat.create_space("brygge", "other")
+        return {"ro": await cat.add_token("brygge", "dev", "R", "read-only"),
+                "other": await cat.add_token("brygge", "other", "RW", "other space")}
+
+    n.tokens = catalog_call(n, setup)  # type: ignore[attr-defined]
+    for space in ("dev", "other"):
+        d = n.deploy(app, space=space)
+        assert d.returncode == 0, d.stderr
+    yield n
+    n.stop()
+
+
+def call(node: RunningNode, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    return httpx.request(method, node.base + path, headers=headers, timeout=30)
+
+
+CASES = [
+    # who, method, space, header form, status, words in the error
+    ("dev", "GET", "dev", "x-apikey", 200, ""),
+    ("dev", "POST", "dev", "bearer", 201, ""),
+    ("dev", "GET", "other", "x-apikey", 401, "wrong API token in x-apikey"),
+    ("dev", "GET", "other", "bearer", 401, "not a token of this space"),
+    ("other", "GET", "dev", "x-api-key", 401, "wrong API token in x-apikey"),
+    ("other", "GET", "other", "x-apikey", 200, ""),
+    ("ro", "GET", "dev", "x-apikey", 200, ""),
+    ("ro", "HEAD", "dev", "x-apikey", 200, ""),
+    ("ro", "POST", "dev", "x-apikey", 403, "read-only"),
+    ("ro", "DELETE", "dev", "bearer", 403, "read-only"),
+    ("ro", "POST", "other", "x-apikey", 401, "wrong API token"),
+    ("admin", "GET", "dev", "x-apikey", 401, "wrong API token in x-apikey"),
+    ("garbage", "GET", "dev", "x-apikey", 401, "wrong API token in x-apikey"),
+    ("slash", "GET", "dev", "x-apikey", 401, "wrong API token in x-apikey"),
+    ("huge", "GET", "dev", "bearer", 401, "not a token of this space"),
+    ("none", "GET", "dev", "", 401, "missing API token"),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "space", "form", "status", "words"), CASES)
+def test_token_checks(node: RunningNode, who: str, method: str, space: str, form: str,
+                      status: int, words: str) -> None:
+    token = {"dev": node.token, "admin": node.admin_token, "garbage": "nope",
+             "slash": "../token/x", "huge": "t" * 5000, "none": "",
+             **node.tokens}[who]  # type: ignore[attr-defined]
+    headers = {"bearer": {"authorization": f"Bearer {token}"}, "": {}}.get(form, {form: token})
+    r = call(node, method, f"/{space}/thing", headers)
+    assert r.status_code == status, r.text
+    if status >= 400:
+        body = r.json()
+        assert words in body["error"] and body["requestId"] == r.headers["x-request-id"]
+        if len(token) > 8:
+            assert token not in r.text  # secrets are never echoed
+
+
+def test_spaces_do_not_share_a_deployment_or_data(node: RunningNode, tmp_path: Path) -> None:
+    # the other space's own token works there and only there
+    tok = node.tokens["other"]  # type: ignore[attr-defined]
+    assert call(node, "GET", "/other/thing", {"x-apikey": tok}).json() == {"space": "ok"}
+    assert call(node, "GET", "/dev/_A_D_M_query/x?q={}&h={}", {"x-admintoken": tok}
+                ).status_code in (401, 403)
