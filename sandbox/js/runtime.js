@@ -840,7 +840,9 @@
     for (const key of Object.keys(manifest.routehooks)) {
       const sp = key.indexOf(" ");
       const m = key.slice(0, sp), p = key.slice(sp + 1);
-      if (m !== "*" && m !== method) continue;
+      // HEAD is answered by the GET route (Express semantics); the HTTP server drops
+      // the body, and the head keeps the GET's Content-Length
+      if (m !== "*" && m !== method && !(method === "HEAD" && m === "GET")) continue;
       const hit = match(p, apiPath);
       if (hit) return { fns: manifest.routehooks[key], params: hit.params };
     }
@@ -953,6 +955,18 @@
     if (typeof p !== "string" || !p) {
       const e = new TypeError(`The "path" argument must be a non-empty string. Received ${p === "" ? "''" : typeof p}`);
       e.code = "ERR_INVALID_ARG_TYPE";
+      throw e;
+    }
+    if (p.includes("\0")) {
+      const e = new TypeError(`The argument 'path' must be a string without null bytes. Received '${p.replace(/\0/g, "\\x00")}'`);
+      e.code = "ERR_INVALID_ARG_VALUE";
+      throw e;
+    }
+    // No '..' segments (nor look-alikes NFKC folds to dots, nor behind backslashes): a
+    // name an app builds from a request (`'/docs/' + req.params.name`) stays in its folder.
+    if (p.split(/[\\/]/).some((s) => s.normalize("NFKC") === "..")) {
+      const e = new Error(`ENOENT: no such file or directory, open '${p}' ('..' path segments are not allowed)`);
+      e.code = "ENOENT";
       throw e;
     }
     return p.startsWith("/") ? p : "/" + p;

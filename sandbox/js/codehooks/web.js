@@ -56,15 +56,102 @@ function delegateAuth(app, ownKey, req, res, next) {
   return next("Missing or wrong API token: send x-apikey or Authorization: Bearer");
 }
 
+// The first route that would answer `method apiPath`, as the runtime's findRoute picks
+// it: a HEAD request is answered by the GET route (Express semantics).
 function firstRouteFor(app, method, apiPath) {
   const match = globalThis.__brygge_match;
   if (!match) return undefined; // no matcher to ask (not in the Brygge runtime)
   for (const key of Object.keys(app.routes)) {
     const sp = key.indexOf(" ");
     const m = key.slice(0, sp);
-    if ((m === method || m === "*") && match(key.slice(sp + 1), apiPath)) return key;
+    if ((m === method || m === "*" || (method === "HEAD" && m === "GET")) && match(key.slice(sp + 1), apiPath)) return key;
   }
   return null;
+}
+
+// -- conditional and range requests for served files (RFC 9110 §8.8, §13, §14) -------------
+// Why a decoded request path may not name a file: '.'/'..' segments (also as Unicode
+// look-alikes that NFKC folds to dots, e.g. U+FF0E, U+2024), empty segments ('//etc'),
+// backslashes, control characters (NUL), or '%' escapes left after decoding once
+// (double encoding). null when the path is acceptable.
+function unsafeFilePath(p) {
+  if (/[\u0000-\u001f\u007f]/.test(p)) return "control characters (NUL) are not allowed";
+  if (p.includes("\\")) return "backslashes are not allowed";
+  if (/%[0-9a-fA-F]{2}/.test(p)) return "encoded characters are not allowed after decoding (double encoding)";
+  const segs = p.split("/");
+  for (let i = 1; i < segs.length; i++) {
+    const seg = segs[i];
+    if (seg === "") return "empty path segments are not allowed";
+    const folded = typeof seg.normalize === "function" ? seg.normalize("NFKC") : seg;
+    if (/^\.{1,2}$/.test(folded) || folded.includes("/") || folded.includes("\\")) return "'.' and '..' segments are not allowed";
+  }
+  return null;
+}
+
+// A strong validator from the content, hashed on the host (require('crypto').createHash,
+// sandbox/hostcrypto.py): "<first 32 hex digits of SHA-256>-<size>". null outside the
+// Brygge runtime (then no ETag is sent).
+function contentTag(buf) {
+  const mods = globalThis.__brygge_modules;
+  let crypto = null;
+  try { crypto = mods && mods.builtin("crypto"); } catch (_) { crypto = null; }
+  if (!crypto || typeof crypto.createHash !== "function") return null;
+  return `"${crypto.createHash("sha256").update(buf).digest("hex").slice(0, 32)}-${buf.length}"`;
+}
+
+const reqHeader = (req, name) => {
+  const h = req.headers || {};
+  const v = h[name] !== undefined ? h[name] : h[Object.keys(h).find((k) => k.toLowerCase() === name)];
+  return v === undefined || v === null ? undefined : String(Array.isArray(v) ? v.join(", ") : v);
+};
+
+// If-None-Match against the file's tag: '*', or a list of tags compared weakly (W/
+// ignored on both sides, so a tag the router weakened when it gzipped still matches).
+function noneMatch(header, tag) {
+  if (header === undefined || !tag) return false;
+  if (header.trim() === "*") return true;
+  const opaque = tag.replace(/^W\//, "");
+  return header.split(",").some((t) => {
+    const x = t.trim().replace(/^W\//, "");
+    return x === opaque || `"${x}"` === opaque;
+  });
+}
+
+// Range: bytes=a-b | a- | -n, for a file of `size` bytes. null: serve the whole file
+// (no or another unit, invalid syntax, or several ranges: answered with a plain 200,
+// which RFC 9110 §14.2 allows); "unsatisfiable" (416); or [first, last] inclusive.
+function byteRange(header, size) {
+  if (header === undefined) return null;
+  const m = /^\s*bytes\s*=\s*(.*)$/i.exec(header);
+  if (!m) return null;
+  const specs = m[1].split(",").map((x) => x.trim()).filter(Boolean);
+  if (specs.length !== 1) return null;
+  const r = /^(\d*)\s*-\s*(\d*)$/.exec(specs[0]);
+  if (!r || (r[1] === "" && r[2] === "")) return null;
+  if (r[1] === "") {
+    const n = Number(r[2]);
+    return n === 0 || size === 0 ? "unsatisfiable" : [Math.max(0, size - n), size - 1];
+  }
+  const first = Number(r[1]);
+  const last = r[2] === "" ? size - 1 : Number(r[2]);
+  if (r[2] !== "" && last < first) return null;
+  if (first >= size) return "unsatisfiable";
+  return [first, Math.min(last, size - 1)];
+}
+
+const FILE_CHUNK = 65536;
+function readAll(stream) {
+  return new Promise((resolve, reject) => {
+    const parts = [];
+    stream.on("data", (b) => parts.push(typeof b === "string" ? globalThis.Buffer.from(b) : b));
+    stream.on("end", () => resolve(parts.length === 1 ? parts[0] : globalThis.Buffer.concat(parts)));
+    stream.on("error", reject);
+  });
+}
+function writeBytes(res, buf) {
+  if (buf.length <= FILE_CHUNK) return res.end(buf);
+  for (let i = 0; i < buf.length; i += FILE_CHUNK) res.write(buf.subarray(i, i + FILE_CHUNK), "buffer");
+  return res.end();
 }
 
 function serveFiles(app, kind, options, hooks) {
@@ -80,56 +167,93 @@ function serveFiles(app, kind, options, hooks) {
   const index = o.default === undefined ? "index.html" : String(o.default);
   const hookList = handlerList(what, route, hooks);
   const fsOpts = kind === "static" ? { source: true } : {};
+  // A deployment's source files never change within an instance: their tags are kept
+  // (a revalidation is then answered without reading the file). Blobs can change, so
+  // they are hashed on every read.
+  const tagCache = kind === "static" ? new Map() : null;
   const base = route === "/" ? "" : route;
   // /route, /route/, /route/dir/, /route/dir/file.ext: names of [A-Za-z0-9_-], files may
   // have dots; no '..' can reach outside the directory.
   const pattern = new RegExp(`^${webEscape(base)}(?:\\/(?:[\\w-]+\\/)*(?:[\\w.-]+)?)?$`);
+  // The request path -> {file} inside the directory, or {refused: why}.
   const resolve = (apiPath) => {
     let p;
-    try { p = decodeURIComponent(apiPath); } catch (_) { p = apiPath; }
+    try { p = decodeURIComponent(apiPath); } catch (_) { return { refused: "malformed percent-encoding" }; }
     if (p === route) p = "/" + index;
     else if (base && p.startsWith(base)) p = p.slice(base.length) || "/";
     if (p.endsWith("/")) p += index;
-    if (p.split("/").some((s) => s === "." || s === "..")) return null;
-    return webJoin(directory, p);
+    if (!p.startsWith("/")) p = "/" + p;
+    const why = unsafeFilePath(p);
+    return why ? { refused: why } : { file: webJoin(directory, p) };
   };
   const authKey = routeKey(pattern);
   const getKey = `GET ${authKey}`;
   app.auth(pattern, (req, res, next) => {
-    const first = req.method === "GET" ? firstRouteFor(app, "GET", req.apiPath) : null;
+    const get = req.method === "GET" || req.method === "HEAD";
+    const first = get ? firstRouteFor(app, req.method, req.apiPath) : null;
     if (first !== undefined && first !== getKey) {
       return delegateAuth(app, authKey, req, res, next);
     }
-    const file = resolve(req.apiPath);
-    if (file && mimeType(file)) return next();
+    const r = resolve(req.apiPath);
+    if (r.refused) return next(); // the route answers 400 and says why
+    if (mimeType(r.file)) return next();
     if (o.notFound) return next();
-    return next(`Static server: ${file || req.apiPath} is not a valid file name`);
+    return next(`Static server: ${r.file} is not a valid file name`);
   });
-  const send = (res, stream, type) => new Promise((resolveSend, reject) => {
-    res.set("content-type", type || "application/octet-stream");
+  const fileHeaders = (res) => {
     if (o.headers && typeof o.headers === "object") res.headers(o.headers);
-    stream.on("data", (buf) => res.write(buf, "buffer"));
-    stream.on("end", () => { res.end(); resolveSend(); });
-    stream.on("error", reject);
-  });
+  };
+  const notModified = (res, tag) => {
+    fileHeaders(res);
+    res.set("etag", tag);
+    return res.status(304).end();
+  };
+  const sendFile = (req, res, buf, type, tag) => {
+    res.set("content-type", type || "application/octet-stream");
+    fileHeaders(res);
+    res.set("accept-ranges", "bytes");
+    if (tag) res.set("etag", tag);
+    let range = byteRange(reqHeader(req, "range"), buf.length);
+    const ifRange = reqHeader(req, "if-range");
+    // If-Range: the range only while the client's copy is current (strong comparison;
+    // a date never matches, there is no Last-Modified)
+    if (range !== null && ifRange !== undefined && (!tag || ifRange.trim() !== tag)) range = null;
+    if (range === "unsatisfiable") {
+      res.set("content-range", `bytes */${buf.length}`);
+      return res.status(416).end(`Range Not Satisfiable: ${reqHeader(req, "range")} (the file has ${buf.length} bytes)`);
+    }
+    if (range) {
+      res.set("content-range", `bytes ${range[0]}-${range[1]}/${buf.length}`);
+      res.status(206);
+      return writeBytes(res, buf.subarray(range[0], range[1] + 1));
+    }
+    return writeBytes(res, buf);
+  };
   const serve = async (req, res) => {
-    const file = resolve(req.apiPath);
-    let stream;
+    const r = resolve(req.apiPath);
+    if (r.refused) return res.status(400).end(`Static server: refusing ${req.apiPath}: ${r.refused}`);
+    const file = r.file;
+    const known = tagCache && tagCache.get(file);
+    if (known && noneMatch(reqHeader(req, "if-none-match"), known)) return notModified(res, known);
+    let buf;
     try {
-      if (!file) throw new Error("not a valid file name");
-      stream = await globalThis._coho_fs.getFileStream(file, fsOpts);
+      buf = await readAll(await globalThis._coho_fs.getFileStream(file, fsOpts));
     } catch (e) {
       if (o.notFound) {
         const fallback = webJoin(directory, String(o.notFound));
         try {
-          const s = await globalThis._coho_fs.getFileStream(fallback, fsOpts);
-          res.status(404);
-          return send(res, s, mimeType(fallback));
+          const page = await readAll(await globalThis._coho_fs.getFileStream(fallback, fsOpts));
+          res.status(404).set("content-type", mimeType(fallback) || "application/octet-stream");
+          fileHeaders(res);
+          return writeBytes(res, page);
         } catch (_) { /* fall through to the plain 404 */ }
       }
-      return res.status(404).end(`No file here: ${file || req.apiPath} (${e && e.message})`);
+      return res.status(404).end(`No file here: ${file} (${e && e.message})`);
     }
-    return send(res, stream, mimeType(file));
+    const tag = known || contentTag(buf);
+    if (tagCache && tag) tagCache.set(file, tag);
+    if (noneMatch(reqHeader(req, "if-none-match"), tag)) return notModified(res, tag);
+    return sendFile(req, res, buf, mimeType(file), tag);
   };
   app.get(pattern, ...hookList, serve);
 }
