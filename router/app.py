@@ -418,7 +418,8 @@ class Router:
                     and compress.should_compress(head["status"], head["headers"])):
                 body = compress.Gzip(self.s.compress_level).last(body)
                 head["headers"] = compress.adjust_headers(head["headers"])
-            head["headers"].append((b"content-length", str(len(body)).encode()))
+            if head["status"] not in (204, 304):  # RFC 9110: no Content-Length on these
+                head["headers"].append((b"content-length", str(len(body)).encode()))
             await send(head)
         elif z is not None:
             body = z.last(body)

@@ -598,6 +598,20 @@
   // first use (req.on / req.pipe): busboy and PassThrough->filestore pipe it. A body
   // that is not UTF-8 (binary uploads) also comes as base64 and is piped byte-exact.
   function rawBodyStream(r) {
+    // A large binary/multipart upload streamed in (router/body.py): pulled from the
+    // host as the app reads, so the whole of it is never in this heap at once.
+    if (r.streamed) {
+      return new (builtin("stream").Readable)({
+        read() {
+          try {
+            const b64 = host("http.body_read", "");
+            if (b64 === "") { this.push(null); return; }
+            const u = Uint8Array.fromBase64(b64);
+            this.push(G.Buffer.from(u.buffer, u.byteOffset, u.length));
+          } catch (e) { this.destroy(e); }
+        },
+      });
+    }
     let pos = 0;
     let bytes = r.bodyBase64 ? null : undefined;
     return new (builtin("stream").Readable)({
@@ -625,6 +639,9 @@
   class HttpRequest {
     get apipath() { return this.apiPath; }
     get url() { return this.originalUrl; }
+    // As Express: the scheme the client used (the router sets X-Forwarded-Proto, believing
+    // it only from trusted proxies).
+    get protocol() { return (this.headers && this.headers["x-forwarded-proto"]) || "http"; }
     toJSON() {
       return { hostname: this.hostname, headers: this.headers, query: this.query, path: this.path,
         apiPath: this.apiPath, originalUrl: this.originalUrl, params: this.params, body: this.body,
@@ -912,7 +929,8 @@
       console.error(e);
       errorJSON(res, 500, "Unhandled Codehook exception, check logs",
         { text: "Unhandled Codehook exception, check logs", fatal: true, requestId: r.id,
-          detail: `${e && e.name}: ${e && e.message}` });
+          detail: `${e && e.name}: ${e && e.message}`,
+          ...(r.dev && e && e.stack ? { stack: String(e.stack) } : {}) });
     }
   }
 

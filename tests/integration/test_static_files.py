@@ -129,6 +129,7 @@ def test_if_none_match_answers_304_with_the_cache_headers(http: httpx.Client, ur
     tag = http.get(url).headers["etag"]
     r = http.get(url, headers={"if-none-match": inm.format(tag=tag)})
     assert r.status_code == 304 and r.content == b""
+    assert "content-length" not in r.headers  # RFC 9110 §8.6
     assert r.headers["etag"] == tag
     assert r.headers["cache-control"] == "public, max-age=60" and "pragma" not in r.headers
     if url.startswith("/web/"):
