@@ -396,11 +396,13 @@ def parse_wrk(out: str) -> dict[str, Any]:
 
 
 def run_wrk(url: str, conns: int, threads: int, duration: float, procs: list[Any],
-            pgid: int | None = None) -> dict[str, Any]:
+            pgid: int | None = None, script: Path | None = None) -> dict[str, Any]:
+    """One bounded wrk run (`script`: a wrk Lua script, e.g. bench/crud_bench.py's)."""
     t = max(1, min(threads, conns))  # wrk needs connections >= threads
     before = group_cpu(pgid) if pgid else {}
     m0 = machine_busy()
-    argv = ["wrk", f"-t{t}", f"-c{conns}", f"-d{duration:g}s", "--timeout", "10s", "--latency", url]
+    argv = ["wrk", f"-t{t}", f"-c{conns}", f"-d{duration:g}s", "--timeout", "10s", "--latency",
+            *(["-s", str(script)] if script else []), url]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          preexec_fn=_die_with_parent)
     procs.append(p)

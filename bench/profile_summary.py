@@ -105,6 +105,7 @@ def summarize(kind: str, path: Path) -> str:
 _DSO_CLASSES = (
     ("libpython", "Python interpreter (libpython)"),
     ("perf-", "wasm guest code (JIT-compiled QuickJS)"),
+    (".cwasm", "wasm guest code (JIT-compiled QuickJS)"),  # from <data>/wasm-cache
     ("[unknown]", "wasm guest code (JIT-compiled QuickJS)"),
     ("//anon", "wasm guest code (JIT-compiled QuickJS)"),
     ("libwasmtime", "wasmtime runtime"),
