@@ -42,6 +42,10 @@ class Settings:
     default_project: str = knob("brygge", "Project served on bare localhost/IP hosts.")
     default_space: str = knob("dev", "Space created with the default project.")
     executors: int = knob(1, "Executor processes the supervisor runs.", 1, 64)
+    storage_transport: str = knob("wire", "How executors call storage on one node: 'wire' (the "
+                                  "Storage messages framed on a Unix socket, ~10x less CPU per "
+                                  "call, see docs/BENCHMARKS.md) or 'grpc'.",
+                                  choices=("grpc", "wire"))
     executor_transport: str = knob("inprocess", "How the router reaches executors: 'inprocess' "
                                    "(the router runs invocations itself, ~2x the throughput on one "
                                    "node, see docs/BENCHMARKS.md; executor processes still validate "

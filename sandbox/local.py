@@ -33,7 +33,8 @@ class _LoopQueue:
 class InProcessExecutor:
     def __init__(self, settings: Settings, storage_target: str, nats_url: str) -> None:
         logs = LogPublisher(nats_url) if nats_url else None
-        self.executor = Executor(settings, StorageClient(storage_target), logs)
+        storage = StorageClient(storage_target, wire=settings.storage_transport == "wire")
+        self.executor = Executor(settings, storage, logs)
 
     async def invoke(self, inv: pb.Invocation,
                      pull: Callable[[], Awaitable[bytes | None]] | None = None

@@ -345,7 +345,7 @@ class Executor(pbg.ExecutorServicer):
 
 
 def serve(socket_path: str, storage_target: str, nats_url: str, settings: Settings) -> None:
-    storage = StorageClient(storage_target)
+    storage = StorageClient(storage_target, settings.storage_transport == "wire")
     logs = LogPublisher(nats_url) if nats_url else None
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.executor_threads * 2 + 4),
                          options=[("grpc.max_receive_message_length", 1 << 30),

@@ -1,4 +1,5 @@
-"""The storage service process: serves proto Storage over gRPC on a Unix socket.
+"""The storage service process: serves proto Storage over gRPC on a Unix socket, and
+the same calls framed on a second socket for executor threads (storage/wire.py).
 
     python -m storage.server --socket PATH --db PATH
 """
@@ -18,6 +19,7 @@ from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage.engine import Engine, StorageError
+from storage.wire import WireServer, wire_path
 
 log = logging.getLogger("brygge.storage")
 
@@ -27,6 +29,9 @@ class StorageService(pbg.StorageServicer):
         self.engine = engine
 
     def Call(self, request: pb.StorageCall, context: grpc.ServicerContext) -> pb.StorageReply:
+        return self.reply(request)
+
+    def reply(self, request: pb.StorageCall) -> pb.StorageReply:
         try:
             return pb.StorageReply(payload=self.engine.call(request.space, request.op,
                                                             request.payload))
@@ -46,9 +51,13 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32),
                          options=[("grpc.max_receive_message_length", 1 << 30),
                                   ("grpc.max_send_message_length", 1 << 30)])
-    pbg.add_StorageServicer_to_server(StorageService(engine), server)
+    service = StorageService(engine)
+    pbg.add_StorageServicer_to_server(service, server)
     if os.path.exists(socket_path):
         os.unlink(socket_path)
+    # The same service on the lean framed socket (storage/wire.py) for executor threads.
+    wire = WireServer(wire_path(socket_path), service.reply)
+    wire.start()
     server.add_insecure_port(f"unix:{socket_path}")
     server.start()
     stop = threading.Event()
@@ -66,6 +75,7 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
 
     threading.Thread(target=reclaim, name="kv-reclaim", daemon=True).start()
     stop.wait()
+    wire.close()
     server.stop(grace=2).wait()
     engine.close()
 
