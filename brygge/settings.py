@@ -41,6 +41,10 @@ class Settings:
     domain: str = knob("localhost", "Base domain: projects answer on <project>.api.<domain>.")
     default_project: str = knob("brygge", "Project served on bare localhost/IP hosts.")
     default_space: str = knob("dev", "Space created with the default project.")
+    routers: int = knob(1, "Router processes sharing the HTTP port (SO_REUSEPORT). Each runs "
+                        "invocations in-process and is single-threaded in Python, so on a node "
+                        "with spare cores more routers serve more requests/s "
+                        "(docs/BENCHMARKS.md).", 1, 64)
     executors: int = knob(1, "Executor processes the supervisor runs.", 1, 64)
     storage_transport: str = knob("wire", "How executors call storage on one node: 'wire' (the "
                                   "Storage messages framed on a Unix socket, ~10x less CPU per "

@@ -268,10 +268,13 @@ class Node:
                                                  self.storage_target, "--nats", self.nats_url,
                                                  *exec_args],
                                lambda: self._http_ready(self.admin_url + "/health")))
-        self.start_child(Child("router", [py, "-m", "router.server", "--storage",
-                                          self.storage_target, "--nats", self.nats_url,
-                                          "--admin-url", self.admin_url, *exec_args],
-                               lambda: tcp_open(_connect_host(self.s.host), self.s.http_port)))
+        # Routers share the HTTP port (SO_REUSEPORT); each says when it serves.
+        for i in range(self.s.routers):
+            child = Child("router" if i == 0 else f"router-{i}", [
+                py, "-m", "router.server", "--storage", self.storage_target, "--nats",
+                self.nats_url, "--admin-url", self.admin_url, *exec_args], lambda: False)
+            child.ready = lambda c=child: _said_ready(c)
+            self.start_child(child)
         self.started = time.time()
         self.write_node_json()
 
@@ -359,6 +362,16 @@ class Node:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+def _said_ready(child: Child) -> bool:
+    """A router prints `router ready <pid>` once its lifespan startup is done."""
+    if child.proc is None or child.log is None:
+        return False
+    try:
+        return f"router ready {child.proc.pid}".encode() in child.log.read_bytes()[-65536:]
+    except OSError:
+        return False
 
 
 def _connect_host(host: str) -> str:

@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import secrets
 import time
 import traceback
@@ -121,6 +122,7 @@ class Router:
                 self.cache.clear()
 
             await self.nc.subscribe(f"{events.SPACE_CHANGED}.*", cb=on_change)
+        print(f"router ready {os.getpid()}", flush=True)  # the supervisor waits for it
 
     async def shutdown(self) -> None:
         await self.meter.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 
 import uvicorn
 
@@ -24,10 +25,24 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s router %(levelname)s %(message)s")
     s = Settings.from_env()
     router = Router(s, a.storage, a.executor, a.nats, a.admin_url)
-    uvicorn.run(router, host=s.host, port=s.http_port, log_level="warning", access_log=False,
-                lifespan="on", http="httptools", loop="uvloop",
-                proxy_headers=False,  # X-Forwarded-* are ours to judge (router/admission.py)
-                limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024)
+    config = uvicorn.Config(router, log_level="warning", access_log=False, lifespan="on",
+                            http="httptools", loop="uvloop",
+                            proxy_headers=False,  # X-Forwarded-* are ours (router/admission.py)
+                            limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024)
+    uvicorn.Server(config).run(sockets=[listen_socket(s.host, s.http_port)])
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The HTTP listening socket, shared by every router process of the node
+    (SO_REUSEPORT: the kernel spreads connections over them)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

@@ -85,3 +85,26 @@ def test_cli_without_a_node_says_so(tmp_path: Path) -> None:
     r = brygge("token", "--data-dir", str(tmp_path / "none"))
     assert r.returncode == 1
     assert r.stderr.strip().startswith("brygge: no Brygge node in ")
+
+
+def test_several_routers_share_the_port_and_survive_a_kill(tmp_path: Path) -> None:
+    import signal
+
+    node = new_node(tmp_path, BRYGGE_ROUTERS="2")
+    node.start(app=HELLO)
+    try:
+        comps = node.node_json()["components"]
+        assert {"router", "router-1"} <= set(comps)
+        ids = {node.post("/dev/notes", json={"i": i}, headers=node.auth()).json()["_id"]
+               for i in range(20)}
+        assert len(ids) == 20  # fresh connections are spread over both; all served
+        import os
+        os.kill(comps["router-1"], signal.SIGKILL)
+        # the other router keeps serving while the supervisor restarts the killed one
+        for _ in range(10):
+            assert node.get("/dev/hello").status_code == 200
+        wait_until(lambda: node.node_json()["components"]["router-1"] != comps["router-1"], 30,
+                   "the killed router to be restarted")
+        assert node.get("/dev/hello").json()["message"] == "Hello from Brygge!"
+    finally:
+        node.stop()
