@@ -33,6 +33,7 @@ from sandbox import body as body_source
 from sandbox import engine, internal, outbound
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact, prelude_snapshot
 from sandbox.engine import SandboxTrap, Snapshot
+from sandbox.slots import FairSlots
 from storage.client import StorageClient, raise_for
 
 log = logging.getLogger("brygge.executor")
@@ -69,7 +70,7 @@ class SpacePool:
 
     def __init__(self, size: int) -> None:
         self.idle: list[AppInstance] = []
-        self.slots = threading.BoundedSemaphore(size)
+        self.slots = FairSlots(size)  # first come, first served (sandbox/slots.py)
         self.lock = threading.Lock()
         # The deployment right after evaluation: every instance but the first (and
         # each replacement of a recycled one) is restored from it, not evaluated.

@@ -1,0 +1,67 @@
+"""FairSlots (sandbox/slots.py): bounded, first come first served, timeouts."""
+
+from __future__ import annotations
+
+import threading
+
+from sandbox.slots import FairSlots
+
+
+def test_bounded_and_timeout() -> None:
+    s = FairSlots(2)
+    assert s.acquire(0) and s.acquire(0)
+    assert not s.acquire(0.01)
+    s.release()
+    assert s.acquire(0)
+
+
+def test_freed_slot_goes_to_the_longest_waiter() -> None:
+    s = FairSlots(1)
+    assert s.acquire()
+    order: list[int] = []
+    started = [threading.Event() for _ in range(3)]
+
+    def wait(i: int) -> None:
+        started[i].set()
+        assert s.acquire(10)
+        order.append(i)
+        s.release()
+
+    threads = []
+    for i in range(3):  # queue up in a known order
+        t = threading.Thread(target=wait, args=(i,))
+        t.start()
+        started[i].wait()
+        while len(s._waiters) < i + 1:
+            pass
+        threads.append(t)
+    # a newcomer cannot jump the queue while others wait
+    assert not s.acquire(0)
+    s.release()
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2]
+    assert s.acquire(0)
+
+
+def test_many_threads_never_exceed_the_bound() -> None:
+    s = FairSlots(3)
+    lock = threading.Lock()
+    inside = [0, 0]  # now, most
+
+    def work() -> None:
+        for _ in range(200):
+            assert s.acquire(10)
+            with lock:
+                inside[0] += 1
+                inside[1] = max(inside[1], inside[0])
+            with lock:
+                inside[0] -= 1
+            s.release()
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert inside[0] == 0 and 1 <= inside[1] <= 3
