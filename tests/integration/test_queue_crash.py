@@ -1,0 +1,174 @@
+"""Crash test of queues and scheduled runs (issue 6): jobs enqueued through the HTTP
+API of two spaces, several topics, while executor, storage and nats-server are each
+killed with SIGKILL at seeded random moments and restarted by the supervisor.
+
+Every enqueue the API acknowledged (201 with a job id: JetStream fsynced it) must be
+processed at least once; duplicates are allowed (at-least-once), counted and
+printed. The same for `schedule.runAt` jobs whose time comes while things crash."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from control_plane.catalog import Catalog
+from storage.client import AsyncStorageClient
+from tests.nodes import RunningNode, new_node, wait_until
+
+JOBS = 10_000
+TOPICS = ["crash-a", "crash-b", "crash-c"]
+SEED = 20261123
+
+APP = r"""
+import {app, Datastore, schedule} from 'codehooks-js';
+app.auth('/*', (req, res, next) => next());
+app.post('/enq', async (req, res) => {
+  const conn = await Datastore.open();
+  const out = [];
+  for (const j of req.body.jobs) out.push((await conn.enqueue(j.topic, {i: j.i}))._id);
+  res.status(201).json({ids: out});
+});
+app.post('/at', async (req, res) => {
+  await schedule.runAt(new Date(Date.now() + req.body.ms), {i: req.body.i, at: true}, 'crash-a');
+  res.status(201).json({ok: true});
+});
+async function done(req, res) {
+  const conn = await Datastore.open();
+  const p = req.body.payload;
+  await conn.insertOne('done', {i: p.i, at: !!p.at, job: req.body.jobId});
+  res.end();
+}
+for (const t of ['crash-a', 'crash-b', 'crash-c']) app.worker(t, done, {workers: 4});
+app.get('/stats', async (req, res) => {
+  const conn = await Datastore.open();
+  const seen = new Map();
+  await conn.getMany('done', {}, {limit: 1000000}).forEach((d) => {
+    const k = (d.at ? 'at' : 'q') + d.i;
+    seen.set(k, (seen.get(k) || 0) + 1);
+  });
+  let dups = 0;
+  for (const n of seen.values()) dups += n - 1;
+  res.json({distinct: [...seen.keys()], dups});
+});
+export default app.init();
+"""
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("qcrash")
+    app = tmp / "app"
+    app.mkdir()
+    (app / "index.js").write_text(APP)
+    n = new_node(tmp)
+    n.start()
+
+    async def other(cat: Catalog) -> None:
+        await cat.create_space("brygge", "second")
+
+    async def go() -> None:
+        client = AsyncStorageClient(n.node_json()["storage"])
+        try:
+            await other(Catalog(client))
+        finally:
+            await client.close()
+
+    asyncio.run(go())
+    for space in ("dev", "second"):
+        d = n.deploy(app, space=space)
+        assert d.returncode == 0, d.stderr
+    yield n
+    n.stop()
+
+
+def test_acknowledged_jobs_survive_kill_9_of_every_component(node: RunningNode,
+                                                             tmp_path: Path) -> None:
+    rnd = random.Random(SEED)
+    acked: dict[str, set[int]] = {"dev": set(), "second": set()}
+    acked_at: set[int] = set()
+    lock = threading.Lock()
+    todo = list(range(JOBS))
+    stop = threading.Event()
+
+    def enqueuer(w: int) -> None:
+        space = "dev" if w % 2 == 0 else "second"
+        with httpx.Client(timeout=60) as c:
+            while not stop.is_set():
+                with lock:
+                    batch = [todo.pop() for _ in range(min(20, len(todo)))]
+                if not batch:
+                    return
+                jobs = [{"i": i, "topic": TOPICS[i % len(TOPICS)]} for i in batch]
+                try:
+                    r = c.post(f"{node.base}/{space}/enq", json={"jobs": jobs})
+                    ok = r.status_code == 201
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    with lock:
+                        acked[space].update(batch)
+                else:  # not acknowledged: try again later (a retry may duplicate: allowed)
+                    with lock:
+                        todo.extend(batch)
+
+    def scheduler() -> None:
+        with httpx.Client(timeout=60) as c:
+            for i in range(100):
+                try:
+                    r = c.post(f"{node.base}/dev/at", json={"i": i, "ms": rnd.randint(500, 8000)})
+                    if r.status_code == 201:
+                        acked_at.add(i)
+                except httpx.HTTPError:
+                    pass
+
+    threads = [threading.Thread(target=enqueuer, args=(w,)) for w in range(4)]
+    threads.append(threading.Thread(target=scheduler))
+    for t in threads:
+        t.start()
+    victims = ["executor-0", "storage", "nats"]
+    rnd.shuffle(victims)
+    kills = []
+    for name in victims:
+        target = rnd.randint(500, 4000)
+        wait_until(lambda n=target: sum(len(s) for s in acked.values()) >= n or not todo, 120,
+                   "enqueues before the next kill")
+        pid = node.node_json()["components"][name]
+        os.kill(pid, signal.SIGKILL)
+        kills.append((name, sum(len(s) for s in acked.values())))
+        wait_until(lambda n=name, p=pid: node.node_json()["components"].get(n, p) != p, 60,
+                   f"{name} to be restarted")
+    for t in threads:
+        t.join(300)
+    stop.set()
+    assert not todo
+
+    def stats(space: str) -> dict[str, Any]:
+        r = httpx.get(f"{node.base}/{space}/stats", timeout=120)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def all_done() -> bool:
+        for space in ("dev", "second"):
+            seen = set(stats(space)["distinct"])
+            want = {f"q{i}" for i in acked[space]} | ({f"at{i}" for i in acked_at}
+                                                       if space == "dev" else set())
+            if not want <= seen:
+                return False
+        return True
+
+    t0 = time.monotonic()
+    wait_until(all_done, 300, "every acknowledged job to be processed")
+    dups = {space: stats(space)["dups"] for space in ("dev", "second")}
+    # Reported, not asserted: at-least-once allows duplicates after crashes.
+    print(f"\nqueue crash test: {sum(len(s) for s in acked.values())} acked jobs + "
+          f"{len(acked_at)} runAt; kills at {kills}; duplicates {dups}; drained "
+          f"{time.monotonic() - t0:.1f}s after the last enqueue")
