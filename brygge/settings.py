@@ -140,6 +140,24 @@ class Settings:
     kv_reclaim_interval_s: float = knob(5.0, "How often expired key-value entries are deleted.",
                                         0.1, 3600)
 
+    # -- queues, cron jobs (storage/queues.py, control_plane/schedules.py) ------
+    queue_dedupe_window_s: float = knob(120.0, "JetStream duplicate window of the JOBS stream: a "
+                                        "job published twice with the same Nats-Msg-Id within "
+                                        "it runs once (idempotent enqueue, cron catch-up).",
+                                        1, 86400)
+    dead_letter_max_age_s: float = knob(7 * 86400.0, "How long jobs that used up their retries "
+                                        "are kept in the DEAD stream.", 60, 365 * 86400)
+    missed_ticks: str = knob("latest", "Cron ticks that fell while NATS (or the whole node) was "
+                             "down: 'latest' runs each job once for the latest missed tick when "
+                             "the control plane starts or reconnects; 'skip' runs nothing.",
+                             choices=("skip", "latest"))
+    cron_timezone: str = knob("UTC", "Default time zone of cron expressions (an IANA name, e.g. "
+                              "'Europe/Oslo'); a space can choose its own with `brygge "
+                              "timezone`. NATS evaluates the schedule in it, DST included.")
+    cron_catchup_grace_s: float = knob(5.0, "A tick is only counted as missed when it is older "
+                                       "than this, so that a run NATS fired just before a "
+                                       "control-plane restart is not repeated.", 0, 3600)
+
     # -- logs ------------------------------------------------------------------
     log_retention_s: int = knob(7 * 86400, "How long space logs are kept in JetStream.", 60,
                                 365 * 86400)

@@ -24,6 +24,9 @@ Job messages carry the payload as JSON and these headers:
 from __future__ import annotations
 
 import base64
+from typing import Any
+
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
 JOBS_STREAM = "JOBS"
 DEAD_STREAM = "DEAD"
@@ -85,3 +88,20 @@ def six_field_cron(expr: str) -> str:
     """codehooks crons have 5 fields or 6 (leading seconds); NATS schedules take 6."""
     fields = expr.split()
     return " ".join(["0", *fields]) if len(fields) == 5 else " ".join(fields)
+
+
+async def ensure_streams(js: Any, settings: Any) -> None:
+    """Create (or bring up to date) the JOBS and DEAD streams; idempotent, so every
+    process that publishes or consumes jobs calls it at start."""
+    jobs = StreamConfig(name=JOBS_STREAM, subjects=["jobs.>", "sched.>"],
+                        storage=StorageType.FILE, retention=RetentionPolicy.WORK_QUEUE,
+                        duplicate_window=float(settings.queue_dedupe_window_s),
+                        allow_msg_schedules=True)
+    dead = StreamConfig(name=DEAD_STREAM, subjects=["dead.>"], storage=StorageType.FILE,
+                        retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD,
+                        max_age=float(settings.dead_letter_max_age_s))
+    for cfg in (jobs, dead):
+        try:
+            await js.add_stream(cfg)
+        except Exception:
+            await js.update_stream(cfg)
