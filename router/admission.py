@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import time
 from typing import Any
+
+from brygge.ratelimit import RateLimiter
+
+__all__ = ["RateLimiter"]  # re-exported: the router's in-process buckets
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 CORS_METHODS = b"GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS"
@@ -142,24 +145,3 @@ def check_rate(rate: Any, burst: Any) -> tuple[float, int]:
         raise AdmissionError("rate must be in (0, 1000000] requests/s and burst in "
                              "[1, 10000000]")
     return r, b
-
-
-class RateLimiter:
-    """A token bucket per space: `burst` requests at once, refilled at `rate`/s."""
-
-    def __init__(self, max_buckets: int = 100_000) -> None:
-        self.buckets: dict[str, tuple[float, float]] = {}  # space id -> (tokens, at)
-        self.max_buckets = max_buckets
-
-    def take(self, key: str, rate: float, burst: int, now: float | None = None) -> float:
-        """0 when admitted, else seconds until a request would be."""
-        now = time.monotonic() if now is None else now
-        tokens, at = self.buckets.get(key, (float(burst), now))
-        tokens = min(float(burst), tokens + (now - at) * rate)
-        if tokens >= 1:
-            if len(self.buckets) >= self.max_buckets and key not in self.buckets:
-                self.buckets.clear()  # bounded memory; a reset only grants fresh bursts
-            self.buckets[key] = (tokens - 1, now)
-            return 0.0
-        self.buckets[key] = (tokens, now)
-        return (1 - tokens) / rate

@@ -301,7 +301,11 @@ class Router:
             raise Reject(403, f"client address {ip} is not in the allowed hosts of this space")
         limit = space.get("rate_limit")
         if limit:
-            wait = self.limiter.take(space["id"], limit["rate"], limit["burst"])
+            if self.s.routers > 1:  # one bucket for all the node's routers, kept by storage
+                wait = (await self.storage.call(space["id"], "space.ratelimit", {
+                    "rate": limit["rate"], "burst": limit["burst"]}))["wait"]
+            else:  # the only router: no hop
+                wait = self.limiter.take(space["id"], limit["rate"], limit["burst"])
             if wait > 0:
                 raise Reject(429, f"rate limit of this space exceeded ({limit['rate']:g} "
                                   f"requests/s, burst {limit['burst']})",

@@ -19,6 +19,7 @@ from typing import Any
 
 from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
 
+from brygge.ratelimit import RateLimiter
 from storage import keys
 from storage.datastore import Datastore
 from storage.errors import BY_NAME as _ERRORS
@@ -60,6 +61,7 @@ class Engine:
                                    max_doc_bytes=max_doc_bytes, sort_limit=sort_limit)
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
         self.max_file_bytes = max_file_bytes
+        self.limiter = RateLimiter()  # space.ratelimit: one bucket per space for the node
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
             **self.kv.ops,
@@ -70,6 +72,7 @@ class Engine:
             "space.drop": self.drop_space,
             "space.usage": self.usage,
             "space.meter": self.meter,
+            "space.ratelimit": self.ratelimit,
             "file.save": self.file_save,
             "file.get": self.file_get,
             "file.list": self.file_list,
@@ -120,6 +123,19 @@ class Engine:
         raw = self.db.get(_METER + keys.check_space(sid))
         return {**dict.fromkeys(METER_FIELDS, 0), **(json.loads(raw) if raw else {}),
                 **self.datastore.usage(sid)}
+
+    def ratelimit(self, sid: str, args: dict[str, Any]) -> dict[str, float]:
+        """{rate, burst} -> {wait}: take one token of the space's bucket (0 = admitted,
+        else seconds until one would be). In memory: shared by every router of the node
+        that reaches this storage process; a restart only grants fresh bursts."""
+        try:
+            rate, burst = float(args["rate"]), int(args["burst"])
+        except (KeyError, TypeError, ValueError):
+            raise BadRequest("space.ratelimit needs numbers rate and burst") from None
+        if not (0 < rate <= 1e6 and 1 <= burst <= 1e7):
+            raise BadRequest("space.ratelimit: rate in (0, 1e6], burst in [1, 1e7]")
+        with self._lock(sid):
+            return {"wait": self.limiter.take(sid, rate, burst)}
 
     def meter(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
         """{api?, codehook_invocation?, codehook_time?}: add to the space's counters

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from tests.nodes import ROOT, brygge, new_node, pid_alive, wait_until
 
 HELLO = str(ROOT / "examples" / "hello")
@@ -106,5 +108,28 @@ def test_several_routers_share_the_port_and_survive_a_kill(tmp_path: Path) -> No
         wait_until(lambda: node.node_json()["components"]["router-1"] != comps["router-1"], 30,
                    "the killed router to be restarted")
         assert node.get("/dev/hello").json()["message"] == "Hello from Brygge!"
+        # A rate limit is one bucket for the whole node, not one per router: set on a
+        # space no router has looked up yet, a burst of 3 admits exactly 3 requests.
+        import asyncio
+
+        from control_plane.catalog import Catalog
+        from storage.client import AsyncStorageClient
+
+        async def mkspace() -> None:
+            client = AsyncStorageClient(node.node_json()["storage"])
+            try:
+                await Catalog(client).create_space("brygge", "limited")
+            finally:
+                await client.close()
+
+        asyncio.run(mkspace())
+        r = httpx.put(f"{node.admin}/v1/projects/brygge/spaces/limited/ratelimit",
+                      json={"rate": 0.001, "burst": 3},
+                      headers={"x-admintoken": node.admin_token}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert node.deploy(HELLO, space="limited").returncode == 0
+        codes = [httpx.get(f"{node.base}/limited/hello", timeout=30).status_code  # new conns
+                 for _ in range(20)]
+        assert codes.count(200) == 3 and codes.count(429) == 17, codes
     finally:
         node.stop()

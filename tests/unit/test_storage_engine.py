@@ -504,3 +504,15 @@ def test_read_only_open_sees_data(tmp_path, close_writer_first: bool) -> None:  
         r.close()
         if not close_writer_first:
             w.close()
+
+
+def test_space_ratelimit_is_one_bucket_per_space(tmp_path: Any) -> None:
+    e = Engine(str(tmp_path / "rl"))
+    take = lambda sid: json.loads(e.call(sid, "space.ratelimit",  # noqa: E731
+                                          b'{"rate": 0.001, "burst": 2}'))["wait"]
+    assert [take("aaaaaaaaaaaa") == 0 for _ in range(3)] == [True, True, False]
+    assert take("bbbbbbbbbbbb") == 0  # another space has its own bucket
+    for bad in (b'{"rate": 0, "burst": 1}', b'{"rate": "x", "burst": 1}', b"{}"):
+        with pytest.raises(BadRequest, match=r"space\.ratelimit"):
+            e.call("aaaaaaaaaaaa", "space.ratelimit", bad)
+    e.close()
