@@ -112,6 +112,7 @@ async def undeploy_or_rollback(cp: Any, project: str, space: str, request: Reque
     if request.headers.get("x-undeploy", "").lower() == "yes":
         await cp.catalog.undeploy(sp)
         await cp.publish_space_changed(sp["id"])
+        await cp.sync_schedules(sp, None)  # its cron jobs stop
         return JSONResponse({"undeployed": True, "space": space})
     try:
         newest, prev = await cp.catalog.rollback(sp)
@@ -119,6 +120,7 @@ async def undeploy_or_rollback(cp: Any, project: str, space: str, request: Reque
         raise AdmError(409, f"space {space!r} has no previous deployment to roll back to") \
             from None
     await cp.publish_space_changed(sp["id"])
+    await cp.sync_schedules(sp, list((prev.get("manifest") or {}).get("jobs") or []))
     return JSONResponse({"rollback": True, "active": prev["seq"], "removed": newest["seq"]})
 
 

@@ -106,6 +106,10 @@ class Catalog:
     async def spaces(self, project: str) -> list[dict[str, Any]]:
         return [v for _, v in await self._scan(f"space/{project}/")]
 
+    async def all_spaces(self) -> list[dict[str, Any]]:
+        """Every space of every project (cron catch-up at control-plane start)."""
+        return [v for _, v in await self._scan("space/")]
+
     # -- env vars ------------------------------------------------------------------------------
     async def set_env(self, project: str, space: str, key: str, value: str | None
                       ) -> dict[str, Any]:

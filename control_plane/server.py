@@ -8,6 +8,9 @@ Routes:
     POST /v1/projects/{p}/spaces/{s}/deployments        deploy an artifact (brygge deploy)
     GET  /v1/projects/{p}/spaces/{s}/deployments        deployment history, newest first
     GET  /v1/projects/{p}/spaces/{s}/logs?tail=&follow= space log as JSON Lines
+    GET  /v1/projects/{p}/spaces/{s}/jobs               cron jobs: next tick, last run
+    POST /v1/projects/{p}/spaces/{s}/jobs/run           {cron}: run a cron job now
+    GET  /v1/projects/{p}/spaces/{s}/workflows          workflow instances (workflowdata)
     *    /_adm/{p}/{s}/{op}                             the official CLI's _A_D_M_ endpoints,
                                                         forwarded here by the router
 Every route except /health needs an admin token of the project, sent as
@@ -17,10 +20,12 @@ Every route except /health needs an admin token of the project, sent as
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc.aio
@@ -32,10 +37,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, events, logbus, placement
 from brygge.settings import Settings
-from control_plane import adm
+from control_plane import adm, schedules
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
+from storage import queues
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 from storage.engine import StorageError
 
@@ -61,6 +67,7 @@ class ControlPlane:
         self.nats_url = nats_url
         self.nc: Any = None
         self.js: Any = None
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         # grpc.aio channels belong to the event loop they are created in: uvicorn's.
@@ -70,11 +77,43 @@ class ControlPlane:
                           for t in self.executor_targets}
         if self.nats_url:
             self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
-                                         reconnect_time_wait=0.2)
+                                         reconnect_time_wait=0.2,
+                                         reconnected_cb=self._nats_reconnected)
             self.js = self.nc.jetstream()
             await logbus.ensure_stream(self.js, self.s.log_retention_s, self.s.log_max_per_space)
+            await queues.ensure_streams(self.js, self.s)
+            self._spawn(self.cron_catch_up(resync=True))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _nats_reconnected(self) -> None:
+        # NATS does not fire the ticks that fell while it was down (missed_ticks).
+        self._spawn(self.cron_catch_up(resync=False))
+
+    async def cron_catch_up(self, resync: bool) -> None:
+        """At start (resync: rewrite every deployed space's schedules too) and after a
+        NATS reconnect: run each cron job once whose latest tick was missed. Retried
+        while JetStream is not ready yet (a restarted server recovers its streams)."""
+        delay = 0.2
+        for _ in range(30):
+            try:
+                if not resync:
+                    await queues.ensure_streams(self.js, self.s)
+                n = await schedules.catch_up(self.js, self.catalog, self.s, resync=resync)
+                if n:
+                    log.info("cron catch-up: %d run(s) for missed ticks", n)
+                return
+            except Exception as e:
+                log.warning("cron catch-up failed (retrying): %s", e)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5)
 
     async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         if self.nc is not None:
             await self.nc.close()
 
@@ -114,12 +153,95 @@ class ControlPlane:
         if not reply.ok:
             raise ApiError(400, f"deployment refused: {reply.error}")
         manifest = json.loads(reply.manifest)
+        jobs = list(manifest.get("jobs") or [])
+        try:  # a bad cron expression refuses the deploy; the live deployment stays
+            schedules.validate_jobs(jobs, self.space_timezone(space))
+        except ValueError as e:
+            raise ApiError(400, str(e)) from None
         dep = await self.catalog.record_deployment(space, digest, headers, manifest,
                                                    reply.startup_error)
         await self.publish_space_changed(space["id"])
+        await self.sync_schedules(space, jobs)
         return {"ok": True, "project": project, "space": space_name, "deployment": dep["seq"],
                 "digest": digest, "manifest": manifest, "startup_error": reply.startup_error,
                 "eval_ms": round(reply.eval_ms, 1)}
+
+    # -- cron schedules (control_plane/schedules.py) ----------------------------------------
+    def space_timezone(self, space: dict[str, Any]) -> str:
+        return str(space.get("cron_timezone") or self.s.cron_timezone)
+
+    async def sync_schedules(self, space: dict[str, Any], jobs: list[str] | None) -> None:
+        """Make NATS fire the cron jobs `jobs` of the space (None: undeployed, none).
+        The deployment is already active: a failure here answers 503 and is repaired
+        when the control plane restarts (it resyncs every space)."""
+        if self.js is None:
+            return
+        try:
+            if jobs is None:
+                await schedules.clear_space(self.js, space["id"])
+            else:
+                await schedules.sync_space(self.js, space["id"], jobs,
+                                           self.space_timezone(space))
+        except Exception as e:
+            log.exception("cron schedules of space %s not synced", space["id"])
+            raise ApiError(503, f"the deployment is active but its cron schedules could not "
+                                f"be written to NATS: {e}") from None
+
+    async def active_jobs(self, space: dict[str, Any]) -> list[str]:
+        return schedules.active_jobs(space, await self.catalog.deployments(space["id"]))
+
+    async def jobs(self, project: str, space_name: str) -> list[dict[str, Any]]:
+        space = await self.catalog.space(project, space_name)
+        tz = self.space_timezone(space)
+        now = datetime.now(UTC)
+        out = []
+        for expr in await self.active_jobs(space):
+            nxt = schedules.parse(expr, tz).next_after(now)
+            rec = await self.storage.call("", "sys.get",
+                                          {"key": schedules.cronrun_key(space["id"], expr)})
+            rec = rec if isinstance(rec, dict) else {}
+            outcome = "-" if not rec else "ok" if rec.get("ok") else \
+                f"error: {rec.get('error') or 'failed'}"
+            out.append({"cron": expr, "next": schedules.iso(nxt) if nxt else "-",
+                        "timezone": tz, "lastRun": rec.get("at") or "-",
+                        "lastOutcome": outcome})
+        return out
+
+    async def run_job(self, project: str, space_name: str, expr: str) -> dict[str, Any]:
+        space = await self.catalog.space(project, space_name)
+        jobs = await self.active_jobs(space)
+        if expr not in jobs:
+            known = ", ".join(repr(j) for j in jobs) or "none"
+            raise ApiError(404, f"space {space_name!r} has no cron job {expr!r} "
+                                f"(its jobs: {known})")
+        if self.js is None:
+            raise ApiError(503, "this control plane has no NATS connection")
+        await schedules.run_now(self.js, space["id"], expr)
+        return {"cron": expr, "queued": True}
+
+    async def workflows(self, project: str, space_name: str, collection: str = "workflowdata"
+                        ) -> list[dict[str, Any]]:
+        sid = (await self.catalog.space(project, space_name))["id"]
+        names = {c["name"] for c in await self.storage.call(sid, "db.collections", {})}
+        if collection not in names:
+            return []
+        out = []
+        page = await self.storage.call(sid, "db.getMany", {"collection": collection,
+                                                            "query": {}})
+        while True:
+            for d in page["docs"]:
+                err = d.get("lastError")
+                if isinstance(err, dict):
+                    err = err.get("message") or json.dumps(err)
+                status = d.get("status") or ("completed" if d.get("nextStep") is None
+                                             else "failed" if err else "running")
+                out.append({"workflowName": d.get("workflowName"), "_id": d.get("_id"),
+                            "nextStep": d.get("nextStep"), "status": status,
+                            "lastError": err, "createdAt": d.get("createdAt"),
+                            "updatedAt": d.get("updatedAt")})
+            if not page.get("cursor"):
+                return out
+            page = await self.storage.call(sid, "db.getMany", {"cursor": page["cursor"]})
 
     # -- info ------------------------------------------------------------------------------------
     def space_url(self, project: str, space: str) -> str:
@@ -344,6 +466,25 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     for _kind in ("jwks", "cors", "ratelimit"):
         app.delete(f"/v1/projects/{{project}}/spaces/{{space}}/{_kind}")(clearer(_kind))
+
+    @app.get("/v1/projects/{project}/spaces/{space}/jobs")
+    async def jobs(project: str, space: str, request: Request) -> list[dict[str, Any]]:
+        await cp.require_admin(request, project)
+        return await cp.jobs(project, space)
+
+    @app.post("/v1/projects/{project}/spaces/{space}/jobs/run", status_code=202)
+    async def run_job(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("cron"), str):
+            raise ApiError(400, 'expected a JSON body {"cron": "<the job\'s cron expression>"}')
+        return await cp.run_job(project, space, body["cron"])
+
+    @app.get("/v1/projects/{project}/spaces/{space}/workflows")
+    async def workflows(project: str, space: str, request: Request,
+                        collection: str = "workflowdata") -> list[dict[str, Any]]:
+        await cp.require_admin(request, project)
+        return await cp.workflows(project, space, collection)
 
     @app.get("/v1/projects/{project}/spaces/{space}/logs")
     async def logs(project: str, space: str, request: Request, tail: int = 100,
