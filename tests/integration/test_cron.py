@@ -1,0 +1,185 @@
+"""Cron jobs on a real node (issue 6): NATS message schedules written at deploy
+(control_plane/schedules.py), fired by the JOBS stream's leader and run by the
+dispatcher; a redeploy replaces them, a bad expression refuses the deploy, `brygge
+job run` runs one now, `brygge jobs` lists them, undeploy removes them.
+
+Tests that watch a job's effect need the dispatcher (sandbox/dispatcher.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from storage import queues
+from tests.nodes import RunningNode, brygge, new_node, wait_until
+
+COUNTER = r"""
+import {app, Datastore} from 'codehooks-js';
+app.get('/count/:k', async (req, res) => {
+  const c = await Datastore.open();
+  res.json(Number((await c.get('n-' + req.params.k)) || 0));
+});
+async function bump(k) { const c = await Datastore.open(); await c.incr('n-' + k, 1); }
+"""
+
+APP_A = COUNTER + r"""
+app.job('* * * * * *', async (req, res) => { await bump('a'); res.end(); });
+app.job('*/1 * * * * *', async (req, res) => { await bump('b'); res.end(); });
+export default app.init();
+"""
+
+APP_B = COUNTER + r"""
+app.job('*/1 * * * * *', async (req, res) => { await bump('b'); res.end(); });
+app.job('0 0 1 1 *', async (req, res) => { await bump('c'); res.end(); });
+export default app.init();
+"""
+
+APP_BAD = COUNTER + r"""
+app.job('*/1 * * * * *', async (req, res) => { res.end(); });
+app.job('0 0 * * 8', async (req, res) => { res.end(); });
+export default app.init();
+"""
+
+# what the official CLI uploads: a script defining EntryPoint (the app's manifest)
+BUNDLE_BAD = r"""
+var EntryPoint = (function () {
+  const {app} = require('codehooks-js');
+  app.job('0 0 * * 8', (req, res) => res.end());
+  return app.init();
+})();
+"""
+
+
+def write_app(root: Path, name: str, src: str) -> Path:
+    d = root / name
+    d.mkdir(exist_ok=True)
+    (d / "index.js").write_text(src)
+    return d
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("cron")
+    n = new_node(tmp)
+    n.start()
+    n.apps = tmp  # type: ignore[attr-defined]
+    yield n
+    n.stop()
+
+
+def count(node: RunningNode, k: str) -> int:
+    r = node.get(f"/dev/count/{k}", headers=node.auth())
+    assert r.status_code == 200, r.text
+    return int(r.json())
+
+
+def schedule_subjects(node: RunningNode) -> dict[str, int]:
+    async def go() -> dict[str, int]:
+        nc = await nats.connect(node.node_json()["nats_url"])
+        try:
+            info = await nc.jetstream().stream_info(queues.JOBS_STREAM, subjects_filter="sched.>")
+            return {s: n for s, n in (info.state.subjects or {}).items() if ".c." in s}
+        finally:
+            await nc.close()
+    return asyncio.run(go())
+
+
+def schedule_tokens(node: RunningNode) -> set[str]:
+    """The cron keys (as tokens) scheduled on NATS; one space on this node."""
+    subjects = schedule_subjects(node)
+    assert len({s.split(".")[1] for s in subjects}) <= 1, subjects
+    return {s.split(".")[3] for s in subjects}
+
+
+def cli(node: RunningNode, *args: str) -> Any:
+    return brygge(*args, "--data-dir", str(node.data_dir))
+
+
+def apps(node: RunningNode) -> Path:
+    return node.apps  # type: ignore[attr-defined,no-any-return]
+
+
+# The tests run in order on one node: each starts from the state the previous left.
+def test_deploy_writes_one_schedule_per_job(node: RunningNode) -> None:
+    d = node.deploy(write_app(apps(node), "a", APP_A))
+    assert d.returncode == 0, d.stderr
+    assert schedule_tokens(node) == {queues.tok("* * * * * *"), queues.tok("*/1 * * * * *")}
+
+
+def test_every_second_jobs_fire_repeatedly(node: RunningNode) -> None:
+    wait_until(lambda: count(node, "a") >= 2 and count(node, "b") >= 2, 30,
+               "both every-second jobs to run twice")
+
+
+def test_redeploy_replaces_the_schedules(node: RunningNode) -> None:
+    d = node.deploy(write_app(apps(node), "b", APP_B))
+    assert d.returncode == 0, d.stderr
+    assert schedule_tokens(node) == {queues.tok("*/1 * * * * *"), queues.tok("0 0 1 1 *")}
+
+
+def test_removed_job_stops_while_the_kept_one_fires(node: RunningNode) -> None:
+    b0 = count(node, "b")
+    wait_until(lambda: count(node, "b") >= b0 + 1, 30, "job b to run after the redeploy")
+    a1, b1 = count(node, "a"), count(node, "b")
+    wait_until(lambda: count(node, "b") >= b1 + 3, 30, "job b to run 3 more times")
+    assert count(node, "a") == a1, "the removed job kept running"
+
+
+def test_bad_cron_expression_refuses_the_deploy(node: RunningNode) -> None:
+    before = schedule_tokens(node)
+    hist0 = httpx.get(f"{node.admin}/v1/projects/brygge/spaces/dev/deployments",
+                      headers={"x-admintoken": node.admin_token}).json()
+    bad = node.deploy(write_app(apps(node), "bad", APP_BAD))
+    assert bad.returncode != 0
+    assert "Something is fishy with the cron expression '0 0 * * 8'" in bad.stderr, bad.stderr
+    assert "day of week 8 is out of range 0-7" in bad.stderr
+    hist = httpx.get(f"{node.admin}/v1/projects/brygge/spaces/dev/deployments",
+                     headers={"x-admintoken": node.admin_token}).json()
+    assert hist == hist0
+    assert node.get("/dev/count/b", headers=node.auth()).status_code == 200
+    assert schedule_tokens(node) == before
+    # the same through the official CLI's endpoint: a 400 JSON error
+    r = httpx.post(f"{node.admin}/_adm/brygge/dev/deploy",
+                   headers={"x-admintoken": node.admin_token},
+                   json={"bundle": BUNDLE_BAD})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"].startswith("Something is fishy with the cron expression '0 0 * * 8'")
+
+
+def test_jobs_lists_the_next_tick(node: RunningNode) -> None:
+    listed = cli(node, "jobs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["cron"]: r for r in json.loads(listed.stdout)}
+    assert set(rows) == {"*/1 * * * * *", "0 0 1 1 *"}
+    assert rows["0 0 1 1 *"]["next"] == f"{datetime.now(UTC).year + 1}-01-01T00:00:00Z"
+    assert rows["0 0 1 1 *"]["lastRun"] == "-"
+    assert rows["0 0 1 1 *"]["lastOutcome"] == "-"
+    table = cli(node, "jobs")
+    assert "0 0 1 1 *" in table.stdout and "NEXT" in table.stdout, table.stdout
+    unknown = cli(node, "job", "run", "* * * * * *")
+    assert unknown.returncode != 0 and "has no cron job" in unknown.stderr
+
+
+def test_job_run_runs_a_job_now(node: RunningNode) -> None:
+    assert count(node, "c") == 0
+    ran = cli(node, "job", "run", "0 0 1 1 *")
+    assert ran.returncode == 0, ran.stderr
+    wait_until(lambda: count(node, "c") == 1, 30, "the job run by `brygge job run`")
+    wait_until(lambda: any(r["cron"] == "0 0 1 1 *" and r["lastOutcome"] == "ok"
+                           for r in json.loads(cli(node, "jobs", "--json").stdout)),
+               30, "the run to be recorded (cronrun record)")
+
+
+def test_undeploy_removes_the_schedules(node: RunningNode) -> None:
+    r = httpx.delete(f"{node.admin}/_adm/brygge/dev/deploy",
+                     headers={"x-admintoken": node.admin_token, "x-undeploy": "yes"})
+    assert r.status_code == 200, r.text
+    assert schedule_tokens(node) == set()
+    assert json.loads(cli(node, "jobs", "--json").stdout) == []
