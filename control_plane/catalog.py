@@ -6,7 +6,7 @@ own state in the same engine as tenant data), under these keys:
     project/<name>                 {name, created}
     space/<project>/<space>        {project, name, id, created, deployment, deployed_at, env,
                                     jwks_url, jwt_iss, jwt_aud, allowed_hosts, cors_origins,
-                                    rate_limit}
+                                    rate_limit, cron_timezone}
     space-id/<id>                  {project, name}
     token/<token>                  {project, space, space_id, access: RW|R, description}
     admintoken/<token>             {project, description, created}
@@ -128,6 +128,25 @@ class Catalog:
         else:
             env[key] = value
         sp = {**sp, "env": env}
+        await self._put({f"space/{project}/{space}": sp})
+        return sp
+
+    async def set_cron_timezone(self, project: str, space: str, tz: str | None
+                                ) -> dict[str, Any]:
+        """The time zone the space's cron expressions are read in (None: the node's
+        `cron_timezone`); returns the space."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        sp = dict(await self.space(project, space))
+        if tz:
+            try:
+                ZoneInfo(tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise CatalogError(f"unknown time zone {tz!r} (expected an IANA name such "
+                                   "as 'Europe/Oslo')") from None
+            sp["cron_timezone"] = tz
+        else:
+            sp.pop("cron_timezone", None)
         await self._put({f"space/{project}/{space}": sp})
         return sp
 

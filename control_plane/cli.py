@@ -331,6 +331,18 @@ def jobs(project: str = _P, space: str = _S, as_json: bool = typer.Option(False,
         typer.echo(f"{r['cron']:{width}}  {r['next']:20}  {r['lastRun']:24}  {r['lastOutcome']}")
 
 
+@app.command("timezone")
+def timezone(tz: str = typer.Argument("", help="IANA time zone, e.g. Europe/Oslo; '' or none: "
+                                              "the node's default (BRYGGE_CRON_TIMEZONE)"),
+             project: str = _P, space: str = _S, data_dir: str = DataDir, url: str = _U,
+             admintoken: str = _A) -> None:
+    """Set the time zone the space's cron expressions are read in (DST included)."""
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    r = _admin_call("PUT" if tz else "DELETE", t, "/timezone",
+                    **({"json": {"timezone": tz}} if tz else {}))
+    typer.echo(f"Cron jobs of {t.project}/{t.space} run in {r['timezone']}")
+
+
 @app.command("workflow-status")
 def workflow_status(project: str = _P, space: str = _S,
                     collection: str = typer.Option("workflowdata", "--collection"),

@@ -250,7 +250,7 @@ async def sync_space(js: Any, sid: str, jobs: list[str], tz: str = "UTC") -> Non
                    queues.H_CRON: expr}
         if tz and tz != "UTC":
             headers[H_TIME_ZONE] = tz
-        await js.publish(queues.cron_schedule_subject(sid, expr), b"", headers=headers,
+        await js.publish(queues.cron_schedule_subject(sid, expr), b"{}", headers=headers,
                          stream=queues.JOBS_STREAM)
 
 

@@ -10,6 +10,7 @@ Routes:
     GET  /v1/projects/{p}/spaces/{s}/logs?tail=&follow= space log as JSON Lines
     GET  /v1/projects/{p}/spaces/{s}/jobs               cron jobs: next tick, last run
     POST /v1/projects/{p}/spaces/{s}/jobs/run           {cron}: run a cron job now
+    PUT  /v1/projects/{p}/spaces/{s}/timezone           {timezone}: cron time zone (DELETE: default)
     GET  /v1/projects/{p}/spaces/{s}/workflows          workflow instances (workflowdata)
     *    /_adm/{p}/{s}/{op}                             the official CLI's _A_D_M_ endpoints,
                                                         forwarded here by the router
@@ -479,6 +480,24 @@ def create_app(cp: ControlPlane) -> FastAPI:
         if not isinstance(body, dict) or not isinstance(body.get("cron"), str):
             raise ApiError(400, 'expected a JSON body {"cron": "<the job\'s cron expression>"}')
         return await cp.run_job(project, space, body["cron"])
+
+    async def set_timezone(project: str, space: str, tz: str | None) -> dict[str, Any]:
+        sp = await cp.catalog.set_cron_timezone(project, space, tz)
+        await cp.sync_schedules(sp, await cp.active_jobs(sp) if sp.get("deployment") else None)
+        return {"timezone": cp.space_timezone(sp)}
+
+    @app.put("/v1/projects/{project}/spaces/{space}/timezone")
+    async def put_timezone(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        body = await json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("timezone"), str):
+            raise ApiError(400, 'expected a JSON body {"timezone": "Europe/Oslo"}')
+        return await set_timezone(project, space, body["timezone"])
+
+    @app.delete("/v1/projects/{project}/spaces/{space}/timezone")
+    async def delete_timezone(project: str, space: str, request: Request) -> dict[str, Any]:
+        await cp.require_admin(request, project)
+        return await set_timezone(project, space, None)
 
     @app.get("/v1/projects/{project}/spaces/{space}/workflows")
     async def workflows(project: str, space: str, request: Request,

@@ -177,6 +177,34 @@ def test_job_run_runs_a_job_now(node: RunningNode) -> None:
                30, "the run to be recorded (cronrun record)")
 
 
+def test_space_time_zone(node: RunningNode) -> None:
+    def schedule_headers(expr: str) -> dict[str, str]:
+        subject = next(s for s in schedule_subjects(node) if s.endswith("." + queues.tok(expr)))
+        return asyncio.run(last_headers(subject))
+
+    async def last_headers(subject: str) -> dict[str, str]:
+        nc = await nats.connect(node.node_json()["nats_url"])
+        try:
+            msg = await nc.jetstream().get_last_msg(queues.JOBS_STREAM, subject)
+            return dict(msg.headers or {})
+        finally:
+            await nc.close()
+
+    assert "Nats-Schedule-Time-Zone" not in schedule_headers("0 0 1 1 *")
+    r = cli(node, "timezone", "Europe/Oslo")
+    assert r.returncode == 0 and "Europe/Oslo" in r.stdout, r.stderr
+    h = schedule_headers("0 0 1 1 *")
+    assert h["Nats-Schedule-Time-Zone"] == "Europe/Oslo"
+    assert h["Nats-Schedule"] == "0 0 0 1 1 *" and h["Brygge-Cron"] == "0 0 1 1 *"
+    rows = {r["cron"]: r for r in json.loads(cli(node, "jobs", "--json").stdout)}
+    assert rows["0 0 1 1 *"]["timezone"] == "Europe/Oslo"
+    assert rows["0 0 1 1 *"]["next"] == f"{datetime.now(UTC).year}-12-31T23:00:00Z"
+    bad = cli(node, "timezone", "Mars/Olympus")
+    assert bad.returncode != 0 and "unknown time zone 'Mars/Olympus'" in bad.stderr
+    assert cli(node, "timezone").returncode == 0
+    assert "Nats-Schedule-Time-Zone" not in schedule_headers("0 0 1 1 *")
+
+
 def test_undeploy_removes_the_schedules(node: RunningNode) -> None:
     r = httpx.delete(f"{node.admin}/_adm/brygge/dev/deploy",
                      headers={"x-admintoken": node.admin_token, "x-undeploy": "yes"})
