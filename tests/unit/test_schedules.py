@@ -121,3 +121,79 @@ def test_active_jobs_of_the_active_deployment() -> None:
     assert schedules.active_jobs({"deployment": "a"}, history) == ["0 0 1 1 *"]
     assert schedules.active_jobs({"deployment": "b"}, history) == ["* * * * *"]
     assert schedules.active_jobs({"deployment": None}, history) == []
+
+
+class FakeJS:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict[str, str]]] = []
+        self.purged: list[str] = []
+
+    async def publish(self, subject: str, data: bytes, headers: dict[str, str],
+                      stream: str = "") -> None:
+        self.published.append((subject, headers))
+
+    async def purge_stream(self, name: str, subject: str = "") -> None:
+        self.purged.append(subject)
+
+    async def stream_info(self, name: str, subjects_filter: str = "") -> object:
+        from types import SimpleNamespace
+        subjects = {f"jobs.sid1.c.{schedules.queues.tok('0 0 * * 7')}": 1}
+        return SimpleNamespace(state=SimpleNamespace(subjects=subjects))
+
+
+class FakeCatalog:
+    def __init__(self, cronrun: dict[str, object]) -> None:
+        self.cronrun = cronrun
+        outer = self
+
+        class Store:
+            async def call(self, space: str, op: str, args: dict[str, str]) -> object:
+                assert op == "sys.get"
+                return outer.cronrun.get(args["key"])
+        self.store = Store()
+
+    async def all_spaces(self) -> list[dict[str, object]]:
+        return [{"id": "sid1", "deployment": "d1", "deployed_at": "2026-01-01T00:00:00.000Z"},
+                {"id": "sid2", "deployment": None}]
+
+    async def deployments(self, sid: str) -> list[dict[str, object]]:
+        return [{"digest": "d1", "manifest": {"jobs": ["0 * * * *", "0 0 1 1 *"]}}]
+
+
+class FakeSettings:
+    missed_ticks = "latest"
+    cron_timezone = "UTC"
+    cron_catchup_grace_s = 5.0
+
+
+def test_catch_up_publishes_one_run_per_missed_job() -> None:
+    import asyncio
+
+    from storage import queues
+
+    hourly, yearly = "0 * * * *", "0 0 1 1 *"
+    cat = FakeCatalog({schedules.cronrun_key("sid1", hourly):
+                       {"at": "2026-03-01T10:00:01Z", "ok": True}})
+    js = FakeJS()
+    now = at(2026, 3, 1, 13, 30)
+    n = asyncio.run(schedules.catch_up(js, cat, FakeSettings(), now=now, resync=True))
+    # resync: schedules purged and rewritten, the pending runs of a removed job dropped
+    assert js.purged[0] == "sched.sid1.c.>"
+    assert f"jobs.sid1.c.{queues.tok('0 0 * * 7')}" in js.purged
+    runs = [(s, h) for s, h in js.published if s.startswith("jobs.")]
+    scheds = [s for s, _ in js.published if s.startswith("sched.")]
+    assert sorted(scheds) == sorted([queues.cron_schedule_subject("sid1", hourly),
+                                     queues.cron_schedule_subject("sid1", yearly)])
+    # hourly: last run 10:00, now 13:30 -> one run for 13:00; yearly: deployed Jan 1
+    # 00:00 (the tick itself), none since
+    assert n == 1 and len(runs) == 1
+    subject, headers = runs[0]
+    assert subject == queues.cron_subject("sid1", hourly)
+    assert headers[queues.H_CRON] == hourly
+    assert headers["Nats-Msg-Id"] == f"cron:sid1:{queues.tok(hourly)}:2026-03-01T13:00:00Z"
+
+    skip = FakeSettings()
+    skip.missed_ticks = "skip"
+    js = FakeJS()
+    assert asyncio.run(schedules.catch_up(js, cat, skip, now=now)) == 0
+    assert js.published == []
