@@ -139,8 +139,11 @@ class Workflow extends EventEmitter {
     }
     const startTime = wfNow();
     stepCount[step] = { visits, startTime };
+    // Only this step's entry is written: parallel branches start concurrently, and a
+    // whole stepCount read before another branch's start would drop that branch's entry.
+    const counted = String(step).includes(".") ? { stepCount } : { [`stepCount.${step}`]: stepCount[step] };
     instance = await conn.updateOne(coll, { _id: instanceId },
-      { $set: { nextStep: step, updatedAt: startTime, stepCount } });
+      { $set: Object.assign({ nextStep: step, updatedAt: startTime }, counted) });
     this.emit("stepStarted", { workflowName: this.name, step, state: instance, instanceId });
     let moved = false;
     const finishStep = (sc) => {
