@@ -141,6 +141,24 @@ class Settings:
                                         0.1, 3600)
 
     # -- queues, cron jobs (storage/queues.py, control_plane/schedules.py) ------
+    queue_retries: int = knob(3, "Retries of a failed job after its first attempt, unless the "
+                              "enqueue says otherwise (then it is dead-lettered).", 0, 1000)
+    queue_retry_delay_ms: float = knob(1000.0, "First backoff delay before a failed job runs "
+                                       "again; doubled per attempt.", 0, 3_600_000)
+    queue_max_backoff_s: float = knob(300.0, "Longest backoff between attempts of a job.", 0.1,
+                                      86400)
+    queue_timeout_s: float = knob(30.0, "Wall-clock budget of one job attempt when the worker "
+                                  "sets no timeout (then it fails and is retried).", 0.1, 3600)
+    queue_ack_grace_s: float = knob(10.0, "Added to a job's timeout before JetStream redelivers "
+                                    "it to another dispatcher (the holder died).", 1, 3600)
+    dispatch_max_in_flight: int = knob(64, "Jobs one executor process runs at once, over all "
+                                       "spaces and topics.", 1, 4096)
+    dispatch_batch: int = knob(16, "Most jobs taken from one topic per turn (smaller = fairer "
+                                   "between topics and spaces).", 1, 1000)
+    dispatch_refresh_s: float = knob(5.0, "How often a dispatcher re-reads which workers and "
+                                     "cron jobs are deployed (deploys also notify it).", 0.1, 3600)
+    dispatch_idle_s: float = knob(0.02, "Pause of a dispatcher's pull loop when no topic had "
+                                  "work.", 0.001, 5)
     queue_dedupe_window_s: float = knob(120.0, "JetStream duplicate window of the JOBS stream: a "
                                         "job published twice with the same Nats-Msg-Id within "
                                         "it runs once (idempotent enqueue, cron catch-up).",

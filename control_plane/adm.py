@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from control_plane import queues_admin
 from control_plane.catalog import CatalogError
 from storage.engine import StorageError
 
@@ -160,10 +161,25 @@ async def query(cp: Any, project: str, space: str, request: Request, coll: str) 
                          "indexes": c.get("indexes") or {}, "count": c.get("count"),
                          "bytes": c.get("bytes")}] for c in cols]}])
     await require_collection(cp, sid, space, coll)
-    if opts.get("enqueue"):
-        raise AdmError(400, "x-options.enqueue is not supported by this node; "
-                            "query the documents and enqueue them from the app")
     base = {"collection": coll, "query": q}
+    if opts.get("enqueue"):  # coho query --enqueue <topic>: each document becomes a job
+        find = {**base, "options": {k: v for k, v in opts.items() if k not in ("enqueue",
+                                                                              "hints")}}
+
+        async def pages() -> Any:
+            cursor = None
+            while True:
+                r = await cp.storage.call(sid, "db.getMany", {**find, "cursor": cursor})
+                yield r.get("docs") or []
+                cursor = r.get("cursor")
+                if not cursor:
+                    return
+
+        try:
+            return JSONResponse(await queues_admin.enqueue_documents(cp, sid, opts["enqueue"],
+                                                                     pages()))
+        except queues_admin.QueueAdminError as e:
+            raise AdmError(e.status, str(e)) from None
     if h.get("count") or h.get("$onlycount"):
         return JSONResponse([await cp.storage.call(sid, "db.count", base)])
     if "x-deletebyquery" in request.headers:

@@ -38,7 +38,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, events, logbus, placement
 from brygge.settings import Settings
-from control_plane import adm, schedules
+from control_plane import adm, queues_admin, schedules
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -553,6 +553,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
 
     adm.register(app, cp)  # the other _A_D_M_ endpoints (control_plane/adm.py)
+    queues_admin.register(app, cp)  # queue status, dead letters (control_plane/queues_admin.py)
 
     return app
 

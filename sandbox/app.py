@@ -277,14 +277,15 @@ class AppInstance:
             if op == "net.fetch":
                 return ("\0Error\0outbound requests cannot be made while the app's module "
                         "loads; make them in a route, worker, job or the app.init() hook")
-            return self.host_ops(op, payload) if op.startswith(("db.", "kv.", "file.")) else ""
+            return self.host_ops(op, payload) if op.startswith(("db.", "kv.", "file.", "queue.")) \
+                else ""
         if op == "net.fetch":
             inv.outbound += 1
             if inv.outbound > self.max_outbound_requests:  # catchable: each try is a host call
                 return (f"\0Error\0ERR_BRYGGE_OUTBOUND_LIMIT: more than "
                         f"{self.max_outbound_requests} outbound requests in one invocation "
                         "(BRYGGE_MAX_OUTBOUND_REQUESTS)")
-        if op.startswith(("db.", "kv.", "net.", "file.")):  # may block: waiting is not CPU time
+        if op.startswith(("db.", "kv.", "net.", "file.", "queue.")):  # may block: not CPU time
             try:
                 return self._timed_host(op, payload, inv)
             finally:

@@ -16,6 +16,7 @@ from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from sandbox import body
+from sandbox.jobs import JobPublisher
 from sandbox.server import Executor
 from storage.client import StorageClient
 
@@ -34,7 +35,8 @@ class InProcessExecutor:
     def __init__(self, settings: Settings, storage_target: str, nats_url: str) -> None:
         logs = LogPublisher(nats_url) if nats_url else None
         storage = StorageClient(storage_target, wire=settings.storage_transport == "wire")
-        self.executor = Executor(settings, storage, logs)
+        publisher = JobPublisher(nats_url, settings) if nats_url else None  # app enqueues
+        self.executor = Executor(settings, storage, logs, publisher)
 
     async def invoke(self, inv: pb.Invocation,
                      pull: Callable[[], Awaitable[bytes | None]] | None = None

@@ -30,11 +30,12 @@ from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from sandbox import body as body_source
-from sandbox import engine, internal, outbound
+from sandbox import engine, internal, jobs, outbound
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact, prelude_snapshot
 from sandbox.engine import SandboxTrap, Snapshot
 from sandbox.slots import FairSlots
 from storage.client import StorageClient, raise_for
+from storage.errors import StorageError
 
 log = logging.getLogger("brygge.executor")
 
@@ -85,10 +86,12 @@ class SpacePool:
 
 class Executor(pbg.ExecutorServicer):
     def __init__(self, settings: Settings, storage: StorageClient,
-                 logs: LogPublisher | None) -> None:
+                 logs: LogPublisher | None, job_publisher: jobs.JobPublisher | None = None
+                 ) -> None:
         self.s = settings
         self.storage = storage
         self.logs = logs
+        self.jobs = job_publisher
         self.pools: dict[tuple[str, str], SpacePool] = {}  # (space, digest + env)
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -132,6 +135,8 @@ class Executor(pbg.ExecutorServicer):
                                           self.s.outbound_max_bytes)
                 except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
                     return f"\0TypeError\0fetch failed: {e}"
+            if op.startswith("queue."):
+                return self._queue_op(space_id, op, payload)
             if not op.startswith(("db.", "kv.", "file.")):
                 return f"\0Error\0unknown host operation {op!r}"
             reply = self.storage.raw(space_id, op, payload.encode())
@@ -139,6 +144,48 @@ class Executor(pbg.ExecutorServicer):
                 return f"\0{reply.error_name}\0{reply.error}"
             return reply.payload.decode()
         return ops
+
+    def _queue_op(self, space_id: str, op: str, payload: str) -> str:
+        """queue.enqueue {topic, payload, options} and queue.enqueueFromQuery
+        {collection, query, topic, options} (sandbox/jobs.py)."""
+        if self.jobs is None:
+            return "\0Error\0queues are not available: this executor has no NATS connection"
+        try:
+            args = json.loads(payload)
+            opts = args.get("options") or {}
+            if not isinstance(opts, dict):
+                raise jobs.QueueError("enqueue options must be an object")
+            if op == "queue.enqueue":
+                return json.dumps(self.jobs.enqueue(space_id, args.get("topic"),
+                                                    args.get("payload"), opts))
+            if op == "queue.enqueueFromQuery":
+                find = {"collection": args.get("collection"), "query": args.get("query") or {},
+                        "options": {k: v for k, v in opts.items()
+                                    if k in ("useIndex", "start", "end", "startIndex",
+                                             "endIndex", "limit", "offset", "reverse",
+                                             "hints", "sort")}}
+
+                def pages() -> Any:
+                    cursor = None
+                    while True:
+                        r = self.storage.call(space_id, "db.getMany", {**find, "cursor": cursor})
+                        if r.get("docs"):
+                            yield r["docs"]
+                        cursor = r.get("cursor")
+                        if not cursor:
+                            return
+
+                return json.dumps(self.jobs.enqueue_many(space_id, args.get("topic"), pages,
+                                                         opts))
+        except jobs.QueueError as e:
+            return f"\0Error\0{e}"
+        except StorageError as e:
+            return f"\0{e.name}\0{e}"
+        except (ValueError, TypeError, AttributeError) as e:
+            return f"\0TypeError\0{op}: {e}"
+        except Exception as e:  # NATS timeouts and the like: the app sees a clear error
+            return f"\0Error\0{op} failed: {type(e).__name__}: {e}"
+        return f"\0Error\0unknown host operation {op!r}"
 
     def _new_instance(self, space_id: str, digest: str, env_json: str = "",
                       pool: SpacePool | None = None) -> AppInstance:
@@ -274,6 +321,55 @@ class Executor(pbg.ExecutorServicer):
             out.put(None)
             self._publish_logs(inv, invocation)
 
+    def run_job(self, space_id: str, digest: str, env_json: str, kind: str, name: str,
+                payload: Any, job_id: str, enqueued: str, timeout_s: float) -> str:
+        """Run one worker job (kind "worker", name = topic) or cron run (kind "cron",
+        name = expression) in the space's instances; "" when it succeeded, else why not."""
+        invocation = Invocation(emit=lambda kind_, data: None)
+        error = ""
+        try:
+            pool = self._pool(space_id, digest, env_json)
+            if not pool.slots.acquire(timeout=timeout_s):
+                return "all instances of this space are busy"
+            try:
+                with pool.lock:
+                    app = pool.idle.pop() if pool.idle else None
+                if app is None:
+                    app = self._new_instance(space_id, digest, env_json, pool)
+                arg = json.dumps({"kind": kind, "name": name, "payload": payload,
+                                  "jobId": job_id, "enqueued": enqueued})
+                try:
+                    app.run("__brygge_invoke_job", arg, invocation, timeout_s,
+                            self.s.cpu_limit_s)
+                finally:
+                    if not app.dead and (invocation.recycle or app.inst.memory_bytes()
+                                         >= 0.9 * self.s.memory_limit_mb * 1024 * 1024):
+                        app.close()
+                    if not app.dead:
+                        with pool.lock:
+                            pool.idle.append(app)
+            finally:
+                pool.slots.release()
+            error = invocation.error
+        except SandboxTrap as e:
+            error = f"stopped: {e}"
+            invocation.logs.append(("error", f"{kind} {name} stopped: {e}", time.time() * 1000))
+        except DeployError as e:
+            error = f"the deployed app failed to load: {e}"
+        except Exception as e:
+            log.exception("job %s failed", job_id)
+            error = f"internal error: {e}"
+        finally:
+            if invocation.logs and self.logs is not None:
+                limit = self.s.log_line_bytes
+                context = "jobhooks" if kind == "cron" else "queuehooks"
+                self.logs.publish(space_id, [
+                    {"date": _iso(t), "logtype": level, "log": msg[:limit], "requestId": job_id,
+                     "context": context, "source": f"{'job' if kind == 'cron' else 'worker'} "
+                                                   f"{name}"}
+                    for level, msg, t in invocation.logs])
+        return error
+
     @staticmethod
     def _error_response(emit: Any, state: dict[str, Any], status: int, message: str,
                         request_id: str) -> None:
@@ -348,10 +444,15 @@ class Executor(pbg.ExecutorServicer):
 def serve(socket_path: str, storage_target: str, nats_url: str, settings: Settings) -> None:
     storage = StorageClient(storage_target, settings.storage_transport == "wire")
     logs = LogPublisher(nats_url) if nats_url else None
+    publisher = jobs.JobPublisher(nats_url, settings) if nats_url else None
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.executor_threads * 2 + 4),
                          options=[("grpc.max_receive_message_length", 1 << 30),
                                   ("grpc.max_send_message_length", 1 << 30)])
-    pbg.add_ExecutorServicer_to_server(Executor(settings, storage, logs), server)
+    executor = Executor(settings, storage, logs, publisher)
+    pbg.add_ExecutorServicer_to_server(executor, server)
+    if nats_url:  # background work (queues, cron) runs here, off the HTTP path
+        from sandbox.dispatcher import Dispatcher
+        Dispatcher(executor, settings, storage_target, nats_url).start()
     if os.path.exists(socket_path):
         os.unlink(socket_path)
     server.add_insecure_port(f"unix:{socket_path}")

@@ -253,7 +253,22 @@
       const options = b || (ops ? {} : a) || {};
       return { update: wire(update), options: wire(options) };
     };
+    const enqueue = asyncify((topic, payload, options) => {
+      if (typeof topic !== "string" || !topic) throw new TypeError("enqueue(topic, payload): topic must be a non-empty string");
+      return call("queue.enqueue", { topic, payload: wire(payload === undefined ? null : payload), options: wire(options || {}) });
+    });
     const conn = {
+      enqueue,
+      enqueueFromQuery: asyncify((collection, query, topic, options) => {
+        if (typeof topic !== "string" || !topic) throw new TypeError("enqueueFromQuery(collection, query, topic): topic must be a non-empty string");
+        return call("queue.enqueueFromQuery", { collection, query: idq(query || {}), topic, options: wire(options || {}) });
+      }),
+      runAt: (date, payload, worker) => {
+        const when = new Date(date);
+        if (isNaN(when.getTime())) return Promise.reject(new TypeError(`runAt: invalid date '${date}'`));
+        return enqueue(worker, payload, { runAt: when.toISOString() })
+          .then(() => ({ date: when.toISOString(), payload, worker }));
+      },
       insertOne: asyncify((collection, doc) => call("db.insertOne", { collection, doc: wire(doc) })),
       insertMany: asyncify((collection, docs) => call("db.insertMany", { collection, docs: wire(docs) })),
       getOne, findOne: getOne,
@@ -845,7 +860,11 @@
     return {
       routes: Object.keys(m.routehooks || {}),
       auth: Object.keys(m.authhooks || {}),
-      workers: Object.keys(m.workerhooks || m.queuehooks || {}),
+      workers: Object.keys(Object.assign({}, m.queuehooks || {}, m.workerhooks || {})),
+      // {workers, timeout} per topic (app.worker's options), for the dispatcher
+      workerOptions: Object.fromEntries(Object.entries(m.settings || {})
+        .filter(([k, v]) => k.startsWith("queue_worker:") && v && typeof v === "object")
+        .map(([k, v]) => [k.slice(13), { workers: Number(v.workers) || 1, timeout: Number(v.timeout) || 0 }])),
       jobs: Object.keys(m.jobhooks || {}),
       middleware: (m.globalhooks || []).length,
       startup: typeof m.startup === "function",
@@ -956,6 +975,39 @@
     connection = null;
     return dispatch(r, inv).then(() => finish(""),
       (e) => { noteError(e); console.error(e); return finish(String(e && e.message)); });
+  };
+
+  // Entry point for one background job: a queue worker (kind "worker", name = topic) or a
+  // cron run (kind "cron", name = the cron expression). Done when the handler calls
+  // res.end() or its promise settles; a throw, a rejection or a status >= 500 fails it.
+  G.__brygge_invoke_job = function (json) {
+    const j = JSON.parse(json);
+    connection = null;
+    const hooks = j.kind === "cron" ? (manifest.jobhooks || {})[j.name]
+      : ((manifest.workerhooks || {})[j.name] || (manifest.queuehooks || {})[j.name]);
+    if (!hooks) return Promise.resolve(finish(`this deployment has no ${j.kind === "cron" ? "job" : "worker"} '${j.name}'`));
+    const res = makeResponse({ ended: false });
+    const req = makeRequest({ id: j.jobId, method: "POST", path: "", apiPath: "/" + j.name, originalUrl: "",
+      query: "", headers: {}, hostname: "", ip: "", body: "" });
+    req.body = j.kind === "cron" ? {}
+      : { payload: j.payload, jobId: j.jobId, topic: j.name, _id: j.jobId, _created: j.enqueued };
+    const fns = Array.isArray(hooks) ? hooks : [hooks];
+    return new Promise((resolve, reject) => {
+      const end = res.end;
+      res.end = function (...a) { const r = end.apply(this, a); resolve(); return r; };
+      let i = 0;
+      const next = (err) => {
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        const fn = fns[i++];
+        if (typeof fn !== "function") return resolve();
+        try {
+          const r = fn(req, res, next);
+          if (r && typeof r.then === "function") r.then(() => { if (i >= fns.length) resolve(); }, reject);
+        } catch (e) { reject(e); }
+      };
+      next();
+    }).then(() => finish(res._status >= 500 ? `the ${j.kind === "cron" ? "job" : "worker"} answered status ${res._status}` : ""),
+      (e) => { noteError(e); console.error(e); return finish(`${e && e.name}: ${e && e.message}`); });
   };
 
   G.__brygge_startup = function () {

@@ -1,0 +1,227 @@
+"""Queue administration (issue 6): status per topic, dead letters, re-drive, purge,
+and the official CLI's `query --enqueue`. Reads and writes the JOBS/DEAD streams of
+storage/queues.py through the control plane's JetStream context.
+
+    GET  /v1/projects/{p}/spaces/{s}/queues         [{topic, queued, inFlight, dead, workers, timeout}]
+    GET  /v1/projects/{p}/spaces/{s}/queues/dead    [{jobId, topic, attempts, error, died, payload, seq}]
+    POST /v1/projects/{p}/spaces/{s}/queues/retry   {topic} | {all: true}   -> {retried}
+    POST /v1/projects/{p}/spaces/{s}/queues/purge   {topic | all, dead}     -> {purged}
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from sandbox.jobs import job_headers
+from storage import queues as q
+
+MAX_DEAD_LIST = 1000
+
+
+class QueueAdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _js(cp: Any) -> Any:
+    if cp.js is None:
+        raise QueueAdminError(503, "queues are not available: the control plane has no NATS")
+    return cp.js
+
+
+async def _subject_counts(js: Any, stream: str, prefix: str) -> dict[str, int]:
+    """Messages per subject under `prefix` (JetStream's subjects_filter)."""
+    info = await js.stream_info(stream, subjects_filter=prefix + ">")
+    return dict(info.state.subjects or {})
+
+
+async def _manifest(cp: Any, sp: dict[str, Any]) -> dict[str, Any]:
+    if not sp.get("deployment"):
+        return {}
+    dep = next((d for d in await cp.catalog.deployments(sp["id"])
+                if d.get("digest") == sp["deployment"]), None)
+    return (dep or {}).get("manifest") or {}
+
+
+async def status(cp: Any, sp: dict[str, Any]) -> list[dict[str, Any]]:
+    js = _js(cp)
+    sid = sp["id"]
+    man = await _manifest(cp, sp)
+    opts = man.get("workerOptions") or {}
+    queued = await _subject_counts(js, q.JOBS_STREAM, f"jobs.{sid}.w.")
+    dead = await _subject_counts(js, q.DEAD_STREAM, f"dead.{sid}.w.")
+    topics = set(man.get("workers") or [])
+    topics |= {q.untok(s.rsplit(".", 1)[1]) for s in (*queued, *dead)}
+    out = []
+    for topic in sorted(topics):
+        in_flight = 0
+        try:
+            ci = await js.consumer_info(q.JOBS_STREAM, q.consumer_name(sid, "w", topic))
+            in_flight = ci.num_ack_pending or 0
+        except Exception:
+            pass  # no worker has consumed this topic yet
+        o = opts.get(topic) or {}
+        total = queued.get(q.worker_subject(sid, topic), 0)
+        out.append({"topic": topic, "queued": max(0, total - in_flight), "inFlight": in_flight,
+                    "dead": dead.get(q.dead_subject(sid, topic), 0),
+                    "workers": o.get("workers", 1) if topic in (man.get("workers") or [])
+                    else 0, "timeout": o.get("timeout") or None})
+    return out
+
+
+async def dead_letters(cp: Any, sp: dict[str, Any], topic: str | None = None
+                       ) -> AsyncIterator[dict[str, Any]]:
+    js = _js(cp)
+    subject = q.dead_subject(sp["id"], topic) if topic else f"dead.{sp['id']}.w.>"
+    sub = await js.pull_subscribe(subject, stream=q.DEAD_STREAM)
+    try:
+        seen = 0
+        while seen < MAX_DEAD_LIST:
+            try:
+                msgs = await sub.fetch(100, timeout=0.3)
+            except Exception:
+                return
+            for m in msgs:
+                seen += 1
+                h = m.headers or {}
+                try:
+                    payload = json.loads(m.data) if m.data else None
+                except ValueError:
+                    payload = m.data.decode("utf-8", "replace")
+                yield {"jobId": h.get(q.H_JOB_ID, ""), "topic": h.get(q.H_TOPIC, ""),
+                       "attempts": int(h.get(q.H_ATTEMPTS, "0") or 0),
+                       "error": h.get(q.H_ERROR, ""), "died": h.get(q.H_DIED, ""),
+                       "payload": payload, "seq": m.metadata.sequence.stream}
+                await m.ack()
+    finally:
+        await sub.unsubscribe()
+
+
+async def retry(cp: Any, sp: dict[str, Any], topic: str | None) -> int:
+    js = _js(cp)
+    n = 0
+    async for d in dead_letters(cp, sp, topic):
+        h = job_headers(d["topic"], d["jobId"] or str(uuid.uuid4()), {})
+        await js.publish(q.worker_subject(sp["id"], d["topic"]),
+                         json.dumps(d["payload"]).encode(), headers=h)
+        await js.delete_msg(q.DEAD_STREAM, d["seq"])
+        n += 1
+    return n
+
+
+async def purge(cp: Any, sp: dict[str, Any], topic: str | None, dead: bool) -> int:
+    js = _js(cp)
+    sid = sp["id"]
+    if dead:
+        subject = q.dead_subject(sid, topic) if topic else f"dead.{sid}.w.>"
+        stream = q.DEAD_STREAM
+    else:
+        subject = q.worker_subject(sid, topic) if topic else f"jobs.{sid}.w.>"
+        stream = q.JOBS_STREAM
+    info = await js.stream_info(stream, subjects_filter=subject)
+    before = sum((info.state.subjects or {}).values())
+    await js.purge_stream(stream, subject=subject)
+    return before
+
+
+async def enqueue_documents(cp: Any, sid: str, topic: str, docs: AsyncIterator[list[Any]]
+                            ) -> dict[str, Any]:
+    """`coho query --enqueue <topic>`: every matching document becomes a job."""
+    js = _js(cp)
+    if not isinstance(topic, str) or not topic or len(topic) > 200:
+        raise QueueAdminError(400, "x-options.enqueue must name a topic (a non-empty string)")
+    batch = str(uuid.uuid4())
+    count = 0
+    async for page in docs:
+        for d in page:
+            h = job_headers(topic, str(uuid.uuid4()), {})
+            h[q.H_BATCH] = batch
+            await js.publish(q.worker_subject(sid, topic), json.dumps(d).encode(), headers=h)
+            count += 1
+    return {"count": count, "jobId": batch}
+
+
+def register(app: FastAPI, cp: Any) -> None:
+    prefix = "/v1/projects/{project}/spaces/{space}/queues"
+
+    async def guarded(request: Request, project: str, space: str, fn: Any) -> Any:
+        try:
+            await cp.require_admin(request, project)
+            sp = await cp.catalog.space(project, space)
+            return JSONResponse(await fn(sp))
+        except QueueAdminError as e:
+            return JSONResponse({"error": str(e)}, status_code=e.status)
+        except Exception as e:
+            if isinstance(getattr(e, "status", None), int):
+                return JSONResponse({"error": str(e)}, status_code=e.status)  # type: ignore
+            raise
+
+    async def body(request: Request) -> dict[str, Any]:
+        try:
+            b = await request.json()
+        except ValueError:
+            raise QueueAdminError(400, "the body must be JSON, e.g. {\"topic\": \"emails\"}") \
+                from None
+        if not isinstance(b, dict):
+            raise QueueAdminError(400, "the body must be a JSON object")
+        return b
+
+    @app.get(prefix)
+    async def get_status(project: str, space: str, request: Request) -> Any:
+        return await guarded(request, project, space, lambda sp: status(cp, sp))
+
+    @app.get(prefix + "/dead")
+    async def get_dead(project: str, space: str, request: Request) -> Any:
+        async def go(sp: dict[str, Any]) -> list[dict[str, Any]]:
+            # listing must not consume: read with an ephemeral consumer, ack nothing
+            out = []
+            js = _js(cp)
+            sub = await js.subscribe(f"dead.{sp['id']}.w.>", stream=q.DEAD_STREAM,
+                                     ordered_consumer=True)
+            try:
+                info = await js.stream_info(q.DEAD_STREAM, subjects_filter=f"dead.{sp['id']}.w.>")
+                want = min(sum((info.state.subjects or {}).values()), MAX_DEAD_LIST)
+                while len(out) < want:
+                    m = await sub.next_msg(timeout=2)
+                    h = m.headers or {}
+                    try:
+                        payload = json.loads(m.data) if m.data else None
+                    except ValueError:
+                        payload = m.data.decode("utf-8", "replace")
+                    out.append({"jobId": h.get(q.H_JOB_ID, ""), "topic": h.get(q.H_TOPIC, ""),
+                                "attempts": int(h.get(q.H_ATTEMPTS, "0") or 0),
+                                "error": h.get(q.H_ERROR, ""), "died": h.get(q.H_DIED, ""),
+                                "payload": payload})
+            finally:
+                await sub.unsubscribe()
+            return out
+        return await guarded(request, project, space, go)
+
+    @app.post(prefix + "/retry")
+    async def post_retry(project: str, space: str, request: Request) -> Any:
+        async def go(sp: dict[str, Any]) -> dict[str, int]:
+            b = await body(request)
+            return {"retried": await retry(cp, sp, None if b.get("all") else _topic(b))}
+        return await guarded(request, project, space, go)
+
+    @app.post(prefix + "/purge")
+    async def post_purge(project: str, space: str, request: Request) -> Any:
+        async def go(sp: dict[str, Any]) -> dict[str, int]:
+            b = await body(request)
+            return {"purged": await purge(cp, sp, None if b.get("all") else _topic(b),
+                                          bool(b.get("dead")))}
+        return await guarded(request, project, space, go)
+
+
+def _topic(b: dict[str, Any]) -> str:
+    t = b.get("topic")
+    if not isinstance(t, str) or not t:
+        raise QueueAdminError(400, "name a topic ({\"topic\": \"emails\"}) or {\"all\": true}")
+    return t

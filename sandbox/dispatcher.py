@@ -1,0 +1,220 @@
+"""Runs queued jobs and cron runs: one dispatcher per executor process.
+
+It learns each space's workers and cron jobs from the active deployment's manifest
+(the catalog, refreshed at start, on `brygge.events.space.*` and every
+`dispatch_refresh_s`), keeps one durable pull consumer per (space, topic) and per
+(space, cron job) on the JOBS stream (storage/queues.py), and pulls them round robin
+in small batches, so a space that floods its queues takes turns with the others
+instead of starving them. Consumers are shared by every dispatcher of a cluster:
+`max_ack_pending = workers` bounds a topic's concurrency cluster-wide.
+
+A job that throws, answers with status >= 500 or outlives its timeout is NAKed with
+exponential backoff (retryDelay * 2^(attempt-1)) while attempts <= retries; then it
+is published to DEAD with its last error (deduplicated by job id) and acknowledged.
+Cron runs are not retried; their outcome is recorded for `brygge jobs`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from concurrent import futures
+from datetime import UTC, datetime
+from typing import Any
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from brygge import events
+from control_plane.catalog import Catalog
+from sandbox.jobs import now_iso
+from storage import queues as q
+from storage.client import AsyncStorageClient
+
+log = logging.getLogger("brygge.dispatcher")
+
+
+def backoff_s(attempt: int, first_ms: float, cap_s: float) -> float:
+    """Delay before attempt+1: first_ms, doubled per attempt, capped."""
+    return min(cap_s, first_ms / 1000 * (2 ** max(0, attempt - 1)))
+
+
+class Dispatcher:
+    def __init__(self, executor: Any, settings: Any, storage_target: str, nats_url: str) -> None:
+        self.ex = executor
+        self.s = settings
+        self.storage_target = storage_target
+        self.nats_url = nats_url
+        self.pool = futures.ThreadPoolExecutor(max_workers=settings.dispatch_max_in_flight,
+                                               thread_name_prefix="job")
+        self.in_flight = threading.BoundedSemaphore(settings.dispatch_max_in_flight)
+        self.subs: dict[str, dict[str, Any]] = {}  # consumer name -> {sub, sid, kind, ...}
+        self.loop = asyncio.new_event_loop()
+        self.changed = asyncio.Event()
+        self.tasks: set[asyncio.Task[Any]] = set()  # kept referenced until done
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="dispatcher", daemon=True).start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
+                                     reconnect_time_wait=0.2)
+        self.js = self.nc.jetstream()
+        await q.ensure_streams(self.js, self.s)
+        self.storage = AsyncStorageClient(self.storage_target)
+        self.catalog = Catalog(self.storage)
+
+        async def on_change(msg: Any) -> None:
+            self.changed.set()
+
+        await self.nc.subscribe(f"{events.SPACE_CHANGED}.*", cb=on_change)
+        self.tasks.add(asyncio.create_task(self._refresher()))
+        await self._pull_loop()
+
+    # -- what to consume ----------------------------------------------------------------
+    async def _refresher(self) -> None:
+        while True:
+            try:
+                await self._refresh()
+            except Exception as e:  # storage or NATS restarting: next round
+                log.warning("dispatcher refresh failed: %s", e)
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), self.s.dispatch_refresh_s)
+
+    async def _refresh(self) -> None:
+        want: dict[str, dict[str, Any]] = {}
+        for sp in await self.catalog.all_spaces():
+            digest = sp.get("deployment")
+            if not digest:
+                continue
+            dep = next((d for d in await self.catalog.deployments(sp["id"])
+                        if d.get("digest") == digest), None)
+            man = (dep or {}).get("manifest") or {}
+            opts = man.get("workerOptions") or {}
+            base = {"sid": sp["id"], "digest": digest, "env": sp.get("env") or {}}
+            for topic in man.get("workers") or []:
+                o = opts.get(topic) or {}
+                workers = max(1, min(int(o.get("workers") or 1), 1000))
+                timeout = float(o.get("timeout") or 0) / 1000 or self.s.queue_timeout_s
+                want[q.consumer_name(sp["id"], "w", topic)] = {
+                    **base, "kind": "worker", "name": topic, "workers": workers,
+                    "timeout": timeout, "subject": q.worker_subject(sp["id"], topic)}
+            for cron in man.get("jobs") or []:
+                want[q.consumer_name(sp["id"], "c", cron)] = {
+                    **base, "kind": "cron", "name": cron, "workers": 1,
+                    "timeout": self.s.queue_timeout_s, "subject": q.cron_subject(sp["id"], cron)}
+        for name in [n for n in self.subs if n not in want]:
+            with contextlib.suppress(Exception):
+                await self.subs.pop(name)["sub"].unsubscribe()
+        for name, w in want.items():
+            cur = self.subs.get(name)
+            if cur and all(cur[k] == w[k] for k in ("digest", "env", "workers", "timeout")):
+                continue
+            if cur is None:
+                cfg = ConsumerConfig(durable_name=name, filter_subject=w["subject"],
+                                     ack_policy=AckPolicy.EXPLICIT,
+                                     deliver_policy=DeliverPolicy.ALL,
+                                     max_ack_pending=w["workers"], max_deliver=-1,
+                                     ack_wait=w["timeout"] + self.s.queue_ack_grace_s)
+                try:
+                    await self.js.add_consumer(q.JOBS_STREAM, cfg)
+                except Exception:
+                    await self.js.update_consumer(q.JOBS_STREAM, cfg)
+                w["sub"] = await self.js.pull_subscribe_bind(name, q.JOBS_STREAM)
+            else:
+                if cur["workers"] != w["workers"] or cur["timeout"] != w["timeout"]:
+                    cfg = ConsumerConfig(durable_name=name, filter_subject=w["subject"],
+                                         ack_policy=AckPolicy.EXPLICIT,
+                                         max_ack_pending=w["workers"], max_deliver=-1,
+                                         ack_wait=w["timeout"] + self.s.queue_ack_grace_s)
+                    await self.js.update_consumer(q.JOBS_STREAM, cfg)
+                w["sub"] = cur["sub"]
+            w.setdefault("running", cur["running"] if cur else 0)
+            self.subs[name] = w
+
+    # -- pulling ---------------------------------------------------------------------------
+    async def _pull_loop(self) -> None:
+        while True:
+            got = 0
+            for name, w in list(self.subs.items()):
+                room = w["workers"] - w["running"]
+                if room <= 0:
+                    continue
+                try:
+                    msgs = await w["sub"].fetch(min(room, self.s.dispatch_batch), timeout=0.01)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    continue
+                except Exception as e:
+                    log.warning("fetch from %s failed: %s", name, e)
+                    continue
+                for m in msgs:
+                    got += 1
+                    w["running"] += 1
+                    await self.loop.run_in_executor(None, self.in_flight.acquire)
+                    fut = self.loop.run_in_executor(self.pool, self._run_one, w, m)
+                    fut.add_done_callback(lambda f, w=w, m=m: self._done(f, w, m))
+            if not got:
+                await asyncio.sleep(self.s.dispatch_idle_s)
+
+    def _run_one(self, w: dict[str, Any], m: Any) -> str:
+        h = m.headers or {}
+        try:
+            payload = json.loads(m.data) if m.data else None
+        except ValueError:
+            payload = m.data.decode("utf-8", "replace")
+        timeout = w["timeout"]
+        if h.get(q.H_TIMEOUT_MS):
+            timeout = max(0.1, int(h[q.H_TIMEOUT_MS]) / 1000)
+        env = json.dumps(w["env"], sort_keys=True) if w["env"] else ""
+        return self.ex.run_job(w["sid"], w["digest"], env, w["kind"], w["name"], payload,
+                               h.get(q.H_JOB_ID) or f"cron-{m.metadata.sequence.stream}",
+                               h.get(q.H_ENQUEUED, ""), timeout)
+
+    def _done(self, fut: Any, w: dict[str, Any], m: Any) -> None:
+        self.in_flight.release()
+        try:
+            error = fut.result()
+        except Exception as e:
+            error = f"internal error: {e}"
+        task = self.loop.create_task(self._settle(w, m, error))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _settle(self, w: dict[str, Any], m: Any, error: str) -> None:
+        try:
+            h = m.headers or {}
+            if w["kind"] == "cron":
+                await m.ack()
+                with contextlib.suppress(Exception):
+                    await self.storage.call("", "sys.put", {
+                        "key": f"cronrun/{w['sid']}/{q.tok(w['name'])}",
+                        "value": {"at": now_iso(), "ok": not error, "error": error}})
+                return
+            if not error:
+                await m.ack()
+                return
+            attempt = m.metadata.num_delivered
+            retries = int(h.get(q.H_RETRIES, self.s.queue_retries))
+            if attempt <= retries:
+                first = float(h.get(q.H_RETRY_DELAY_MS, self.s.queue_retry_delay_ms))
+                await m.nak(delay=backoff_s(attempt, first, self.s.queue_max_backoff_s))
+                return
+            job_id = h.get(q.H_JOB_ID, "")
+            kept = {k: v for k, v in h.items() if not k.startswith("Nats-")}
+            dead = {**kept, q.H_ERROR: error[:2000], q.H_ATTEMPTS: str(attempt),
+                    q.H_DIED: datetime.now(UTC).isoformat(timespec="seconds"),
+                    q.H_MSG_ID: f"dead:{job_id}"}
+            await self.js.publish(q.dead_subject(w["sid"], w["name"]), m.data, headers=dead)
+            await m.ack()
+        except Exception as e:  # NATS restarting: redelivery after ack_wait covers it
+            log.warning("settling a job of %s failed: %s", w["name"], e)
+        finally:
+            w["running"] -= 1

@@ -1,0 +1,138 @@
+"""Enqueueing jobs from invocation threads (host ops `queue.enqueue` and
+`queue.enqueueFromQuery`) onto the JOBS stream (layout: storage/queues.py).
+
+One asyncio loop in a daemon thread owns the NATS connection; invocation threads
+block on `enqueue` until JetStream acknowledged the message, i.e. fsynced it
+(`sync_interval: always`), so an enqueue the app saw succeed is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import nats
+
+from storage import queues as q
+
+
+class QueueError(Exception):
+    """An enqueue that cannot be done (bad options, NATS unreachable)."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def job_headers(topic: str, job_id: str, options: dict[str, Any]) -> dict[str, str]:
+    """The job message's headers from enqueue options {retries, retryDelay, timeout,
+    idempotencyKey} (others, e.g. workers, are the worker's business)."""
+    h = {q.H_JOB_ID: job_id, q.H_TOPIC: topic, q.H_ENQUEUED: now_iso()}
+    for key, header in (("retries", q.H_RETRIES), ("retryDelay", q.H_RETRY_DELAY_MS),
+                        ("timeout", q.H_TIMEOUT_MS)):
+        v = options.get(key)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v > 10**9:
+            raise QueueError(f"enqueue option {key} must be a number >= 0, not {v!r}")
+        h[header] = str(int(v))
+    return h
+
+
+def run_at(options: dict[str, Any]) -> datetime | None:
+    """A future time from options.runAt (ISO string), else None (run now)."""
+    v = options.get("runAt")
+    if v in (None, ""):
+        return None
+    try:
+        when = datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    except ValueError:
+        raise QueueError(f"runAt {v!r} is not an ISO date") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when if when > datetime.now(UTC) else None
+
+
+class JobPublisher:
+    def __init__(self, url: str, settings: Any) -> None:
+        self.url = url
+        self.settings = settings
+        self._loop = asyncio.new_event_loop()
+        self._js: Any = None
+        self._ready = threading.Event()
+        self._error = ""
+        threading.Thread(target=self._run, name="job-publisher", daemon=True).start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._connect())
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _connect(self) -> None:
+        try:
+            nc = await nats.connect(self.url, max_reconnect_attempts=-1,
+                                    reconnect_time_wait=0.2, connect_timeout=5)
+            self._js = nc.jetstream()
+            await q.ensure_streams(self._js, self.settings)
+        except Exception as e:
+            self._error = str(e)
+
+    def _submit(self, coro: Any, timeout: float = 30) -> Any:
+        self._ready.wait(15)
+        if self._js is None:
+            coro.close()
+            raise QueueError(f"queues are not reachable: {self._error or 'not connected'}")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _publish(self, sid: str, topic: str, payload: Any,
+                       options: dict[str, Any], job_id: str) -> None:
+        headers = job_headers(topic, job_id, options)
+        key = options.get("idempotencyKey")
+        if key not in (None, ""):
+            headers[q.H_MSG_ID] = f"{sid}:{topic}:{key}"
+        data = json.dumps(payload).encode()
+        when = run_at(options)
+        if when is None:
+            await self._js.publish(q.worker_subject(sid, topic), data, headers=headers)
+        else:  # NATS fires it into the worker's subject at that time (durable)
+            headers[q.H_SCHEDULE] = "@at " + when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            headers[q.H_SCHEDULE_TARGET] = q.worker_subject(sid, topic)
+            await self._js.publish(q.at_schedule_subject(sid, job_id), data, headers=headers)
+
+    def enqueue(self, sid: str, topic: str, payload: Any, options: dict[str, Any]
+                ) -> dict[str, Any]:
+        check_topic(topic)
+        job_id = str(uuid.uuid4())
+        self._submit(self._publish(sid, topic, payload, options or {}, job_id))
+        return {"_id": job_id, "jobId": job_id, "topic": topic}
+
+    def enqueue_many(self, sid: str, topic: str, pages: Callable[[], Any],
+                     options: dict[str, Any]) -> dict[str, Any]:
+        """Every payload `pages()` yields (lists of documents), pipelined: publishes go
+        out together and their acks are awaited per page."""
+        check_topic(topic)
+        batch = str(uuid.uuid4())
+        count = 0
+        for docs in pages():
+            async def page(docs: list[Any] = docs) -> None:
+                futs = []
+                for d in docs:
+                    h = job_headers(topic, str(uuid.uuid4()), options or {})
+                    h[q.H_BATCH] = batch
+                    futs.append(self._js.publish(q.worker_subject(sid, topic),
+                                                 json.dumps(d).encode(), headers=h))
+                await asyncio.gather(*futs)
+            self._submit(page(), timeout=120)
+            count += len(docs)
+        return {"count": count, "jobId": batch}
+
+
+def check_topic(topic: Any) -> None:
+    if not isinstance(topic, str) or not topic or len(topic) > 200:
+        raise QueueError("a queue topic must be a non-empty string of at most 200 characters")

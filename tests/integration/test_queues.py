@@ -1,0 +1,201 @@
+"""Queues and workers on a real node (issue 6): payloads and job ids reach workers,
+`workers` bounds concurrency, enqueueFromQuery, retries with backoff ending in the
+dead-letter stream, status >= 500 and throws as failures, idempotency keys, jobs that
+wait for their worker's deployment, schedule.runAt, and the official CLI's
+`query --enqueue`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.nodes import RunningNode, new_node, wait_until
+
+APP = r"""
+import {app, Datastore, schedule} from 'codehooks-js';
+app.auth('/*', (req, res, next) => next());
+app.post('/enq/:topic', async (req, res) => {
+  const conn = await Datastore.open();
+  res.status(201).json(await conn.enqueue(req.params.topic, req.body.payload, req.body.options || {}));
+});
+app.post('/fromquery', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.insertMany('src', [{n: 1}, {n: 2}, {n: 3}, {n: 4}]);
+  res.json(await conn.enqueueFromQuery('src', {n: {$gt: 1}}, 'echo'));
+});
+app.post('/later', async (req, res) => {
+  await schedule.runAt(new Date(Date.now() + 1500), {later: Date.now() + 1500}, 'echo');
+  res.json({ok: true});
+});
+app.get('/seen', async (req, res) => {
+  const conn = await Datastore.open();
+  res.json(await conn.getMany('seen', {}, {limit: 100000}).toArray());
+});
+app.get('/kv/:k', async (req, res) => {
+  const conn = await Datastore.open();
+  res.json({v: await conn.get(req.params.k)});
+});
+app.post('/kv/:k', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.set(req.params.k, req.body.v);
+  res.json({ok: true});
+});
+app.worker('echo', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.insertOne('seen', {payload: req.body.payload, jobId: req.body.jobId, at: Date.now()});
+  res.end();
+});
+app.worker('par', async (req, res) => {
+  const conn = await Datastore.open();
+  const now = await conn.incr('running', 1);
+  const max = Number(await conn.get('max') || 0);
+  if (now > max) await conn.set('max', String(now));
+  await new Promise((r) => setTimeout(r, 20));
+  await conn.decr('running', 1);
+  await conn.incr('pardone', 1);
+  res.end();
+}, {workers: 3});
+app.worker('fail', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.incr('failtries', 1);
+  if ((await conn.get('healed')) === 'yes') { await conn.incr('healedrun', 1); return res.end(); }
+  throw new Error('always broken');
+});
+app.worker('status500', (req, res) => { res.status(503).end('nope'); });
+export default app.init();
+"""
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("queues")
+    app = tmp / "app"
+    app.mkdir()
+    (app / "index.js").write_text(APP)
+    n = new_node(tmp, BRYGGE_QUEUE_RETRY_DELAY_MS="100", BRYGGE_DISPATCH_REFRESH_S="1")
+    n.start()
+    d = n.deploy(app)
+    assert d.returncode == 0, d.stderr
+    yield n
+    n.stop()
+
+
+def seen(node: RunningNode) -> list[dict[str, Any]]:
+    return node.get("/dev/seen").json()
+
+
+def kv(node: RunningNode, k: str) -> Any:
+    return node.get(f"/dev/kv/{k}").json()["v"]
+
+
+def admin(node: RunningNode, method: str, path: str, **kw: Any) -> httpx.Response:
+    return httpx.request(method, f"{node.admin}/v1/projects/brygge/spaces/dev{path}",
+                         headers={"x-admintoken": node.admin_token}, timeout=30, **kw)
+
+
+@pytest.mark.parametrize("payload", ["text", {"a": [1, {"b": "blåbær 🍓"}]}, 42, None])
+def test_worker_gets_the_payload_and_job_id(node: RunningNode, payload: Any) -> None:
+    r = node.post("/dev/enq/echo", json={"payload": payload})
+    assert r.status_code == 201, r.text
+    job = r.json()
+    assert job["_id"] == job["jobId"] and job["topic"] == "echo"
+    got = wait_until(lambda: next((d for d in seen(node) if d["jobId"] == job["_id"]), None),
+                     30, "the worker to run")
+    assert got.get("payload") == payload
+
+
+def test_workers_bound_concurrency(node: RunningNode) -> None:
+    for _ in range(40):
+        assert node.post("/dev/enq/par", json={"payload": 1}).status_code == 201
+    wait_until(lambda: kv(node, "pardone") == "40", 60, "40 jobs")
+    assert 1 <= int(kv(node, "max")) <= 3
+
+
+def test_enqueue_from_query(node: RunningNode) -> None:
+    before = len(seen(node))
+    r = node.post("/dev/fromquery").json()
+    assert r["count"] == 3 and len(r["jobId"]) == 36
+    wait_until(lambda: len(seen(node)) >= before + 3, 30, "the query's jobs")
+    ns = sorted(d["payload"]["n"] for d in seen(node)
+                if isinstance(d.get("payload"), dict) and "n" in d["payload"])
+    assert ns == [2, 3, 4]
+
+
+def test_a_failing_job_is_retried_then_dead_lettered_and_can_be_redriven(
+        node: RunningNode) -> None:
+    r = node.post("/dev/enq/fail", json={"payload": {"x": 1}, "options": {"retries": 2}})
+    assert r.status_code == 201
+    job = r.json()["_id"]
+    dead = wait_until(lambda: [d for d in admin(node, "GET", "/queues/dead").json()
+                               if d["jobId"] == job], 60, "the job to be dead-lettered")
+    assert dead[0]["attempts"] == 3 and "always broken" in dead[0]["error"]
+    assert kv(node, "failtries") == "3"  # exactly retries + 1 attempts
+    status = {q["topic"]: q for q in admin(node, "GET", "/queues").json()}
+    assert status["fail"]["dead"] >= 1
+    node.post("/dev/kv/healed", json={"v": "yes"})
+    assert admin(node, "POST", "/queues/retry", json={"topic": "fail"}).status_code == 200
+    wait_until(lambda: kv(node, "healedrun") == "1", 30, "the re-driven job")
+    assert not [d for d in admin(node, "GET", "/queues/dead").json() if d["jobId"] == job]
+
+
+def test_status_500_is_a_failure(node: RunningNode) -> None:
+    job = node.post("/dev/enq/status500", json={"payload": 1,
+                                                "options": {"retries": 0}}).json()["_id"]
+    dead = wait_until(lambda: [d for d in admin(node, "GET", "/queues/dead").json()
+                               if d["jobId"] == job], 30, "dead letter")
+    assert "503" in dead[0]["error"]
+    assert admin(node, "POST", "/queues/purge", json={"topic": "status500", "dead": True}
+                 ).status_code == 200
+    assert not [d for d in admin(node, "GET", "/queues/dead").json() if d["jobId"] == job]
+
+
+def test_idempotency_key_drops_duplicates(node: RunningNode) -> None:
+    for _ in range(3):
+        assert node.post("/dev/enq/echo", json={"payload": "once",
+                                                "options": {"idempotencyKey": "k1"}}
+                         ).status_code == 201
+    wait_until(lambda: any(d.get("payload") == "once" for d in seen(node)), 30, "the job")
+    node.post("/dev/enq/echo", json={"payload": "marker"})
+    wait_until(lambda: any(d.get("payload") == "marker" for d in seen(node)), 30, "marker")
+    assert sum(d.get("payload") == "once" for d in seen(node)) == 1
+
+
+def test_run_at_runs_not_before_its_time(node: RunningNode) -> None:
+    assert node.post("/dev/later").status_code == 200
+    got = wait_until(lambda: next((d for d in seen(node) if isinstance(d.get("payload"), dict)
+                                   and "later" in d["payload"]), None), 30, "the runAt job")
+    assert got["at"] >= got["payload"]["later"] - 1000  # NATS fires at second precision
+
+
+def test_jobs_wait_for_a_worker_to_be_deployed(node: RunningNode, tmp_path: Path) -> None:
+    r = node.post("/dev/enq/notyet", json={"payload": "waited"})
+    assert r.status_code == 201
+    status = wait_until(lambda: [q for q in admin(node, "GET", "/queues").json()
+                                 if q["topic"] == "notyet"], 30, "the queued job")
+    assert status[0]["queued"] == 1
+    app = tmp_path / "app2"
+    app.mkdir()
+    (app / "index.js").write_text(APP.replace("export default app.init();", """
+app.worker('notyet', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.insertOne('seen', {payload: req.body.payload, jobId: req.body.jobId, at: Date.now()});
+  res.end();
+});
+export default app.init();"""))
+    assert node.deploy(app).returncode == 0
+    wait_until(lambda: any(d.get("payload") == "waited" for d in seen(node)), 30,
+               "the job after its worker was deployed")
+
+
+def test_official_cli_query_enqueue(node: RunningNode) -> None:
+    before = len(seen(node))
+    r = httpx.get(f"{node.base}/dev/_A_D_M_query/src?q={{}}&h={{}}", timeout=30,
+                  headers={"x-admintoken": node.admin_token,
+                           "x-options": json.dumps({"enqueue": "echo"})})
+    assert r.status_code == 200, r.text
+    assert r.json()["count"] == 4 and r.json()["jobId"]
+    wait_until(lambda: len(seen(node)) >= before + 4, 30, "the enqueued documents")
