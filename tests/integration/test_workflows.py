@@ -1,0 +1,105 @@
+"""Workflows on a real node (issue 6): createWorkflow's steps run as queue jobs through
+the dispatcher (sandbox/js/codehooks/workflow.js on enqueue + datastore), and `brygge
+workflow-status` lists the instances (control plane: GET .../workflows).
+
+Needs the dispatcher (sandbox/dispatcher.py): until it runs jobs, the steps never run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.nodes import RunningNode, brygge, new_node, wait_until
+
+APP = r"""
+import {app} from 'codehooks-js';
+const wf = app.createWorkflow('three', 'goto, fan-out, wait', {
+  first: async (state, goto) => goto('second', {...state, a: 1}),
+  second: async (state, goto) => goto(state.loop ? 'second' : ['left', 'right'], state),
+  left: async (state, goto) => goto('join', {left: true}),
+  right: async (state, goto) => goto('join', {right: true}),
+  join: async (state, goto, wait) => {
+    if (!state.approved) return wait({waiting: true});
+    goto(null, {done: true});
+  },
+});
+wf.on('error', () => {});
+app.post('/start', async (req, res) => res.json(await wf.start(req.body)));
+app.post('/approve/:id', async (req, res) =>
+  res.json(await wf.updateState(req.params.id, {approved: true}, {continue: true})));
+app.post('/cancel/:id', async (req, res) => res.json(await wf.cancelWorkflow(req.params.id)));
+app.get('/state/:id', async (req, res) => res.json(await wf.getWorkflowStatus(req.params.id)));
+export default app.init();
+"""
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("wf")
+    app = tmp / "app"
+    app.mkdir()
+    (app / "index.js").write_text(APP)
+    n = new_node(tmp)
+    n.start()
+    d = n.deploy(app)
+    assert d.returncode == 0, d.stderr
+    yield n
+    n.stop()
+
+
+def state(node: RunningNode, wid: str) -> dict[str, Any]:
+    r = node.get(f"/dev/state/{wid}", headers=node.auth())
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def status_rows(node: RunningNode, *args: str) -> dict[str, dict[str, Any]]:
+    r = brygge("workflow-status", "--json", *args, "--data-dir", str(node.data_dir))
+    assert r.returncode == 0, r.stderr
+    return {row["_id"]: row for row in json.loads(r.stdout)}
+
+
+def test_goto_fan_out_join_wait_and_continue(node: RunningNode) -> None:
+    wid = node.post("/dev/start", json={"n": 1}, headers=node.auth()).json()["_id"]
+    wait_until(lambda: state(node, wid).get("waiting") is True, 60, "the join step to wait")
+    st = state(node, wid)
+    assert (st["nextStep"], st["left"], st["right"], st["a"]) == ("join", True, True, 1)
+    assert status_rows(node)[wid]["status"] == "running"
+    r = node.post(f"/dev/approve/{wid}", json={}, headers=node.auth())
+    assert r.status_code == 200, r.text
+    wait_until(lambda: state(node, wid)["nextStep"] is None, 60, "the workflow to complete")
+    st = state(node, wid)
+    assert st["done"] is True and st["approved"] is True
+    assert {k: v["visits"] for k, v in st["stepCount"].items()} == {
+        "first": 1, "second": 1, "left": 1, "right": 1, "join": 1}
+    row = status_rows(node)[wid]
+    assert (row["workflowName"], row["nextStep"], row["status"]) == ("three", None, "completed")
+    assert wid not in status_rows(node, "--active")
+
+
+def test_max_step_count_error_is_listed(node: RunningNode) -> None:
+    wid = node.post("/dev/start", json={"loop": True}, headers=node.auth()).json()["_id"]
+    wait_until(lambda: state(node, wid).get("lastError"), 60, "the step count error")
+    msg = ("Step second has been executed 4 times, which is greater than the maximum step "
+           "count of 3")
+    assert state(node, wid)["lastError"]["message"] == msg
+    row = status_rows(node)[wid]
+    assert (row["status"], row["lastError"], row["nextStep"]) == ("failed", msg, "second")
+    table = brygge("workflow-status", "--data-dir", str(node.data_dir))
+    assert wid in table.stdout and "maximum step count" in table.stdout
+
+
+def test_cancel(node: RunningNode) -> None:
+    wid = node.post("/dev/start", json={"n": 2}, headers=node.auth()).json()["_id"]
+    r = node.post(f"/dev/cancel/{wid}", headers=node.auth())
+    assert r.json()["status"] == "cancelled"
+    assert status_rows(node)[wid]["status"] == "cancelled"
+
+
+def test_no_workflow_collection_lists_nothing(tmp_path: Path, node: RunningNode) -> None:
+    r = brygge("workflow-status", "--json", "--collection", "nothing-here",
+               "--data-dir", str(node.data_dir))
+    assert r.returncode == 0 and json.loads(r.stdout) == []
