@@ -211,7 +211,7 @@ class Dispatcher:
             kept = {k: v for k, v in h.items() if not k.startswith("Nats-")}
             dead = {**kept, q.H_ERROR: error[:2000], q.H_ATTEMPTS: str(attempt),
                     q.H_DIED: datetime.now(UTC).isoformat(timespec="seconds"),
-                    q.H_MSG_ID: f"dead:{job_id}"}
+                    q.H_MSG_ID: f"dead:{job_id}:{m.metadata.sequence.stream}"}
             await self.js.publish(q.dead_subject(w["sid"], w["name"]), m.data, headers=dead)
             await m.ack()
         except Exception as e:  # NATS restarting: redelivery after ack_wait covers it

@@ -31,6 +31,12 @@ app.post('/later', async (req, res) => {
   await schedule.runAt(new Date(Date.now() + 1500), {later: Date.now() + 1500}, 'echo');
   res.json({ok: true});
 });
+app.post('/mkcoll', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.dropCollection('clisrc').catch(() => null);
+  await conn.insertMany('clisrc', [{c: 1}, {c: 2}, {c: 3}, {c: 4}]);
+  res.json({ok: true});
+});
 app.get('/seen', async (req, res) => {
   const conn = await Datastore.open();
   res.json(await conn.getMany('seen', {}, {limit: 100000}).toArray());
@@ -192,10 +198,33 @@ export default app.init();"""))
 
 
 def test_official_cli_query_enqueue(node: RunningNode) -> None:
+    assert node.post("/dev/mkcoll").status_code == 200
     before = len(seen(node))
-    r = httpx.get(f"{node.base}/dev/_A_D_M_query/src?q={{}}&h={{}}", timeout=30,
+    r = httpx.get(f"{node.base}/dev/_A_D_M_query/clisrc?q={{}}&h={{}}", timeout=30,
                   headers={"x-admintoken": node.admin_token,
                            "x-options": json.dumps({"enqueue": "echo"})})
     assert r.status_code == 200, r.text
     assert r.json()["count"] == 4 and r.json()["jobId"]
     wait_until(lambda: len(seen(node)) >= before + 4, 30, "the enqueued documents")
+
+
+def test_cli_queue_status_retry_and_purge(node: RunningNode) -> None:
+    from tests.nodes import brygge
+
+    d = ["--data-dir", str(node.data_dir)]
+    job = node.post("/dev/enq/status500", json={"payload": "cli", "options": {"retries": 0}}
+                    ).json()["_id"]
+    wait_until(lambda: job in brygge("queue-status", "--dead", *d).stdout, 30,
+               "the dead letter in the CLI")
+    out = brygge("queue-status", *d)
+    assert out.returncode == 0 and "status500" in out.stdout and "DEAD" in out.stdout
+    js = json.loads(brygge("queue-status", "--json", *d).stdout)
+    assert any(q["topic"] == "status500" and q["dead"] >= 1 for q in js)
+    r = brygge("queue", "retry", "status500", *d)
+    assert r.returncode == 0 and "Queued 1 dead-lettered job(s) again" in r.stdout, r.stdout
+    wait_until(lambda: job in brygge("queue-status", "--dead", *d).stdout, 30,
+               "the re-driven job to fail again")
+    r = brygge("queue", "purge", "status500", "--dead", *d)
+    assert r.returncode == 0 and "Purged 1 dead letter(s)" in r.stdout, r.stdout
+    bad = brygge("queue", "retry", *d)
+    assert bad.returncode != 0 and "name one topic, or --all" in bad.stderr + bad.stdout
