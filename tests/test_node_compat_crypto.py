@@ -931,5 +931,5 @@ export default app.init();
     for path in ("/sign", "/generate"):
         # Wall and CPU budgets are both 0.5 s here; which one ends the loop first depends
         # on how busy the machine is. Either way the guest is stopped.
-        with pytest.raises(SandboxTrap, match="deadline|CPU time limit"):
+        with pytest.raises(SandboxTrap, match=r"deadline|CPU time limit"):
             invoke(a, "GET", path, deadline=0.5)
