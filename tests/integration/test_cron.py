@@ -211,3 +211,49 @@ def test_undeploy_removes_the_schedules(node: RunningNode) -> None:
     assert r.status_code == 200, r.text
     assert schedule_tokens(node) == set()
     assert json.loads(cli(node, "jobs", "--json").stdout) == []
+
+
+def test_a_restarted_control_plane_runs_a_missed_tick_once(tmp_path: Path) -> None:
+    """NATS did not fire (here: the schedule is purged behind the control plane's back,
+    as when nats-server was down); at its next start the control plane rewrites the
+    schedules and publishes one run for the latest missed tick."""
+    import os
+    import signal
+
+    n = new_node(tmp_path, BRYGGE_CRON_CATCHUP_GRACE_S="0")
+    n.start()
+    try:
+        d = n.deploy(write_app(tmp_path, "m", COUNTER + r"""
+app.job('* * * * * *', async (req, res) => { await bump('m'); res.end(); });
+export default app.init();
+"""))
+        assert d.returncode == 0, d.stderr
+        wait_until(lambda: count(n, "m") >= 1, 30, "the job to run once")
+
+        async def purge() -> None:
+            nc = await nats.connect(n.node_json()["nats_url"])
+            try:
+                await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
+            finally:
+                await nc.close()
+        asyncio.run(purge())
+        assert schedule_tokens(n) == set()
+
+        def last_run() -> datetime:
+            rows = json.loads(cli(n, "jobs", "--json").stdout)
+            return datetime.fromisoformat(rows[0]["lastRun"].replace("Z", "+00:00"))
+        # a tick has passed since the last run (and no run can follow: no schedule)
+        wait_until(lambda: (datetime.now(UTC) - last_run()).total_seconds() > 1.2, 30,
+                   "a tick to be missed")
+        log_path = n.data_dir / "logs" / "control-plane.log"
+        before = log_path.read_text().count("for the missed tick")
+        old = n.node_json()["components"]["control-plane"]
+        os.kill(old, signal.SIGKILL)
+        wait_until(lambda: log_path.read_text().count("for the missed tick") > before, 60,
+                   "the restarted control plane to catch up")
+        assert log_path.read_text().count("for the missed tick") == before + 1
+        assert schedule_tokens(n) == {queues.tok("* * * * * *")}
+        c = count(n, "m")
+        wait_until(lambda: count(n, "m") >= c + 2, 30, "the job to fire again")
+    finally:
+        n.stop()
