@@ -205,6 +205,15 @@ def test_space_time_zone(node: RunningNode) -> None:
     assert "Nats-Schedule-Time-Zone" not in schedule_headers("0 0 1 1 *")
 
 
+def test_rollback_restores_the_previous_schedules(node: RunningNode) -> None:
+    r = httpx.delete(f"{node.admin}/_adm/brygge/dev/deploy",
+                     headers={"x-admintoken": node.admin_token})
+    assert r.status_code == 200 and r.json()["rollback"] is True, r.text
+    assert schedule_tokens(node) == {queues.tok("* * * * * *"), queues.tok("*/1 * * * * *")}
+    a = count(node, "a")
+    wait_until(lambda: count(node, "a") >= a + 1, 30, "the restored job to fire")
+
+
 def test_undeploy_removes_the_schedules(node: RunningNode) -> None:
     r = httpx.delete(f"{node.admin}/_adm/brygge/dev/deploy",
                      headers={"x-admintoken": node.admin_token, "x-undeploy": "yes"})
