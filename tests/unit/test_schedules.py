@@ -42,6 +42,9 @@ def at(*a: int) -> datetime:
     ("0 0 29 2 *", "0 0 0 29 2 *", at(2028, 2, 29)),
     # day of month and day of week both restricted: either one
     ("0 0 1 * 3", "0 0 0 1 * 3", at(2026, 11, 25)),
+    # a stepped day of month counts as restricted (as NATS, checked on nats-server 2.15)
+    ("0 0 */5 * 3", "0 0 0 */5 * 3", at(2026, 11, 25)),
+    ("0 0 */5 * *", "0 0 0 */5 * *", at(2026, 11, 26)),
 ])
 def test_good_expressions(expr: str, nats: str, next_tick: datetime) -> None:
     assert nats_expression(expr) == nats
