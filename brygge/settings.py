@@ -157,8 +157,9 @@ class Settings:
                                    "between topics and spaces).", 1, 1000)
     dispatch_refresh_s: float = knob(5.0, "How often a dispatcher re-reads which workers and "
                                      "cron jobs are deployed (deploys also notify it).", 0.1, 3600)
-    dispatch_idle_s: float = knob(0.02, "Pause of a dispatcher's pull loop when no topic had "
-                                  "work.", 0.001, 5)
+    dispatch_poll_s: float = knob(2.0, "Long-poll of one topic's consumer when it has no jobs "
+                                  "(a new job is delivered at once; this only bounds each "
+                                  "pull request).", 0.05, 60)
     queue_dedupe_window_s: float = knob(120.0, "JetStream duplicate window of the JOBS stream: a "
                                         "job published twice with the same Nats-Msg-Id within "
                                         "it runs once (idempotent enqueue, cron catch-up).",

@@ -50,7 +50,7 @@ class Dispatcher:
         self.nats_url = nats_url
         self.pool = futures.ThreadPoolExecutor(max_workers=settings.dispatch_max_in_flight,
                                                thread_name_prefix="job")
-        self.in_flight = threading.BoundedSemaphore(settings.dispatch_max_in_flight)
+        self.slots: asyncio.Semaphore | None = None  # FIFO: fair turns (made in the loop)
         self.subs: dict[str, dict[str, Any]] = {}  # consumer name -> {sub, sid, kind, ...}
         self.loop = asyncio.new_event_loop()
         self.changed = asyncio.Event()
@@ -67,6 +67,7 @@ class Dispatcher:
         self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
                                      reconnect_time_wait=0.2)
         self.js = self.nc.jetstream()
+        self.slots = asyncio.Semaphore(self.s.dispatch_max_in_flight)
         await q.ensure_streams(self.js, self.s)
         self.storage = AsyncStorageClient(self.storage_target)
         self.catalog = Catalog(self.storage)
@@ -76,7 +77,7 @@ class Dispatcher:
 
         await self.nc.subscribe(f"{events.SPACE_CHANGED}.*", cb=on_change)
         self.tasks.add(asyncio.create_task(self._refresher()))
-        await self._pull_loop()
+        await asyncio.Event().wait()  # consumer tasks do the work
 
     # -- what to consume ----------------------------------------------------------------
     async def _refresher(self) -> None:
@@ -113,7 +114,9 @@ class Dispatcher:
                     "timeout": self.s.queue_timeout_s, "subject": q.cron_subject(sp["id"], cron)}
         for name in [n for n in self.subs if n not in want]:
             with contextlib.suppress(Exception):
-                await self.subs.pop(name)["sub"].unsubscribe()
+                gone = self.subs.pop(name)
+                gone["task"].cancel()
+                await gone["sub"].unsubscribe()
         for name, w in want.items():
             cur = self.subs.get(name)
             if cur and all(cur[k] == w[k] for k in ("digest", "env", "workers", "timeout")):
@@ -136,33 +139,43 @@ class Dispatcher:
                                          max_ack_pending=w["workers"], max_deliver=-1,
                                          ack_wait=w["timeout"] + self.s.queue_ack_grace_s)
                     await self.js.update_consumer(q.JOBS_STREAM, cfg)
-                w["sub"] = cur["sub"]
-            w.setdefault("running", cur["running"] if cur else 0)
+                # the same dict in place: running jobs hold it and count down on it
+                cur.update({k: w[k] for k in ("digest", "env", "workers", "timeout")})
+                cur["room"].set()  # more workers may mean room now
+                continue
+            w["running"] = 0
+            w["room"] = asyncio.Event()
             self.subs[name] = w
+            w["task"] = asyncio.create_task(self._consume(name))
 
     # -- pulling ---------------------------------------------------------------------------
-    async def _pull_loop(self) -> None:
-        while True:
-            got = 0
-            for name, w in list(self.subs.items()):
-                room = w["workers"] - w["running"]
-                if room <= 0:
-                    continue
-                try:
-                    msgs = await w["sub"].fetch(min(room, self.s.dispatch_batch), timeout=0.01)
-                except (TimeoutError, nats.errors.TimeoutError):
-                    continue
-                except Exception as e:
-                    log.warning("fetch from %s failed: %s", name, e)
-                    continue
-                for m in msgs:
-                    got += 1
-                    w["running"] += 1
-                    await self.loop.run_in_executor(None, self.in_flight.acquire)
-                    fut = self.loop.run_in_executor(self.pool, self._run_one, w, m)
-                    fut.add_done_callback(lambda f, w=w, m=m: self._done(f, w, m))
-            if not got:
-                await asyncio.sleep(self.s.dispatch_idle_s)
+    async def _consume(self, name: str) -> None:
+        """One topic (or cron job): long-poll for as many jobs as it has room for. Each
+        consumer has its own task, so idle topics cost nothing; the process-wide
+        in-flight bound is a FIFO semaphore, so busy topics take turns."""
+        while (w := self.subs.get(name)) is not None:
+            room = w["workers"] - w["running"]
+            if room <= 0:
+                w["room"].clear()
+                await w["room"].wait()
+                continue
+            try:
+                msgs = await w["sub"].fetch(min(room, self.s.dispatch_batch),
+                                            timeout=self.s.dispatch_poll_s)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # NATS restarting: try again shortly
+                log.warning("fetch from %s failed: %s", name, e)
+                await asyncio.sleep(0.5)
+                continue
+            for m in msgs:
+                assert self.slots is not None
+                await self.slots.acquire()
+                w["running"] += 1
+                fut = self.loop.run_in_executor(self.pool, self._run_one, w, m)
+                fut.add_done_callback(lambda f, w=w, m=m: self._done(f, w, m))
 
     def _run_one(self, w: dict[str, Any], m: Any) -> str:
         h = m.headers or {}
@@ -179,7 +192,8 @@ class Dispatcher:
                                h.get(q.H_ENQUEUED, ""), timeout)
 
     def _done(self, fut: Any, w: dict[str, Any], m: Any) -> None:
-        self.in_flight.release()
+        assert self.slots is not None
+        self.slots.release()
         try:
             error = fut.result()
         except Exception as e:
@@ -218,3 +232,4 @@ class Dispatcher:
             log.warning("settling a job of %s failed: %s", w["name"], e)
         finally:
             w["running"] -= 1
+            w["room"].set()  # the topic's consumer may take its next job now
