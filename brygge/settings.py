@@ -173,9 +173,12 @@ class Settings:
     cron_timezone: str = knob("UTC", "Default time zone of cron expressions (an IANA name, e.g. "
                               "'Europe/Oslo'); a space can choose its own with `brygge "
                               "timezone`. NATS evaluates the schedule in it, DST included.")
-    cron_catchup_grace_s: float = knob(5.0, "A tick is only counted as missed when it is older "
+    cron_catchup_grace_s: float = knob(1.0, "A tick is only counted as missed when it is older "
                                        "than this, so that a run NATS fired just before a "
-                                       "control-plane restart is not repeated.", 0, 3600)
+                                       "control-plane restart, already taken by the dispatcher "
+                                       "but not yet recorded, is not repeated (runs still "
+                                       "waiting in the stream are seen directly). A missed tick "
+                                       "younger than this is not made up for.", 0, 3600)
 
     # -- logs ------------------------------------------------------------------
     log_retention_s: int = knob(7 * 86400, "How long space logs are kept in JetStream.", 60,

@@ -265,6 +265,13 @@ async def schedule_count(js: Any, sid: str) -> int:
     return sum((info.state.subjects or {}).values())
 
 
+async def pending_runs(js: Any, sid: str, expr: str) -> int:
+    """Runs of the job in the stream not yet acknowledged by the dispatcher."""
+    subject = queues.cron_subject(sid, expr)
+    info = await js.stream_info(queues.JOBS_STREAM, subjects_filter=subject)
+    return int((info.state.subjects or {}).get(subject, 0))
+
+
 async def run_now(js: Any, sid: str, expr: str, msg_id: str = "") -> None:
     headers = {queues.H_CRON: expr, queues.H_ENQUEUED: iso(datetime.now(UTC))}
     if msg_id:
@@ -286,7 +293,9 @@ def active_jobs(space: dict[str, Any], history: list[dict[str, Any]]) -> list[st
 async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = None,
                    resync: bool = False) -> int:
     """For each deployed cron job whose latest tick fell after its last run (or the
-    deployment) and was not run, publish one run (`missed_ticks=latest`). With
+    deployment) and was not run, publish one run (`missed_ticks=latest`), unless a run
+    of the job is already waiting in the stream (NATS fired it; the dispatcher will run
+    it, and the `cronrun` record is only written after). With
     `resync`, every deployed space's schedules are rewritten first (repairs a deploy
     whose sync failed). Returns the number of runs published."""
     now = now or datetime.now(UTC)
@@ -314,6 +323,8 @@ async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = 
                 tick = missed_tick(expr, last, now, tz, settings.cron_catchup_grace_s)
             except (CronError, ValueError):
                 continue
+            if tick is not None and await pending_runs(js, sid, expr):
+                continue  # a fired run is waiting for the dispatcher: it is the latest
             if tick is not None:
                 await run_now(js, sid, expr,
                               msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick)}")

@@ -266,3 +266,31 @@ export default app.init();
         wait_until(lambda: count(n, "m") >= c + 2, 30, "the job to fire again")
     finally:
         n.stop()
+
+
+def test_ticks_missed_while_nats_was_down_run_once_after_it_returns(tmp_path: Path) -> None:
+    """kill -9 of nats-server (the supervisor restarts it): NATS does not fire the ticks
+    that fell meanwhile; the control plane, on reconnecting, runs the latest one once,
+    and the schedule fires again by itself."""
+    import os
+    import signal
+
+    # the supervisor waits 2 s before restarting NATS: at least one tick falls meanwhile
+    n = new_node(tmp_path, BRYGGE_CRON_CATCHUP_GRACE_S="0", BRYGGE_RESTART_BACKOFF_S="2")
+    n.start()
+    try:
+        d = n.deploy(write_app(tmp_path, "m", COUNTER + r"""
+app.job('* * * * * *', async (req, res) => { await bump('m'); res.end(); });
+export default app.init();
+"""))
+        assert d.returncode == 0, d.stderr
+        wait_until(lambda: count(n, "m") >= 1, 30, "the job to run once")
+        log_path = n.data_dir / "logs" / "control-plane.log"
+        before = log_path.read_text().count("for the missed tick")
+        os.kill(n.node_json()["components"]["nats"], signal.SIGKILL)
+        wait_until(lambda: log_path.read_text().count("for the missed tick") > before, 60,
+                   "the control plane to catch up after NATS came back")
+        c = count(n, "m")
+        wait_until(lambda: count(n, "m") >= c + 2, 60, "the schedule to fire again")
+    finally:
+        n.stop()

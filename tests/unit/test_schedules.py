@@ -130,6 +130,7 @@ class FakeJS:
     def __init__(self) -> None:
         self.published: list[tuple[str, dict[str, str]]] = []
         self.purged: list[str] = []
+        self.pending: dict[str, int] = {}
 
     async def publish(self, subject: str, data: bytes, headers: dict[str, str],
                       stream: str = "") -> None:
@@ -140,7 +141,7 @@ class FakeJS:
 
     async def stream_info(self, name: str, subjects_filter: str = "") -> object:
         from types import SimpleNamespace
-        subjects = {f"jobs.sid1.c.{schedules.queues.tok('0 0 * * 7')}": 1}
+        subjects = {f"jobs.sid1.c.{schedules.queues.tok('0 0 * * 7')}": 1, **self.pending}
         return SimpleNamespace(state=SimpleNamespace(subjects=subjects))
 
 
@@ -194,6 +195,12 @@ def test_catch_up_publishes_one_run_per_missed_job() -> None:
     assert subject == queues.cron_subject("sid1", hourly)
     assert headers[queues.H_CRON] == hourly
     assert headers["Nats-Msg-Id"] == f"cron:sid1:{queues.tok(hourly)}:2026-03-01T13:00:00Z"
+
+    # a run NATS fired is still waiting in the stream: no second one
+    js = FakeJS()
+    js.pending = {queues.cron_subject("sid1", hourly): 1}
+    assert asyncio.run(schedules.catch_up(js, cat, FakeSettings(), now=now)) == 0
+    assert js.published == []
 
     skip = FakeSettings()
     skip.missed_ticks = "skip"
