@@ -6,6 +6,7 @@ wait for their worker's deployment, schedule.runAt, and the official CLI's
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,28 @@ app.worker('fail', async (req, res) => {
   throw new Error('always broken');
 });
 app.worker('status500', (req, res) => { res.status(503).end('nope'); });
+app.worker('slow', async (req, res) => { await new Promise((r) => setTimeout(r, 3000)); res.end(); },
+           {timeout: 300});
+app.worker('gaps', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.insertOne('gaps', {at: Date.now()});
+  throw new Error('again');
+});
+app.get('/gaps', async (req, res) => {
+  const conn = await Datastore.open();
+  res.json((await conn.getMany('gaps', {}).toArray()).map((d) => d.at).sort((a, b) => a - b));
+});
+app.worker('flood', async (req, res) => {
+  await new Promise((r) => setTimeout(r, 100));
+  res.end();
+}, {workers: 20});
+app.post('/flood', async (req, res) => {
+  const conn = await Datastore.open();
+  const docs = [];
+  for (let i = 0; i < req.body.n; i++) docs.push({i});
+  await conn.insertMany('floodsrc', docs);
+  res.json(await conn.enqueueFromQuery('floodsrc', {}, 'flood'));
+});
 export default app.init();
 """
 
@@ -228,3 +251,57 @@ def test_cli_queue_status_retry_and_purge(node: RunningNode) -> None:
     assert r.returncode == 0 and "Purged 1 dead letter(s)" in r.stdout, r.stdout
     bad = brygge("queue", "retry", *d)
     assert bad.returncode != 0 and "name one topic, or --all" in bad.stderr + bad.stdout
+
+
+def test_a_job_past_its_timeout_fails(node: RunningNode) -> None:
+    job = node.post("/dev/enq/slow", json={"payload": 1, "options": {"retries": 0}}
+                    ).json()["_id"]
+    dead = wait_until(lambda: [d for d in admin(node, "GET", "/queues/dead").json()
+                               if d["jobId"] == job], 30, "the timed-out job to die")
+    assert "deadline" in dead[0]["error"] or "stopped" in dead[0]["error"], dead[0]
+
+
+def test_backoff_gaps_grow(node: RunningNode) -> None:
+    # retryDelay 200 ms: attempts come no sooner than 200, 400, 800 ms after the previous
+    job = node.post("/dev/enq/gaps", json={"payload": 1, "options": {"retries": 3,
+                                                                   "retryDelay": 200}}
+                    ).json()["_id"]
+    wait_until(lambda: [d for d in admin(node, "GET", "/queues/dead").json()
+                        if d["jobId"] == job], 60, "the job to use up its retries")
+    at = node.get("/dev/gaps").json()
+    assert len(at) == 4
+    gaps = [b - a for a, b in itertools.pairwise(at)]
+    print(f"\nbackoff gaps (ms) for retryDelay 200: {gaps}")
+    for i, g in enumerate(gaps):
+        assert g >= 200 * 2**i - 50, gaps  # never earlier than the backoff (clock slack)
+
+
+def test_a_flooding_space_does_not_starve_another(node: RunningNode, tmp_path: Path) -> None:
+    import asyncio
+
+    from control_plane.catalog import Catalog
+    from storage.client import AsyncStorageClient
+
+    async def mk() -> None:
+        client = AsyncStorageClient(node.node_json()["storage"])
+        try:
+            await Catalog(client).create_space("brygge", "calm")
+        finally:
+            await client.close()
+
+    asyncio.run(mk())
+    app = tmp_path / "calm"
+    app.mkdir()
+    (app / "index.js").write_text(APP)
+    assert node.deploy(app, space="calm").returncode == 0
+    r = node.post("/dev/flood", json={"n": 2000})  # 2,000 jobs of 100 ms, 20 at a time
+    assert r.status_code == 200 and r.json()["count"] == 2000
+    calm = httpx.post(f"{node.base}/calm/enq/echo", json={"payload": "calm"}, timeout=30)
+    assert calm.status_code == 201
+    wait_until(lambda: any(d.get("payload") == "calm"
+                           for d in httpx.get(f"{node.base}/calm/seen", timeout=30).json()),
+               30, "the calm space's job")
+    # ... while the flooding space still has a backlog
+    flood = {q["topic"]: q for q in admin(node, "GET", "/queues").json()}["flood"]
+    assert flood["queued"] > 0, flood
+    admin(node, "POST", "/queues/purge", json={"topic": "flood"})
