@@ -86,6 +86,13 @@ def test_query_update_and_delete_by_query(coho: Path, node: RunningNode, work: P
         == {"count": 3}
     left = json.loads(coho_ok(coho, node, work, "query", "bulk"))
     assert sorted(d["name"] for d in left) == ["n0", "n2", "n4"]
+    # --enqueue: every match becomes a job of the topic (it waits for a worker)
+    out = coho_ok(coho, node, work, "query", "bulk", "name=n2", "--enqueue", "cli-topic")
+    got = json.loads(out)
+    assert got["count"] == 1 and len(got["jobId"]) == 36, out
+    status = httpx.get(f"{node.admin}/v1/projects/brygge/spaces/dev/queues",
+                       headers=admin(node), timeout=30).json()
+    assert any(q["topic"] == "cli-topic" and q["queued"] == 1 for q in status), status
 
 
 def test_indexes_and_collection_listing(coho: Path, node: RunningNode, work: Path) -> None:
