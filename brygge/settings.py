@@ -208,6 +208,12 @@ class Settings:
                 raise SettingsError(f"{f.name}={v!r} is outside [{lo}, {hi}]")
             if choices and v not in choices:
                 raise SettingsError(f"{f.name}={v!r} must be one of {', '.join(choices)}")
+        try:
+            from zoneinfo import ZoneInfo
+            ZoneInfo(self.cron_timezone)
+        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise SettingsError(f"cron_timezone={self.cron_timezone!r} is not an IANA time "
+                                "zone such as 'UTC' or 'Europe/Oslo'") from None
 
     def to_env(self) -> dict[str, str]:
         """The environment that makes a child process see these settings."""

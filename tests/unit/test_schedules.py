@@ -207,3 +207,11 @@ def test_catch_up_publishes_one_run_per_missed_job() -> None:
     js = FakeJS()
     assert asyncio.run(schedules.catch_up(js, cat, skip, now=now)) == 0
     assert js.published == []
+
+
+def test_the_node_time_zone_knob_is_checked() -> None:
+    from brygge.settings import Settings, SettingsError
+
+    assert Settings.from_env({"BRYGGE_CRON_TIMEZONE": "Europe/Oslo"}).cron_timezone == "Europe/Oslo"
+    with pytest.raises(SettingsError, match="cron_timezone='Mars/Olympus' is not an IANA"):
+        Settings.from_env({"BRYGGE_CRON_TIMEZONE": "Mars/Olympus"})
