@@ -747,7 +747,7 @@ def test_workflow_runs_its_steps_as_queue_jobs(deploy: Callable[..., AppInstance
                      "options": {"runAt": "2030-01-02T03:04:05.000Z"}}]
 
 
-def test_queues_not_wired_yet_answer_a_clear_error(deploy: Callable[..., AppInstance]) -> None:
+def test_without_a_queue_backend_enqueue_answers_a_clear_error(deploy: Callable[..., AppInstance]) -> None:
     app = deploy(WORKFLOW_APP)
     r = send(app, Row("POST", "/later", body={"at": "2030-01-02T03:04:05.000Z"}), {})
     assert r.json() == {"error": "queues are not available on this Brygge node yet (enqueue to 'mailer')"}

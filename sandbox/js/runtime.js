@@ -255,7 +255,14 @@
     };
     const enqueue = asyncify((topic, payload, options) => {
       if (typeof topic !== "string" || !topic) throw new TypeError("enqueue(topic, payload): topic must be a non-empty string");
-      return call("queue.enqueue", { topic, payload: wire(payload === undefined ? null : payload), options: wire(options || {}) });
+      try {
+        return call("queue.enqueue", { topic, payload: wire(payload === undefined ? null : payload), options: wire(options || {}) });
+      } catch (e) { // a host without a queue backend (tools, tests): say so plainly
+        if (/unknown (host|storage) operation/.test(e.message)) {
+          throw new Error(`queues are not available on this Brygge node yet (enqueue to '${topic}')`);
+        }
+        throw e;
+      }
     });
     const conn = {
       enqueue,
