@@ -172,3 +172,48 @@ def test_acknowledged_jobs_survive_kill_9_of_every_component(node: RunningNode,
     print(f"\nqueue crash test: {sum(len(s) for s in acked.values())} acked jobs + "
           f"{len(acked_at)} runAt; kills at {kills}; duplicates {dups}; drained "
           f"{time.monotonic() - t0:.1f}s after the last enqueue")
+
+
+WF_APP = r"""
+import {app, Datastore} from 'codehooks-js';
+app.auth('/*', (req, res, next) => next());
+const wf = app.createWorkflow('crashy', 'three steps', {
+  one: async (state, goto) => goto('two', {...state, one: true}),
+  two: async (state, goto) => goto('three', {two: true}),
+  three: async (state, goto) => goto(null, {three: true}),
+}, {maxStepCount: 10, workers: 4});
+wf.on('error', () => {});
+app.post('/start', async (req, res) => res.json(await wf.start({n: req.body.n})));
+app.get('/done', async (req, res) => {
+  const conn = await Datastore.open();
+  const all = await conn.getMany('workflowdata', {workflowName: 'crashy'}, {limit: 100000}).toArray();
+  res.json({total: all.length, done: all.filter((d) => d.nextStep === null && d.three).length});
+});
+export default app.init();
+"""
+
+
+def test_workflows_finish_through_kill_9_of_the_executor(node: RunningNode, tmp_path: Path
+                                                         ) -> None:
+    async def mk() -> None:
+        client = AsyncStorageClient(node.node_json()["storage"])
+        try:
+            await Catalog(client).create_space("brygge", "wfcrash")
+        finally:
+            await client.close()
+
+    asyncio.run(mk())
+    app = tmp_path / "wf"
+    app.mkdir()
+    (app / "index.js").write_text(WF_APP)
+    assert node.deploy(app, space="wfcrash").returncode == 0
+    started = 0
+    with httpx.Client(timeout=60) as c:
+        for i in range(60):
+            if c.post(f"{node.base}/wfcrash/start", json={"n": i}).status_code == 200:
+                started += 1
+            if i == 20:  # mid-flight: some instances are between steps
+                os.kill(node.node_json()["components"]["executor-0"], signal.SIGKILL)
+    assert started == 60
+    wait_until(lambda: httpx.get(f"{node.base}/wfcrash/done", timeout=60).json()["done"] == 60,
+               180, "every workflow instance to finish after the executor was killed")
