@@ -266,38 +266,19 @@ class Executor(pbg.ExecutorServicer):
         h = inv.http
         error = ""
         try:
-            pool = self._pool(inv.space_id, inv.deployment, inv.env_json)
-            if not pool.slots.acquire(timeout=inv.deadline_s or self.s.request_timeout_s):
-                raise SandboxTrap("all instances of this space are busy")
-            try:
-                with pool.lock:
-                    app = pool.idle.pop() if pool.idle else None
-                if app is None:
-                    app = self._new_instance(inv.space_id, inv.deployment, inv.env_json, pool)
-                req = {
-                    "id": inv.request_id, "method": h.method, "path": h.path,
-                    "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
-                    "headers": {x.name: x.value for x in h.headers}, "hostname": h.hostname,
-                    "ip": h.ip, "authed": h.authed, "authError": h.auth_error,
-                    **({"body": "", "streamed": True} if source else _body_fields(body)),
-                }
-                invocation.body = source
-                if self.s.dev_mode:
-                    req["dev"] = True  # error responses carry the app's stack
-                try:
-                    app.run("__brygge_invoke", json.dumps(req), invocation,
-                            inv.deadline_s or self.s.request_timeout_s, self.s.cpu_limit_s)
-                finally:
-                    # Out of memory in JS (or a heap grown to the cap, e.g. by a promise
-                    # chain that failed in a detached job): never reuse that heap.
-                    if not app.dead and (invocation.recycle or app.inst.memory_bytes()
-                                         >= 0.9 * self.s.memory_limit_mb * 1024 * 1024):
-                        app.close()
-                    if not app.dead:
-                        with pool.lock:
-                            pool.idle.append(app)
-            finally:
-                pool.slots.release()
+            req = {
+                "id": inv.request_id, "method": h.method, "path": h.path,
+                "apiPath": h.api_path, "originalUrl": h.original_url, "query": h.query,
+                "headers": {x.name: x.value for x in h.headers}, "hostname": h.hostname,
+                "ip": h.ip, "authed": h.authed, "authError": h.auth_error,
+                **({"body": "", "streamed": True} if source else _body_fields(body)),
+            }
+            invocation.body = source
+            if self.s.dev_mode:
+                req["dev"] = True  # error responses carry the app's stack
+            deadline = inv.deadline_s or self.s.request_timeout_s
+            self._run_in_space(inv.space_id, inv.deployment, inv.env_json, "__brygge_invoke",
+                               json.dumps(req), invocation, deadline)
             error = invocation.error
             if error and not invocation.ended:
                 self._error_response(emit, state, 500, error, inv.request_id)
@@ -321,6 +302,32 @@ class Executor(pbg.ExecutorServicer):
             out.put(None)
             self._publish_logs(inv, invocation)
 
+    def _run_in_space(self, space_id: str, digest: str, env_json: str, entry: str, arg: str,
+                      invocation: Invocation, deadline_s: float) -> None:
+        """Run `entry(arg)` on a warm instance of the space (waiting at most deadline_s
+        for one), then give the instance back, or drop it when it must not be reused."""
+        pool = self._pool(space_id, digest, env_json)
+        if not pool.slots.acquire(timeout=deadline_s):
+            raise SandboxTrap("all instances of this space are busy")
+        try:
+            with pool.lock:
+                app = pool.idle.pop() if pool.idle else None
+            if app is None:
+                app = self._new_instance(space_id, digest, env_json, pool)
+            try:
+                app.run(entry, arg, invocation, deadline_s, self.s.cpu_limit_s)
+            finally:
+                # Out of memory in JS (or a heap grown to the cap, e.g. by a promise
+                # chain that failed in a detached job): never reuse that heap.
+                if not app.dead and (invocation.recycle or app.inst.memory_bytes()
+                                     >= 0.9 * self.s.memory_limit_mb * 1024 * 1024):
+                    app.close()
+                if not app.dead:
+                    with pool.lock:
+                        pool.idle.append(app)
+        finally:
+            pool.slots.release()
+
     def run_job(self, space_id: str, digest: str, env_json: str, kind: str, name: str,
                 payload: Any, job_id: str, enqueued: str, timeout_s: float) -> str:
         """Run one worker job (kind "worker", name = topic) or cron run (kind "cron",
@@ -328,28 +335,10 @@ class Executor(pbg.ExecutorServicer):
         invocation = Invocation(emit=lambda kind_, data: None)
         error = ""
         try:
-            pool = self._pool(space_id, digest, env_json)
-            if not pool.slots.acquire(timeout=timeout_s):
-                return "all instances of this space are busy"
-            try:
-                with pool.lock:
-                    app = pool.idle.pop() if pool.idle else None
-                if app is None:
-                    app = self._new_instance(space_id, digest, env_json, pool)
-                arg = json.dumps({"kind": kind, "name": name, "payload": payload,
-                                  "jobId": job_id, "enqueued": enqueued})
-                try:
-                    app.run("__brygge_invoke_job", arg, invocation, timeout_s,
-                            self.s.cpu_limit_s)
-                finally:
-                    if not app.dead and (invocation.recycle or app.inst.memory_bytes()
-                                         >= 0.9 * self.s.memory_limit_mb * 1024 * 1024):
-                        app.close()
-                    if not app.dead:
-                        with pool.lock:
-                            pool.idle.append(app)
-            finally:
-                pool.slots.release()
+            arg = json.dumps({"kind": kind, "name": name, "payload": payload,
+                              "jobId": job_id, "enqueued": enqueued})
+            self._run_in_space(space_id, digest, env_json, "__brygge_invoke_job", arg,
+                               invocation, timeout_s)
             error = invocation.error
         except SandboxTrap as e:
             error = f"stopped: {e}"
