@@ -132,3 +132,21 @@ def pid_alive(pid: int) -> bool:
             return f.read().split(") ")[-1][0] != "Z"
     except OSError:
         return False
+
+
+def create_space(node: RunningNode, name: str, project: str = "brygge") -> None:
+    """A second space on a running node, through the catalog on its storage socket
+    (the admin API has no space creation yet)."""
+    import asyncio
+
+    from control_plane.catalog import Catalog
+    from storage.client import AsyncStorageClient
+
+    async def go() -> None:
+        client = AsyncStorageClient(node.node_json()["storage"])
+        try:
+            await Catalog(client).create_space(project, name)
+        finally:
+            await client.close()
+
+    asyncio.run(go())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.nodes import ROOT, brygge, new_node, pid_alive, wait_until
+from tests.nodes import ROOT, brygge, create_space, new_node, pid_alive, wait_until
 
 HELLO = str(ROOT / "examples" / "hello")
 
@@ -110,19 +110,7 @@ def test_several_routers_share_the_port_and_survive_a_kill(tmp_path: Path) -> No
         assert node.get("/dev/hello").json()["message"] == "Hello from Brygge!"
         # A rate limit is one bucket for the whole node, not one per router: set on a
         # space no router has looked up yet, a burst of 3 admits exactly 3 requests.
-        import asyncio
-
-        from control_plane.catalog import Catalog
-        from storage.client import AsyncStorageClient
-
-        async def mkspace() -> None:
-            client = AsyncStorageClient(node.node_json()["storage"])
-            try:
-                await Catalog(client).create_space("brygge", "limited")
-            finally:
-                await client.close()
-
-        asyncio.run(mkspace())
+        create_space(node, "limited")
         r = httpx.put(f"{node.admin}/v1/projects/brygge/spaces/limited/ratelimit",
                       json={"rate": 0.001, "burst": 3},
                       headers={"x-admintoken": node.admin_token}, timeout=30)

@@ -8,7 +8,6 @@ printed. The same for `schedule.runAt` jobs whose time comes while things crash.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import signal
@@ -20,9 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from control_plane.catalog import Catalog
-from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, new_node, wait_until
+from tests.nodes import RunningNode, create_space, new_node, wait_until
 
 JOBS = 10_000
 TOPICS = ["crash-a", "crash-b", "crash-c"]
@@ -72,17 +69,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     n = new_node(tmp)
     n.start()
 
-    async def other(cat: Catalog) -> None:
-        await cat.create_space("brygge", "second")
-
-    async def go() -> None:
-        client = AsyncStorageClient(n.node_json()["storage"])
-        try:
-            await other(Catalog(client))
-        finally:
-            await client.close()
-
-    asyncio.run(go())
+    create_space(n, "second")
     for space in ("dev", "second"):
         d = n.deploy(app, space=space)
         assert d.returncode == 0, d.stderr
@@ -195,14 +182,7 @@ export default app.init();
 
 def test_workflows_finish_through_kill_9_of_the_executor(node: RunningNode, tmp_path: Path
                                                          ) -> None:
-    async def mk() -> None:
-        client = AsyncStorageClient(node.node_json()["storage"])
-        try:
-            await Catalog(client).create_space("brygge", "wfcrash")
-        finally:
-            await client.close()
-
-    asyncio.run(mk())
+    create_space(node, "wfcrash")
     app = tmp_path / "wf"
     app.mkdir()
     (app / "index.js").write_text(WF_APP)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, new_node, wait_until
+from tests.nodes import RunningNode, create_space, new_node, wait_until
 
 APP = r"""
 import {app, Datastore, schedule} from 'codehooks-js';
@@ -277,19 +277,7 @@ def test_backoff_gaps_grow(node: RunningNode) -> None:
 
 
 def test_a_flooding_space_does_not_starve_another(node: RunningNode, tmp_path: Path) -> None:
-    import asyncio
-
-    from control_plane.catalog import Catalog
-    from storage.client import AsyncStorageClient
-
-    async def mk() -> None:
-        client = AsyncStorageClient(node.node_json()["storage"])
-        try:
-            await Catalog(client).create_space("brygge", "calm")
-        finally:
-            await client.close()
-
-    asyncio.run(mk())
+    create_space(node, "calm")
     app = tmp_path / "calm"
     app.mkdir()
     (app / "index.js").write_text(APP)
