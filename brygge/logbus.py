@@ -14,8 +14,9 @@ import json
 import threading
 from typing import Any
 
-import nats
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+
+from brygge import natsconn
 
 STREAM = "LOGS"
 
@@ -24,10 +25,11 @@ def subject(space_id: str) -> str:
     return f"logs.{space_id}"
 
 
-async def ensure_stream(js: Any, max_age_s: int, max_per_subject: int) -> None:
+async def ensure_stream(js: Any, max_age_s: int, max_per_subject: int,
+                        replicas: int = 1) -> None:
     cfg = StreamConfig(name=STREAM, subjects=["logs.>"], storage=StorageType.FILE,
                        retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD,
-                       max_age=float(max_age_s), max_msgs_per_subject=max_per_subject)
+                       max_age=float(max_age_s), max_msgs_per_subject=max_per_subject, num_replicas=replicas)
     try:
         await js.add_stream(cfg)
     except Exception:
@@ -62,8 +64,7 @@ class LogPublisher:
 
     async def _connect(self) -> None:
         try:
-            self._nc = await nats.connect(self.url, max_reconnect_attempts=-1,
-                                          reconnect_time_wait=0.2, connect_timeout=5)
+            self._nc = await natsconn.connect(self.url)
         except Exception:
             self._nc = None
 

@@ -37,7 +37,16 @@ class Settings:
     http_port: int = knob(8080, "Port of the data-plane router (tenant APIs).", 0, 65535)
     admin_port: int = knob(8081, "Port of the control plane's admin API.", 0, 65535)
     nats_port: int = knob(0, "Port of the embedded nats-server (0: pick a free one).", 0, 65535)
-    nats_url: str = knob("", "Use this external NATS instead of starting an embedded one.")
+    nats_url: str = knob("", "Use this external NATS instead of starting an embedded one; a "
+                         "comma-separated list names several servers of one cluster.")
+    nats_replicas: int = knob(1, "Copies JetStream keeps of the JOBS, DEAD and LOGS streams. 1 "
+                              "for a single nats-server; 3 on a three-server cluster, so that "
+                              "jobs and cron schedules survive the loss of one server "
+                              "(queues and schedules move with the stream's leader).", 1, 5)
+    storage_url: str = knob("", "Use another node's storage (its `storage` target from "
+                            "node.json, e.g. unix:/path/storage.sock) instead of starting one: "
+                            "this node then adds routers, executors and a control plane to "
+                            "that node's data.")
     domain: str = knob("localhost", "Base domain: projects answer on <project>.api.<domain>.")
     default_project: str = knob("brygge", "Project served on bare localhost/IP hosts.")
     default_space: str = knob("dev", "Space created with the default project.")

@@ -173,7 +173,7 @@ class Node:
 
     @property
     def storage_target(self) -> str:
-        return f"unix:{self.run_dir / 'storage.sock'}"
+        return self.s.storage_url or f"unix:{self.run_dir / 'storage.sock'}"
 
     def executor_target(self, i: int) -> str:
         return f"unix:{self.run_dir / f'executor-{i}.sock'}"
@@ -252,10 +252,14 @@ class Node:
         if not self.s.nats_url:
             self.start_child(Child("nats", [nats_server_binary(), "-c", str(self.nats_config())],
                                    lambda: tcp_open("127.0.0.1", self.nats_port)))
-        self.start_child(Child("storage", [py, "-m", "storage.server", "--socket",
-                                           str(self.run_dir / "storage.sock"), "--db",
-                                           str(self.data / "db")],
-                               lambda: self._grpc_ready(self.storage_target, False)))
+        if self.s.storage_url:  # another node's storage: this node adds compute to it
+            wait_for(lambda: self._grpc_ready(self.storage_target, False),
+                     self.s.start_timeout_s, "storage at " + self.storage_target, None, None)
+        else:
+            self.start_child(Child("storage", [py, "-m", "storage.server", "--socket",
+                                               str(self.run_dir / "storage.sock"), "--db",
+                                               str(self.data / "db")],
+                                   lambda: self._grpc_ready(self.storage_target, False)))
         self.credentials = asyncio.run(self._bootstrap())
         executors = [self.executor_target(i) for i in range(self.s.executors)]
         for i, target in enumerate(executors):

@@ -36,7 +36,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from brygge import __version__, cohotoken, events, logbus, placement
+from brygge import __version__, cohotoken, events, logbus, natsconn, placement
 from brygge.settings import Settings
 from control_plane import adm, queues_admin, schedules
 from control_plane.catalog import Catalog, CatalogError
@@ -77,13 +77,21 @@ class ControlPlane:
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
         if self.nats_url:
-            self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
-                                         reconnect_time_wait=0.2,
-                                         reconnected_cb=self._nats_reconnected)
+            self.nc = await natsconn.connect(self.nats_url,
+                                               reconnected_cb=self._nats_reconnected)
             self.js = self.nc.jetstream()
-            await logbus.ensure_stream(self.js, self.s.log_retention_s, self.s.log_max_per_space)
+            await logbus.ensure_stream(self.js, self.s.log_retention_s, self.s.log_max_per_space,
+                                       self.s.nats_replicas)
             await queues.ensure_streams(self.js, self.s)
             self._spawn(self.cron_catch_up(resync=True))
+
+            async def on_leader(msg: Any) -> None:
+                # On a NATS cluster the stream's leader fires the schedules; while a new
+                # one is elected no tick fires (missed_ticks applies, as after a restart).
+                self._spawn(self.cron_catch_up(resync=False))
+
+            await self.nc.subscribe(
+                f"$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.{queues.JOBS_STREAM}", cb=on_leader)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)

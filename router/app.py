@@ -26,9 +26,8 @@ from typing import Any
 import grpc
 import grpc.aio
 import httpx
-import nats
 
-from brygge import events, placement
+from brygge import events, natsconn, placement
 from brygge.settings import Settings
 from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
@@ -115,8 +114,7 @@ class Router:
             from sandbox.local import InProcessExecutor
             self.local = InProcessExecutor(self.s, self.storage_target, self.nats_url)
         if self.nats_url:
-            self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
-                                         reconnect_time_wait=0.2)
+            self.nc = await natsconn.connect(self.nats_url)
 
             async def on_change(msg: Any) -> None:
                 self.cache.clear()

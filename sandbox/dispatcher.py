@@ -28,7 +28,7 @@ from typing import Any
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from brygge import events
+from brygge import events, natsconn
 from control_plane.catalog import Catalog
 from sandbox.jobs import now_iso
 from storage import queues as q
@@ -64,8 +64,7 @@ class Dispatcher:
         self.loop.run_until_complete(self._main())
 
     async def _main(self) -> None:
-        self.nc = await nats.connect(self.nats_url, max_reconnect_attempts=-1,
-                                     reconnect_time_wait=0.2)
+        self.nc = await natsconn.connect(self.nats_url)
         self.js = self.nc.jetstream()
         self.slots = asyncio.Semaphore(self.s.dispatch_max_in_flight)
         await q.ensure_streams(self.js, self.s)
@@ -183,6 +182,11 @@ class Dispatcher:
             payload = json.loads(m.data) if m.data else None
         except ValueError:
             payload = m.data.decode("utf-8", "replace")
+        if w["kind"] == "cron":
+            # A cron run's job id is its stream sequence: the same after a redelivery,
+            # different for every firing; NATS stamps each firing with the time of the
+            # schedule's next tick, which tells the ticks apart (req.body.next).
+            payload = {"next": h.get("Nats-Schedule-Next", "")}
         timeout = w["timeout"]
         if h.get(q.H_TIMEOUT_MS):
             timeout = max(0.1, int(h[q.H_TIMEOUT_MS]) / 1000)

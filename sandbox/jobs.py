@@ -16,8 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import nats
-
+from brygge import natsconn
 from storage import queues as q
 
 
@@ -76,8 +75,7 @@ class JobPublisher:
 
     async def _connect(self) -> None:
         try:
-            nc = await nats.connect(self.url, max_reconnect_attempts=-1,
-                                    reconnect_time_wait=0.2, connect_timeout=5)
+            nc = await natsconn.connect(self.url)
             self._js = nc.jetstream()
             await q.ensure_streams(self._js, self.settings)
         except Exception as e:

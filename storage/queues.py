@@ -96,10 +96,11 @@ async def ensure_streams(js: Any, settings: Any) -> None:
     jobs = StreamConfig(name=JOBS_STREAM, subjects=["jobs.>", "sched.>"],
                         storage=StorageType.FILE, retention=RetentionPolicy.WORK_QUEUE,
                         duplicate_window=float(settings.queue_dedupe_window_s),
-                        allow_msg_schedules=True)
+                        allow_msg_schedules=True, num_replicas=settings.nats_replicas)
     dead = StreamConfig(name=DEAD_STREAM, subjects=["dead.>"], storage=StorageType.FILE,
                         retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD,
-                        max_age=float(settings.dead_letter_max_age_s))
+                        max_age=float(settings.dead_letter_max_age_s),
+                        num_replicas=settings.nats_replicas)
     for cfg in (jobs, dead):
         try:
             await js.add_stream(cfg)

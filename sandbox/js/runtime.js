@@ -996,7 +996,7 @@
     const res = makeResponse({ ended: false });
     const req = makeRequest({ id: j.jobId, method: "POST", path: "", apiPath: "/" + j.name, originalUrl: "",
       query: "", headers: {}, hostname: "", ip: "", body: "" });
-    req.body = j.kind === "cron" ? {}
+    req.body = j.kind === "cron" ? { jobId: j.jobId, next: (j.payload && j.payload.next) || undefined }
       : { payload: j.payload, jobId: j.jobId, topic: j.name, _id: j.jobId, _created: j.enqueued };
     const fns = Array.isArray(hooks) ? hooks : [hooks];
     return new Promise((resolve, reject) => {
