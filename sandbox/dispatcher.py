@@ -11,7 +11,8 @@ instead of starving them. Consumers are shared by every dispatcher of a cluster:
 A job that throws, answers with status >= 500 or outlives its timeout is NAKed with
 exponential backoff (retryDelay * 2^(attempt-1)) while attempts <= retries; then it
 is published to DEAD with its last error (deduplicated by job id) and acknowledged.
-Cron runs are not retried; their outcome is recorded for `brygge jobs`.
+Cron runs are not retried; their outcome is recorded for `brygge jobs`. A cron job's
+runs never overlap, and ticks that fired during a run coalesce into one run after it.
 """
 
 from __future__ import annotations
@@ -170,6 +171,13 @@ class Dispatcher:
                 await asyncio.sleep(0.5)
                 continue
             for m in msgs:
+                if w["kind"] == "cron" and m.metadata.num_pending > 0:
+                    # Runs of a cron job never overlap (workers = 1); ticks that fired
+                    # while one ran wait behind it. Only the latest of them runs, so a
+                    # job slower than its interval does not pile up a backlog.
+                    with contextlib.suppress(Exception):
+                        await m.ack()
+                    continue
                 assert self.slots is not None
                 await self.slots.acquire()
                 w["running"] += 1

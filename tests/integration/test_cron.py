@@ -8,6 +8,7 @@ Tests that watch a job's effect need the dispatcher (sandbox/dispatcher.py)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -292,5 +293,51 @@ export default app.init();
                    "the control plane to catch up after NATS came back")
         c = count(n, "m")
         wait_until(lambda: count(n, "m") >= c + 2, 60, "the schedule to fire again")
+    finally:
+        n.stop()
+
+
+def test_a_slow_job_does_not_overlap_or_pile_up(tmp_path: Path) -> None:
+    """A job that takes 2.5 s, fired every second: its runs never overlap, and the ticks
+    that fire during a run coalesce into one run after it (no growing backlog)."""
+    n = new_node(tmp_path)
+    n.start()
+    try:
+        d = n.deploy(write_app(tmp_path, "slow", r"""
+import {app, Datastore} from 'codehooks-js';
+app.job('* * * * * *', async (req, res) => {
+  const c = await Datastore.open();
+  const start = Date.now();
+  await new Promise((r) => setTimeout(r, 2500));
+  await c.insertOne('runs', {start, end: Date.now()});
+  res.end();
+});
+app.get('/runs', async (req, res) => {
+  const c = await Datastore.open();
+  res.json(await c.getMany('runs', {}, {sort: {start: 1}}).toArray());
+});
+export default app.init();
+"""))
+        assert d.returncode == 0, d.stderr
+
+        def runs() -> list[dict[str, Any]]:
+            r = n.get("/dev/runs", headers=n.auth())
+            assert r.status_code == 200, r.text
+            return list(r.json())
+        rows = wait_until(lambda: len(v := runs()) >= 4 and v, 60, "four runs")
+        for prev, cur in itertools.pairwise(rows):
+            assert cur["start"] >= prev["end"], f"runs overlapped: {prev} {cur}"
+
+        async def waiting() -> int:
+            nc = await nats.connect(n.node_json()["nats_url"])
+            try:
+                info = await nc.jetstream().stream_info(queues.JOBS_STREAM,
+                                                        subjects_filter="jobs.*.c.>")
+                return sum((info.state.subjects or {}).values())
+            finally:
+                await nc.close()
+        # ~2.5 ticks fire per run; without coalescing they would queue up (4 runs: ≥ 5
+        # waiting). With it, at most the ticks of the current run wait.
+        assert asyncio.run(waiting()) <= 3
     finally:
         n.stop()
