@@ -189,6 +189,26 @@ class Settings:
                                        "waiting in the stream are seen directly). A missed tick "
                                        "younger than this is not made up for.", 0, 3600)
 
+    # -- realtime (SSE) ---------------------------------------------------------
+    realtime_retention_s: float = knob(3600.0, "How long published events stay replayable: a "
+                                       "client reconnecting with Last-Event-ID within it gets "
+                                       "what it missed (stream REALTIME, memory storage).",
+                                       1, 7 * 86400)
+    realtime_retention_bytes: int = knob(256 * 1024 * 1024, "Most bytes of events the REALTIME "
+                                         "stream keeps in nats-server's memory (oldest dropped "
+                                         "first).", 1024 * 1024, 64 * 1024**3)
+    realtime_max_event_bytes: int = knob(256 * 1024, "Largest event publishEvent accepts "
+                                         "(its data and query as JSON).", 1024, 8 * 1024 * 1024)
+    realtime_heartbeat_s: float = knob(15.0, "Idle event streams get a comment line this often, "
+                                       "so proxies and load balancers keep them open.", 0.05,
+                                       300)
+    realtime_client_buffer: int = knob(1000, "Events queued for one slow client; beyond it the "
+                                       "router closes the stream (the client reconnects with "
+                                       "Last-Event-ID) instead of buffering without bound.",
+                                       1, 1_000_000)
+    realtime_max_streams: int = knob(100_000, "Event streams one router process holds open at "
+                                     "once; more are refused with 503.", 1, 10_000_000)
+
     # -- logs ------------------------------------------------------------------
     log_retention_s: int = knob(7 * 86400, "How long space logs are kept in JetStream.", 60,
                                 365 * 86400)

@@ -20,6 +20,7 @@ import os
 import secrets
 import time
 import traceback
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ from router import admission, compress
 from router.body import BodyError, RequestBody, read_body
 from router.jwt_auth import JwksCache, JwtError, looks_like_jwt
 from router.meter import Meter
+from router.realtime import Realtime
 from sandbox import internal
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 
@@ -115,6 +117,8 @@ class Router:
             self.local = InProcessExecutor(self.s, self.storage_target, self.nats_url)
         if self.nats_url:
             self.nc = await natsconn.connect(self.nats_url)
+        self.realtime = Realtime(self.s, self.storage, self.nc)
+        if self.nc is not None:
 
             async def on_change(msg: Any) -> None:
                 self.cache.clear()
@@ -266,11 +270,18 @@ class Router:
                             deployment=space["deployment"], deadline_s=self.s.request_timeout_s,
                             env_json=json.dumps(env, sort_keys=True) if env else "", http=http)
         t0 = time.perf_counter()
+
+        async def sse(channel: str, hdrs: list[tuple[bytes, bytes]]) -> None:
+            listener = api_path[len(channel):].strip("/") if api_path.startswith(channel) \
+                else api_path.rsplit("/", 1)[-1]
+            await self.realtime.serve(send, receive, space["id"], channel,
+                                      urllib.parse.unquote(listener),
+                                      headers.get("last-event-id", ""), hdrs, request_id)
         try:
             if self.local is not None:
                 await self.stream_invocation(
                     self.local.invoke(inv, reader.next_chunk if more else None), inv, send,
-                    scope.get("brygge.cors"), gzip)
+                    scope.get("brygge.cors"), gzip, sse if method == "GET" else None)
                 return
 
             async def requests() -> AsyncIterator[pb.InvokeIn]:
@@ -286,7 +297,8 @@ class Router:
 
             stub = self.executors[placement.pick(space["id"], self.executor_targets)]
             call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
-            await self.stream_invocation(call, inv, send, scope.get("brygge.cors"), gzip)
+            await self.stream_invocation(call, inv, send, scope.get("brygge.cors"), gzip,
+                                         sse if method == "GET" else None)
         finally:
             self.meter.invocation(space["id"], (time.perf_counter() - t0) * 1000)
 
@@ -366,7 +378,7 @@ class Router:
 
     async def stream_invocation(self, call: AsyncIterator[pb.InvokeOut], inv: pb.Invocation,
                                 send: Send, extra: list[tuple[bytes, bytes]] | None = None,
-                                gzip: bool = False) -> None:
+                                gzip: bool = False, sse: Any = None) -> None:
         # The head is held until the body's second chunk or its end, so that a
         # response that fits in one chunk goes out with Content-Length rather than
         # chunked; later chunks are forwarded as they arrive (gzipped per chunk when
@@ -388,6 +400,17 @@ class Router:
                         hdrs += [h for h in extra if h[0] not in names]  # the app's own win
                     head = {"type": "http.response.start", "status": out.head.status,
                             "headers": hdrs}
+                    channel = next((v for k, v in hdrs if k.lower() == b"x-realtime-connect"),
+                                   None)
+                    if channel is not None and sse is not None and out.head.status == 200:
+                        # The listener's event stream (router/realtime.py); the rest of
+                        # the invocation (its `{}` body) drains apart.
+                        task = asyncio.create_task(_drain(call, inv.request_id))
+                        _background.add(task)
+                        task.add_done_callback(_background.discard)
+                        await sse(channel.decode("latin-1"),
+                                  [(k, v) for k, v in hdrs if k.lower() != b"x-realtime-connect"])
+                        return
                 elif part == "body_chunk":
                     if pending is not None:
                         if not started and head is not None:

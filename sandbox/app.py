@@ -277,7 +277,7 @@ class AppInstance:
             if op == "net.fetch":
                 return ("\0Error\0outbound requests cannot be made while the app's module "
                         "loads; make them in a route, worker, job or the app.init() hook")
-            return self.host_ops(op, payload) if op.startswith(("db.", "kv.", "file.", "queue.")) \
+            return self.host_ops(op, payload) if op.startswith(("db.", "kv.", "file.", "queue.", "rt.")) \
                 else ""
         if op == "net.fetch":
             inv.outbound += 1
@@ -285,7 +285,7 @@ class AppInstance:
                 return (f"\0Error\0ERR_BRYGGE_OUTBOUND_LIMIT: more than "
                         f"{self.max_outbound_requests} outbound requests in one invocation "
                         "(BRYGGE_MAX_OUTBOUND_REQUESTS)")
-        if op.startswith(("db.", "kv.", "net.", "file.", "queue.")):  # may block: not CPU time
+        if op.startswith(("db.", "kv.", "net.", "file.", "queue.", "rt.")):  # may block: not CPU
             try:
                 return self._timed_host(op, payload, inv)
             finally:

@@ -18,6 +18,7 @@ from typing import Any
 
 from brygge import natsconn
 from storage import queues as q
+from storage import realtime as rt
 
 
 class QueueError(Exception):
@@ -78,6 +79,7 @@ class JobPublisher:
             nc = await natsconn.connect(self.url)
             self._js = nc.jetstream()
             await q.ensure_streams(self._js, self.settings)
+            await rt.ensure_stream(self._js, self.settings)
         except Exception as e:
             self._error = str(e)
 
@@ -129,6 +131,14 @@ class JobPublisher:
             self._submit(page(), timeout=120)
             count += len(docs)
         return {"count": count, "jobId": batch}
+
+    def publish_event(self, sid: str, channel: str, body: bytes) -> int:
+        """realtime.publishEvent: one event on the space's channel (storage/realtime.py);
+        returns its stream sequence, the event's id."""
+        async def go() -> int:
+            ack = await self._js.publish(rt.subject(sid, channel), body, stream=rt.STREAM)
+            return int(ack.seq)
+        return int(self._submit(go()))
 
 
 def check_topic(topic: Any) -> None:

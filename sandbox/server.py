@@ -137,6 +137,8 @@ class Executor(pbg.ExecutorServicer):
                     return f"\0TypeError\0fetch failed: {e}"
             if op.startswith("queue."):
                 return self._queue_op(space_id, op, payload)
+            if op == "rt.publish":
+                return self._publish_event(space_id, payload)
             if not op.startswith(("db.", "kv.", "file.")):
                 return f"\0Error\0unknown host operation {op!r}"
             reply = self.storage.raw(space_id, op, payload.encode())
@@ -144,6 +146,34 @@ class Executor(pbg.ExecutorServicer):
                 return f"\0{reply.error_name}\0{reply.error}"
             return reply.payload.decode()
         return ops
+
+    def _publish_event(self, space_id: str, payload: str) -> str:
+        """rt.publish {channel, data, query}: the event for every router's listeners
+        (storage/realtime.py). Answers {id}: the event's stream sequence."""
+        if self.jobs is None:
+            return "\0Error\0realtime is not available: this executor has no NATS connection"
+        try:
+            args = json.loads(payload)
+        except ValueError:
+            return "\0TypeError\0publishEvent: the event is not JSON"
+        channel = args.get("channel")
+        if not isinstance(channel, str) or not channel.strip("/") or len(channel) > 200:
+            return ("\0TypeError\0publishEvent(channel, data, query): the channel must be a "
+                    "path such as '/chat'")
+        query = args.get("query")
+        if query is None:
+            query = {}
+        if not isinstance(query, dict):
+            return "\0TypeError\0publishEvent: the query must be an object (a filter)"
+        body = json.dumps({"data": args.get("data"), "query": query},
+                          separators=(",", ":")).encode()
+        if len(body) > self.s.realtime_max_event_bytes:
+            return (f"\0RangeError\0publishEvent: the event is {len(body)} bytes, more than "
+                    f"{self.s.realtime_max_event_bytes} (BRYGGE_REALTIME_MAX_EVENT_BYTES)")
+        try:
+            return json.dumps({"id": self.jobs.publish_event(space_id, channel, body)})
+        except Exception as e:
+            return f"\0Error\0publishEvent failed: {e}"
 
     def _queue_op(self, space_id: str, op: str, payload: str) -> str:
         """queue.enqueue {topic, payload, options} and queue.enqueueFromQuery

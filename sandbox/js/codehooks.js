@@ -206,10 +206,14 @@ export { aggregation, crudlify, Workflow, openapi, response, body, param, query,
 const channelName = (channel) => String(channel).replace("/", "");
 export const realtime = {
   createChannel: (path, ...hooks) => app.realtime(path, ...hooks),
+  // The document codehooks-js writes (and returns), then the event itself to every
+  // listener of the channel on every node (the platform's fan-out, spec §9.2).
   async publishEvent(channel, data, query = {}) {
     const conn = await openDatastore();
-    return conn.insertOne(`_event_publish_${channelName(channel)}`,
+    const doc = await conn.insertOne(`_event_publish_${channelName(channel)}`,
       { channel, data, query, timestamp: new Date().toISOString() });
+    if (G.__brygge_realtime) G.__brygge_realtime.publish(channel, data, query);
+    return doc;
   },
   async createListener(channel, data) {
     const conn = await openDatastore();

@@ -1165,4 +1165,13 @@
       return r === "" ? undefined : JSON.parse(r);
     },
   }) });
+
+  // The realtime bridge realtime.publishEvent uses (host op rt.publish): the event goes
+  // to every router's listeners of the channel through JetStream; answers {id}.
+  Object.defineProperty(G, "__brygge_realtime", { value: Object.freeze({
+    publish(channel, data, query) {
+      const r = host("rt.publish", JSON.stringify({ channel, data: wire(data === undefined ? null : data), query: wire(query || {}) }));
+      return r === "" ? undefined : JSON.parse(r);
+    },
+  }) });
 })();
