@@ -39,7 +39,7 @@ Receive = Any
 class Client:
     """One open event stream."""
 
-    __slots__ = ("cut", "interests", "last_id", "pending", "replaying", "wake")
+    __slots__ = ("cut", "interests", "last_id", "pending", "replaying", "task", "wake")
 
     def __init__(self, interests: dict[str, Any], last_id: int | None) -> None:
         self.interests = interests
@@ -49,6 +49,7 @@ class Client:
         self.last_id = last_id if last_id is not None else 0
         self.cut = False  # too slow: closed
         self.replaying = last_id is not None
+        self.task: asyncio.Task[Any] | None = None  # what writes to it (cancelled on cut)
 
 
 class Channel:
@@ -128,9 +129,12 @@ class Realtime:
         except Exception:
             return
         if len(c.pending) >= self.s.realtime_client_buffer:
+            # Its writes are stuck behind a full socket: stop them, which closes it.
             c.cut = True
             c.pending.clear()
             c.wake.set()
+            if c.task is not None:
+                c.task.cancel()
             return
         c.pending.append((seq, line))
         c.wake.set()
@@ -198,11 +202,13 @@ class Realtime:
             # retry: how soon EventSource reconnects (and then sends Last-Event-ID)
             await send({"type": "http.response.body", "body": b"retry: 2000\n\n",
                         "more_body": True})
-            if client.replaying:
-                await self._replay(send, subject, client)
-            await self._pump(send, client, gone)
+            client.task = asyncio.create_task(self._stream(send, subject, client, gone))
+            await client.task
         except OSError:
             pass  # the client went away while we wrote
+        except asyncio.CancelledError:
+            if not client.cut:
+                raise  # the router is stopping
         finally:
             self.streams -= 1
             watcher.cancel()
@@ -211,6 +217,12 @@ class Realtime:
             log.warning("realtime: space %s channel %s listener %s: client too slow (more than "
                         "%d events waiting), stream closed", sid, channel, listener_id,
                         self.s.realtime_client_buffer)
+
+    async def _stream(self, send: Send, subject: str, client: Client, gone: asyncio.Event
+                      ) -> None:
+        if client.replaying:
+            await self._replay(send, subject, client)
+        await self._pump(send, client, gone)
 
     async def _replay(self, send: Send, subject: str, client: Client) -> None:
         """What the client missed after Last-Event-ID, from the stream, while live events

@@ -121,7 +121,9 @@ class Codehooks {
     this.useRoute(path, ...hooks); // {path, func: hooks[0]}; func is undefined without hooks
     // The SSE hand-off: the platform turns a response carrying x-realtime-connect into
     // the event stream of that listener (spec §9.2).
-    this.get(`${path}/:clientID`, (req, res) => {
+    // The channel's hooks also guard its streams (codehooks-js registers them only as
+    // middleware on the channel path itself, which never matches `${path}/<id>`).
+    this.get(`${path}/:clientID`, ...hooks.filter((h) => typeof h === "function"), (req, res) => {
       res.set("x-realtime-connect", path);
       res.status(200).json({});
     });
