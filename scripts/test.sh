@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: creates .venv, installs Brygge
 # with its test extras, checks lint, then runs every test (unit, integration
-# against real NATS/RocksDB/wasm/HTTP, and the official codehooks CLI from npm).
+# against real NATS/RocksDB/wasm/HTTP, the official codehooks CLI from npm, and
+# Debian's chromium driven by Playwright for the browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,11 @@ if ! command -v npm >/dev/null 2>&1; then
   else
     sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm
   fi
+fi
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  echo "chromium not found: installing Debian's chromium (the realtime browser tests)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null 2>&1 \
