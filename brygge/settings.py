@@ -140,8 +140,13 @@ class Settings:
     page_size: int = knob(500, "Documents fetched per storage round trip when streaming.", 1, 100_000)
     max_doc_bytes: int = knob(16 * 1024 * 1024, "Largest document the datastore accepts.",
                               1024, 256 * 1024 * 1024)
-    max_file_bytes: int = knob(16 * 1024 * 1024, "Largest file an app may save in its blob "
-                               "storage (filestore.saveFile, app.storage).", 1024, 1024**3)
+    max_file_bytes: int = knob(256 * 1024 * 1024, "Largest file of a space's blob storage "
+                               "(filestore.saveFile, brygge files upload, served by "
+                               "app.storage); files are stored and streamed in 256 KiB "
+                               "chunks.", 1024, 64 * 1024**3)
+    space_file_quota_bytes: int = knob(1024**3, "Most bytes of files one space may store "
+                                       "(committed files plus uploads in progress).",
+                                       1024, 1024**5)
     sort_limit_docs: int = knob(200_000, "Most documents sorted in memory without an index; "
                                 "beyond it a query must use an index.", 1000, 10_000_000)
     regex_timeout_s: float = knob(0.25, "Longest one $regex match may run in storage before the "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 import logging
 import posixpath
@@ -151,6 +152,10 @@ class Invocation:
     deadline: float = 0.0  # time.monotonic() when the invocation's wall time runs out
 
 
+class _AssetError(Exception):
+    """A deployed binary file could not be read from storage."""
+
+
 class AppInstance:
     """One wasm instance with the runtime and one app loaded. Not thread-safe."""
 
@@ -168,6 +173,9 @@ class AppInstance:
         self.inv: Invocation | None = None
         self._arm: Callable[[], None] | None = None  # re-arms the epoch deadline (run)
         self.files: dict[str, str] = artifact.get("files") or {}
+        # binary source files: {path: {digest, size}} (control_plane/deploy.py)
+        self.assets: dict[str, Any] = artifact.get("assets") or {}
+        self._source_tags: dict[str, tuple[int, str]] = {}
         self.modules = ModuleSystem(self.files, BUILTIN_MODULES, _strip_types)
         self.resolve_errors: list[str] = self.modules.errors
         t0 = time.perf_counter()
@@ -242,27 +250,68 @@ class AppInstance:
         return ""
 
     def _source_file(self, op: str, payload: str) -> str:
-        """fs.read {path, encoding?: "base64"} -> the file's text (or its UTF-8 bytes in
-        base64); fs.list {path} -> [{path, size}] of the files under a folder."""
+        """fs.read {path, encoding?: "base64", offset?, length?} -> the file's text (or its
+        bytes in base64, a range of them with offset/length); fs.stat {path} -> {path,
+        size, sha256}; fs.list {path} -> [{path, size}] of the files under a folder.
+        Binary files (the artifact's `assets`, content-addressed blobs) are read from
+        storage a range at a time (op file.asset); their digest is their SHA-256."""
         try:
             args = json.loads(payload)
             path = str(args["path"])
         except (ValueError, KeyError, TypeError):
             return "\0TypeError\0_coho_fs: the path must be a string"
         rel = posixpath.normpath("/" + path).lstrip("/")
+        text = self.files.get(rel)
+        asset = self.assets.get(rel) if text is None else None
+        if op in ("fs.read", "fs.stat") and text is None and not isinstance(asset, dict):
+            return f"\0Error\0ENOENT: no such file or directory, open '{path}'"
+        if op == "fs.stat":
+            if asset is not None:
+                return json.dumps({"path": "/" + rel, "size": asset["size"],
+                                   "sha256": asset["digest"]})
+            tag = self._source_tags.get(rel)
+            if tag is None:
+                raw = text.encode("utf-8", "surrogatepass")
+                tag = self._source_tags[rel] = (len(raw), hashlib.sha256(raw).hexdigest())
+            return json.dumps({"path": "/" + rel, "size": tag[0], "sha256": tag[1]})
         if op == "fs.read":
-            text = self.files.get(rel)
-            if text is None:
-                return f"\0Error\0ENOENT: no such file or directory, open '{path}'"
+            offset, length = args.get("offset"), args.get("length")
+            ranged = isinstance(offset, int) and isinstance(length, int) \
+                and offset >= 0 and 0 <= length <= 1024 * 1024
+            if asset is not None:  # (deployed binary files are small: deploy.MAX_FILE_BYTES)
+                raw = self._asset_bytes(asset, *((offset, length) if ranged else (0, asset["size"])))
+                if args.get("encoding") == "base64":
+                    return base64.b64encode(raw).decode()
+                return raw.decode("utf-8", "replace")  # readFile of a binary file, as Node
             if args.get("encoding") == "base64":
-                return base64.b64encode(text.encode("utf-8", "surrogatepass")).decode()
+                raw = text.encode("utf-8", "surrogatepass")
+                if ranged:
+                    raw = raw[offset:offset + length]
+                return base64.b64encode(raw).decode()
             return text
         if op == "fs.list":
             folder = "" if rel == "." else rel
-            return json.dumps([{"path": "/" + p, "size": len(t.encode("utf-8", "surrogatepass"))}
-                               for p, t in sorted(self.files.items())
+            sizes = {p: len(t.encode("utf-8", "surrogatepass")) for p, t in self.files.items()}
+            sizes.update({p: a["size"] for p, a in self.assets.items() if isinstance(a, dict)})
+            return json.dumps([{"path": "/" + p, "size": n} for p, n in sorted(sizes.items())
                                if not folder or p == folder or p.startswith(folder + "/")])
         return f"\0Error\0unknown host operation {op!r}"
+
+    def _asset_bytes(self, asset: dict[str, Any], offset: int, length: int) -> bytes:
+        out = []
+        end = min(asset["size"], offset + length)
+        while offset < end:
+            n = min(end - offset, 1024 * 1024)
+            r = self.host_ops("file.asset", json.dumps({"digest": asset["digest"],
+                                                         "offset": offset, "length": n}))
+            if r.startswith("\0"):
+                raise _AssetError(r.split("\0")[-1])
+            piece = base64.b64decode(json.loads(r)["data"])
+            if not piece:
+                break
+            out.append(piece)
+            offset += len(piece)
+        return b"".join(out)
 
     # -- host calls -------------------------------------------------------------------
     def _host(self, op: str, payload: str) -> str:
@@ -271,7 +320,12 @@ class AppInstance:
         if op.startswith("module."):  # require(): resolution and sources, also at load
             return self.modules.host_call(op, payload)
         if op.startswith("fs."):  # deployed source files (_coho_fs {source: true}), also at load
-            return self._source_file(op, payload)
+            try:
+                return self._source_file(op, payload)
+            except _AssetError as e:
+                return f"\0Error\0{e}"
+        if op == "file.asset":  # any blob by digest: only the host asks (_asset_bytes)
+            return "\0Error\0unknown host operation 'file.asset'"
         inv = self.inv
         if inv is None:  # module evaluation: only data calls make sense
             if op == "net.fetch":

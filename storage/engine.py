@@ -1,5 +1,6 @@
 """The per-node data engine: one RocksDB instance, documents of every space,
-system records and blobs. This process is the single writer of the database.
+key-value entries, files (storage/files.py), system records and blobs. This
+process is the single writer of the database.
 
 Operations are addressed by name (`db.insertOne`, `sys.get`, ...) with JSON
 arguments and JSON results, so that the executor can pass a guest's host call
@@ -14,7 +15,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
@@ -24,6 +24,7 @@ from storage import keys
 from storage.datastore import Datastore
 from storage.errors import BY_NAME as _ERRORS
 from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, StorageError
+from storage.files import MAX_READ, Files
 from storage.kv import KV, KVError
 from storage.query import BadQuery
 
@@ -32,21 +33,16 @@ def _dumps(v: Any) -> bytes:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
-_FILE_META = b"f"  # key kinds of space files (the others: storage/keys.py, datastore, kv)
-_FILE_DATA = b"g"
 _METER = b"c"  # per-space API/invocation counters (space.meter)
 METER_FIELDS = ("api", "codehook_invocation", "codehook_time")
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Engine:
     def __init__(self, path: str, *, sync: str = "wal", read_only: bool = False,
                  page_size: int = 500, clock: Callable[[], float] = time.time,
                  max_doc_bytes: int = 16 * 1024 * 1024, sort_limit: int = 200_000,
-                 max_file_bytes: int = 16 * 1024 * 1024) -> None:
+                 max_file_bytes: int = 16 * 1024 * 1024,
+                 file_quota_bytes: int = 1024**3) -> None:
         opts = Options(raw_mode=True)
         opts.create_if_missing(True)
         self.db = Rdict(path, opts, access_type=AccessType.read_only() if read_only
@@ -60,7 +56,8 @@ class Engine:
         self.datastore = Datastore(self.db, page_size=page_size, lock_for=self._lock,
                                    max_doc_bytes=max_doc_bytes, sort_limit=sort_limit)
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
-        self.max_file_bytes = max_file_bytes
+        self.files = Files(self.db, lock_for=self._lock, new_id=self.datastore.ids.next,
+                           max_file_bytes=max_file_bytes, quota_bytes=file_quota_bytes)
         self.limiter = RateLimiter()  # space.ratelimit: one bucket per space for the node
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
@@ -73,10 +70,8 @@ class Engine:
             "space.usage": self.usage,
             "space.meter": self.meter,
             "space.ratelimit": self.ratelimit,
-            "file.save": self.file_save,
-            "file.get": self.file_get,
-            "file.list": self.file_list,
-            "file.delete": self.file_delete,
+            **self.files.ops,
+            "file.asset": self.file_asset,
         }
 
     def close(self) -> None:
@@ -111,9 +106,7 @@ class Engine:
     def drop_space(self, sid: str, args: dict[str, Any]) -> dict[str, bool]:
         self.datastore.drop_space(sid)
         self.kv.drop_space(sid)
-        for kind in (_FILE_META, _FILE_DATA):
-            p = kind + keys.check_space(sid) + b"\x00"
-            self.db.delete_range(p, keys.prefix_end(p))
+        self.files.drop_space(sid)
         self.db.delete(_METER + keys.check_space(sid))
         return {"dropped": True}
 
@@ -121,8 +114,10 @@ class Engine:
         """Datastore objects and bytes of a space, kept current by every write, and
         its metered API calls, invocations and invocation time (ms)."""
         raw = self.db.get(_METER + keys.check_space(sid))
+        files = self.files.usage(sid, {})
         return {**dict.fromkeys(METER_FIELDS, 0), **(json.loads(raw) if raw else {}),
-                **self.datastore.usage(sid)}
+                **self.datastore.usage(sid), "file_bytes": files["bytes"],
+                "file_count": files["files"]}
 
     def ratelimit(self, sid: str, args: dict[str, Any]) -> dict[str, float]:
         """{rate, burst} -> {wait}: take one token of the space's bucket (0 = admitted,
@@ -180,74 +175,18 @@ class Engine:
         prefix = keys.system_key(str(args.get("prefix")))
         return [[k[1:].decode(), json.loads(v)] for k, v in self.datastore._scan(prefix)]
 
-    # -- files of a space (codehooks-js filestore, app.storage; spec §10) ----------------
-    # Blob storage keyed by absolute path: f<sid>\0<path> holds {path, size, date, _id}
-    # (what list() returns, without reading contents), g<sid>\0<path> the bytes.
-    # Contents cross as base64 in the JSON arguments and replies.
-    @staticmethod
-    def _file_keys(sid: str, path: Any) -> tuple[str, bytes, bytes]:
-        if not isinstance(path, str) or not path.strip("/"):
-            raise BadRequest("file path must be a non-empty string such as '/docs/a.pdf'")
-        path = "/" + "/".join(p for p in path.split("/") if p)
-        name = keys.check_name("file path", path)
-        sp = keys.check_space(sid) + b"\x00"
-        return path, _FILE_META + sp + name, _FILE_DATA + sp + name
-
-    def file_save(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
-        path, mk, dk = self._file_keys(sid, args.get("path"))
-        try:
-            data = base64.b64decode(str(args.get("data") or ""), validate=True)
-        except ValueError:
-            raise BadRequest("file data must be base64") from None
-        if len(data) > self.max_file_bytes:
-            raise BadRequest(f"file {path} is larger than {self.max_file_bytes} bytes")
-        with self._lock(sid):
-            old = self.db.get(mk)
-            file_id = json.loads(old)["_id"] if old is not None else self.datastore.ids.next()
-            meta = {"path": path, "size": len(data), "date": _now_iso(), "_id": file_id}
-            wb = WriteBatch(raw_mode=True)
-            wb.put(mk, _dumps(meta))
-            wb.put(dk, data)
-            self.db.write(wb)
-        return meta
-
-    def file_get(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
-        """{path, size, date, _id, data}: data in base64, or as text when
-        args.encoding is "utf8" (invalid UTF-8 becomes U+FFFD, as Buffer.toString does)."""
-        path, mk, dk = self._file_keys(sid, args.get("path"))
-        meta, data = self.db.get(mk), self.db.get(dk)
-        if meta is None or data is None:
-            raise NotFound(f"ENOENT: no such file or directory, open '{path}'")
-        out = json.loads(meta)
-        out["data"] = (data.decode("utf-8", "replace") if args.get("encoding") == "utf8"
-                       else base64.b64encode(data).decode())
-        return out
-
-    def file_list(self, sid: str, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every file under a folder (recursive), or the file itself, in path order."""
-        raw = args.get("path")
-        folder = "/" + "/".join(p for p in str(raw or "/").split("/") if p)
-        sp = _FILE_META + keys.check_space(sid) + b"\x00"
-        out = []
-        if folder != "/":
-            exact = self.db.get(sp + keys.check_name("file path", folder))
-            if exact is not None:
-                out.append(json.loads(exact))
-            folder += "/"
-        for _, v in self.datastore._scan(sp + folder.encode("utf-8", "surrogatepass")):
-            out.append(json.loads(v))
-        return out
-
-    def file_delete(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
-        path, mk, dk = self._file_keys(sid, args.get("path"))
-        with self._lock(sid):
-            if self.db.get(mk) is None:
-                raise NotFound(f"ENOENT: no such file or directory, unlink '{path}'")
-            wb = WriteBatch(raw_mode=True)
-            wb.delete(mk)
-            wb.delete(dk)
-            self.db.write(wb)
-        return {"path": path, "deleted": True}
+    # -- files of a space: storage/files.py; deployed binary assets ---------------------
+    def file_asset(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        """{digest, offset=0, length}: bytes of a binary source file of a deployment (a
+        content-addressed blob the control plane stored on deploy), in base64. Only the
+        executor asks, from the artifact's `assets` (sandbox/app.py refuses it from guests)."""
+        offset, length = args.get("offset", 0), args.get("length", MAX_READ)
+        if not (isinstance(offset, int) and isinstance(length, int) and offset >= 0
+                and 0 <= length <= MAX_READ):
+            raise BadRequest(f"file.asset: offset ≥ 0 and 0 ≤ length ≤ {MAX_READ}")
+        data = self.blob_get(str(args.get("digest")))
+        return {"data": base64.b64encode(data[offset:offset + length]).decode(),
+                "size": len(data)}
 
     def blob_put(self, data: bytes) -> bytes:
         digest = hashlib.sha256(data).hexdigest()

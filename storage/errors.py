@@ -44,3 +44,11 @@ class SchemaFailed(BadRequest):
 
 BY_NAME: dict[str, type[StorageError]] = {
     c.name: c for c in (StorageError, BadRequest, NotFound, Conflict, SchemaFailed)}
+
+
+class TooLarge(BadRequest):
+    """Over a size limit or quota (HTTP 413)."""
+    name = "TooLarge"
+
+
+BY_NAME[TooLarge.name] = TooLarge

@@ -47,7 +47,8 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
     query.REGEX_TIMEOUT_S = settings.regex_timeout_s
     engine = Engine(db_path, sync=settings.storage_sync, page_size=settings.page_size,
                     max_doc_bytes=settings.max_doc_bytes, sort_limit=settings.sort_limit_docs,
-                    max_file_bytes=settings.max_file_bytes)
+                    max_file_bytes=settings.max_file_bytes,
+                    file_quota_bytes=settings.space_file_quota_bytes)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32),
                          options=[("grpc.max_receive_message_length", 1 << 30),
                                   ("grpc.max_send_message_length", 1 << 30)])

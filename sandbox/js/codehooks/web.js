@@ -139,7 +139,7 @@ function byteRange(header, size) {
   return [first, Math.min(last, size - 1)];
 }
 
-const FILE_CHUNK = 65536;
+const FILE_CHUNK = 262144;
 function readAll(stream) {
   return new Promise((resolve, reject) => {
     const parts = [];
@@ -168,8 +168,8 @@ function serveFiles(app, kind, options, hooks) {
   const hookList = handlerList(what, route, hooks);
   const fsOpts = kind === "static" ? { source: true } : {};
   // A deployment's source files never change within an instance: their tags are kept
-  // (a revalidation is then answered without reading the file). Blobs can change, so
-  // they are hashed on every read.
+  // (a revalidation is then answered without asking the host). Blobs can change: their
+  // tag comes from the SHA-256 storage keeps with each version (file.stat).
   const tagCache = kind === "static" ? new Map() : null;
   const base = route === "/" ? "" : route;
   // /route, /route/, /route/dir/, /route/dir/file.ext: names of [A-Za-z0-9_-], files may
@@ -208,26 +208,51 @@ function serveFiles(app, kind, options, hooks) {
     res.set("etag", tag);
     return res.status(304).end();
   };
-  const sendFile = (req, res, buf, type, tag) => {
+  // The file goes out as it is read (≤ 256 KiB per chunk from storage), never whole.
+  const streamFile = (res, file, opts) => new Promise((resolve, reject) => {
+    globalThis._coho_fs.getFileStream(file, { ...fsOpts, ...opts }).then((stream) => {
+      let first = null; // a one-chunk body goes out with res.end(buf), i.e. Content-Length
+      stream.on("data", (b) => {
+        const buf = typeof b === "string" ? globalThis.Buffer.from(b) : b;
+        if (first === null) { first = buf; return; }
+        if (first) { res.write(first, "buffer"); first = false; }
+        res.write(buf, "buffer");
+      });
+      stream.on("end", () => { resolve(first ? writeBytes(res, first) : res.end()); });
+      stream.on("error", (e) => { try { res.end(); } catch (_) { /* already ended */ } reject(e); });
+    }, reject);
+  });
+  const sendFile = (req, res, file, size, type, tag) => {
     res.set("content-type", type || "application/octet-stream");
     fileHeaders(res);
     res.set("accept-ranges", "bytes");
     if (tag) res.set("etag", tag);
-    let range = byteRange(reqHeader(req, "range"), buf.length);
+    let range = byteRange(reqHeader(req, "range"), size);
     const ifRange = reqHeader(req, "if-range");
     // If-Range: the range only while the client's copy is current (strong comparison;
     // a date never matches, there is no Last-Modified)
     if (range !== null && ifRange !== undefined && (!tag || ifRange.trim() !== tag)) range = null;
     if (range === "unsatisfiable") {
-      res.set("content-range", `bytes */${buf.length}`);
-      return res.status(416).end(`Range Not Satisfiable: ${reqHeader(req, "range")} (the file has ${buf.length} bytes)`);
+      res.set("content-range", `bytes */${size}`);
+      return res.status(416).end(`Range Not Satisfiable: ${reqHeader(req, "range")} (the file has ${size} bytes)`);
     }
     if (range) {
-      res.set("content-range", `bytes ${range[0]}-${range[1]}/${buf.length}`);
+      res.set("content-range", `bytes ${range[0]}-${range[1]}/${size}`);
       res.status(206);
-      return writeBytes(res, buf.subarray(range[0], range[1] + 1));
+      return streamFile(res, file, { start: range[0], end: range[1] });
     }
-    return writeBytes(res, buf);
+    return streamFile(res, file, {});
+  };
+  // {size, tag} of a file without reading it: its SHA-256 is known to the host (kept in the
+  // blob's metadata, or the deployed file's digest).
+  const statFile = async (file) => {
+    const fs = globalThis._coho_fs;
+    if (typeof fs.stat === "function") {
+      const st = await fs.stat(file, fsOpts);
+      return { size: st.size, tag: st.sha256 ? `"${st.sha256.slice(0, 32)}-${st.size}"` : null };
+    }
+    const buf = await readAll(await fs.getFileStream(file, fsOpts));
+    return { size: buf.length, tag: contentTag(buf) };
   };
   const serve = async (req, res) => {
     const r = resolve(req.apiPath);
@@ -235,25 +260,25 @@ function serveFiles(app, kind, options, hooks) {
     const file = r.file;
     const known = tagCache && tagCache.get(file);
     if (known && noneMatch(reqHeader(req, "if-none-match"), known)) return notModified(res, known);
-    let buf;
+    let st;
     try {
-      buf = await readAll(await globalThis._coho_fs.getFileStream(file, fsOpts));
+      st = await statFile(file);
     } catch (e) {
       if (o.notFound) {
         const fallback = webJoin(directory, String(o.notFound));
         try {
-          const page = await readAll(await globalThis._coho_fs.getFileStream(fallback, fsOpts));
+          await statFile(fallback);
           res.status(404).set("content-type", mimeType(fallback) || "application/octet-stream");
           fileHeaders(res);
-          return writeBytes(res, page);
+          return await streamFile(res, fallback, {});
         } catch (_) { /* fall through to the plain 404 */ }
       }
       return res.status(404).end(`No file here: ${file} (${e && e.message})`);
     }
-    const tag = known || contentTag(buf);
+    const tag = known || st.tag;
     if (tagCache && tag) tagCache.set(file, tag);
     if (noneMatch(reqHeader(req, "if-none-match"), tag)) return notModified(res, tag);
-    return sendFile(req, res, buf, mimeType(file), tag);
+    return sendFile(req, res, file, st.size, mimeType(file), tag);
   };
   app.get(pattern, ...hookList, serve);
 }
