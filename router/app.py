@@ -186,7 +186,11 @@ class Router:
             await send(msg)
 
         try:
-            await self.handle(scope, receive, tracked, request_id)
+            hand_off = await self.handle(scope, receive, tracked, request_id)
+            if hand_off is not None:
+                # An event stream: served from here, so that the frames of the request's
+                # handling (its headers, protobufs, body reader) are gone while it is open.
+                await self.realtime.serve(tracked, receive, *hand_off, request_id)
         except Reject as r:
             # CORS headers too, so that a browser app can read why it was refused
             await send_json(send, r.status, {"error": str(r), "requestId": request_id},
@@ -213,7 +217,10 @@ class Router:
                     body["stack"] = traceback.format_exc()
                 await send_json(send, 500, body, _rid(request_id))
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, request_id: str
+                     ) -> tuple[Any, ...] | None:
+        """Answer one request; returns the arguments of Realtime.serve when the answer
+        is an event stream (served by the caller)."""
         headers: dict[str, str] = {}
         for k, v in scope["headers"]:
             name = k.decode("latin-1").lower()
@@ -271,18 +278,13 @@ class Router:
                             env_json=json.dumps(env, sort_keys=True) if env else "", http=http)
         t0 = time.perf_counter()
 
-        async def sse(channel: str, hdrs: list[tuple[bytes, bytes]]) -> None:
-            listener = api_path[len(channel):].strip("/") if api_path.startswith(channel) \
-                else api_path.rsplit("/", 1)[-1]
-            await self.realtime.serve(send, receive, space["id"], channel,
-                                      urllib.parse.unquote(listener),
-                                      headers.get("last-event-id", ""), hdrs, request_id)
+        sse = method == "GET"
         try:
             if self.local is not None:
-                await self.stream_invocation(
+                hand_off = await self.stream_invocation(
                     self.local.invoke(inv, reader.next_chunk if more else None), inv, send,
-                    scope.get("brygge.cors"), gzip, sse if method == "GET" else None)
-                return
+                    scope.get("brygge.cors"), gzip, sse)
+                return self._sse_args(hand_off, space, api_path, headers)
 
             async def requests() -> AsyncIterator[pb.InvokeIn]:
                 yield pb.InvokeIn(start=inv)
@@ -297,10 +299,23 @@ class Router:
 
             stub = self.executors[placement.pick(space["id"], self.executor_targets)]
             call = stub.Invoke(requests(), timeout=inv.deadline_s + 10, wait_for_ready=True)
-            await self.stream_invocation(call, inv, send, scope.get("brygge.cors"), gzip,
-                                         sse if method == "GET" else None)
+            hand_off = await self.stream_invocation(call, inv, send, scope.get("brygge.cors"),
+                                                    gzip, sse)
+            return self._sse_args(hand_off, space, api_path, headers)
         finally:
             self.meter.invocation(space["id"], (time.perf_counter() - t0) * 1000)
+
+    @staticmethod
+    def _sse_args(hand_off: tuple[str, list[tuple[bytes, bytes]]] | None, space: dict[str, Any],
+                  api_path: str, headers: dict[str, str]) -> tuple[Any, ...] | None:
+        """What Realtime.serve needs of this request, and nothing more."""
+        if hand_off is None:
+            return None
+        channel, hdrs = hand_off
+        listener = api_path[len(channel):].strip("/") if api_path.startswith(channel) \
+            else api_path.rsplit("/", 1)[-1]
+        return (str(space["id"]), channel, urllib.parse.unquote(listener),
+                headers.get("last-event-id", ""), hdrs)
 
     async def admit(self, scope: Scope, send: Send, headers: dict[str, str],
                     space: dict[str, Any], method: str, ip: str) -> bool:
@@ -378,7 +393,11 @@ class Router:
 
     async def stream_invocation(self, call: AsyncIterator[pb.InvokeOut], inv: pb.Invocation,
                                 send: Send, extra: list[tuple[bytes, bytes]] | None = None,
-                                gzip: bool = False, sse: Any = None) -> None:
+                                gzip: bool = False, sse: bool = False
+                                ) -> tuple[str, list[tuple[bytes, bytes]]] | None:
+        """Send the invocation's response; or, when it is a realtime hand-off (`sse`
+        allowed and the head tagged x-realtime-connect), send nothing and return
+        (channel, the head's headers) for router/realtime.py."""
         # The head is held until the body's second chunk or its end, so that a
         # response that fits in one chunk goes out with Content-Length rather than
         # chunked; later chunks are forwarded as they arrive (gzipped per chunk when
@@ -402,15 +421,14 @@ class Router:
                             "headers": hdrs}
                     channel = next((v for k, v in hdrs if k.lower() == b"x-realtime-connect"),
                                    None)
-                    if channel is not None and sse is not None and out.head.status == 200:
+                    if channel is not None and sse and out.head.status == 200:
                         # The listener's event stream (router/realtime.py); the rest of
                         # the invocation (its `{}` body) drains apart.
                         task = asyncio.create_task(_drain(call, inv.request_id))
                         _background.add(task)
                         task.add_done_callback(_background.discard)
-                        await sse(channel.decode("latin-1"),
-                                  [(k, v) for k, v in hdrs if k.lower() != b"x-realtime-connect"])
-                        return
+                        return channel.decode("latin-1"), [
+                            (k, v) for k, v in hdrs if k.lower() != b"x-realtime-connect"]
                 elif part == "body_chunk":
                     if pending is not None:
                         if not started and head is not None:

@@ -21,8 +21,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
-from collections import deque
 from typing import Any
 
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -37,19 +35,26 @@ Receive = Any
 
 
 class Client:
-    """One open event stream."""
+    """One open event stream: a few slots, no per-stream task while idle beyond the one
+    that writes to it, nothing allocated for events until one arrives."""
 
-    __slots__ = ("cut", "interests", "last_id", "pending", "replaying", "task", "wake")
+    __slots__ = ("cut", "gone", "interests", "last_id", "pending", "replaying", "task",
+                 "waiter")
 
     def __init__(self, interests: dict[str, Any], last_id: int | None) -> None:
         self.interests = interests
-        self.pending: deque[tuple[int, bytes]] = deque()
-        self.wake = asyncio.Event()
+        self.pending: list[tuple[int, bytes]] | None = None
+        self.waiter: asyncio.Future[None] | None = None  # the writer waiting for events
         # the newest event id it was sent (or replayed up to)
         self.last_id = last_id if last_id is not None else 0
         self.cut = False  # too slow: closed
+        self.gone = False  # the client hung up
         self.replaying = last_id is not None
         self.task: asyncio.Task[Any] | None = None  # what writes to it (cancelled on cut)
+
+    def wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 class Channel:
@@ -128,16 +133,17 @@ class Realtime:
                 return
         except Exception:
             return
-        if len(c.pending) >= self.s.realtime_client_buffer:
+        if c.pending is None:
+            c.pending = []
+        elif len(c.pending) >= self.s.realtime_client_buffer:
             # Its writes are stuck behind a full socket: stop them, which closes it.
             c.cut = True
-            c.pending.clear()
-            c.wake.set()
+            c.pending = None
             if c.task is not None:
                 c.task.cancel()
             return
         c.pending.append((seq, line))
-        c.wake.set()
+        c.wake()
 
     # -- one stream --------------------------------------------------------------------------
     async def listener(self, sid: str, channel: str, listener_id: str) -> dict[str, Any] | None:
@@ -180,49 +186,58 @@ class Realtime:
                                         "requestId": request_id})
             return
         self.streams += 1
-        gone = asyncio.Event()
-
-        async def watch() -> None:  # the client hanging up ends the stream
-            while True:
-                msg = await receive()
-                if msg["type"] == "http.disconnect":
-                    gone.set()
-                    client.wake.set()
-                    return
-
-        watcher = asyncio.create_task(watch())
         try:
-            keep = {b"cache-control", b"access-control-allow-origin",
-                    b"access-control-allow-credentials", b"access-control-expose-headers",
-                    b"vary", b"x-request-id"}
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no"),
-                *[(k, v) for k, v in headers if k.lower() in keep and k != b"cache-control"]]})
+                *[(k, v) for k, v in headers if k.lower() in _KEEP]]})
             # retry: how soon EventSource reconnects (and then sends Last-Event-ID)
             await send({"type": "http.response.body", "body": b"retry: 2000\n\n",
                         "more_body": True})
-            client.task = asyncio.create_task(self._stream(send, subject, client, gone))
-            await client.task
+            await self._until_gone(receive, client,
+                                   asyncio.create_task(self._stream(send, subject, client)))
         except OSError:
             pass  # the client went away while we wrote
-        except asyncio.CancelledError:
-            if not client.cut:
-                raise  # the router is stopping
         finally:
             self.streams -= 1
-            watcher.cancel()
             await self._leave(ch, client)
         if client.cut:
             log.warning("realtime: space %s channel %s listener %s: client too slow (more than "
                         "%d events waiting), stream closed", sid, channel, listener_id,
                         self.s.realtime_client_buffer)
 
-    async def _stream(self, send: Send, subject: str, client: Client, gone: asyncio.Event
-                      ) -> None:
+    @staticmethod
+    async def _until_gone(receive: Receive, client: Client, task: asyncio.Task[Any]) -> None:
+        """Wait (in the request's own task, so an idle stream costs one more task, the
+        writer) until the client hangs up or the writer ends (cut off, write error)."""
+        me = asyncio.current_task()
+        client.task = task
+
+        def ended(t: asyncio.Task[Any]) -> None:
+            if not t.cancelled():
+                t.exception()  # retrieved: a write error just ends the stream
+            if not client.gone and me is not None:
+                me.cancel()  # stop waiting for the client's hang-up
+
+        task.add_done_callback(ended)
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        except asyncio.CancelledError:
+            if not task.done():
+                task.cancel()
+                raise  # the router is stopping
+            if me is not None:
+                me.uncancel()
+            return
+        client.gone = True
+        client.wake()
+        task.cancel()
+
+    async def _stream(self, send: Send, subject: str, client: Client) -> None:
         if client.replaying:
             await self._replay(send, subject, client)
-        await self._pump(send, client, gone)
+        await self._pump(send, client)
 
     async def _replay(self, send: Send, subject: str, client: Client) -> None:
         """What the client missed after Last-Event-ID, from the stream, while live events
@@ -256,32 +271,46 @@ class Realtime:
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
 
-    async def _pump(self, send: Send, client: Client, gone: asyncio.Event) -> None:
+    async def _pump(self, send: Send, client: Client) -> None:
+        loop = asyncio.get_running_loop()
         beat = self.s.realtime_heartbeat_s
-        next_beat = time.monotonic() + beat
-        while not gone.is_set() and not client.cut:
+        next_beat = loop.time() + beat
+        while not client.gone and not client.cut:
             if not client.pending:
-                client.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(client.wake.wait(), max(0.0, next_beat -
-                                                                  time.monotonic()))
-            if gone.is_set() or client.cut:
+                fut = client.waiter = loop.create_future()
+                timer = loop.call_later(max(0.0, next_beat - loop.time()), _resolve, fut)
+                try:
+                    await fut
+                finally:
+                    timer.cancel()
+                    client.waiter = None
+            if client.gone or client.cut:
                 return
             if client.pending:
+                items, client.pending = client.pending, None
                 parts = []
-                while client.pending:
-                    seq, line = client.pending.popleft()
+                for seq, line in items:
                     if seq > client.last_id:
                         parts.append(line)
                         client.last_id = seq
                 if parts:
                     await send({"type": "http.response.body", "body": b"".join(parts),
                                 "more_body": True})
-                    next_beat = time.monotonic() + beat
-            elif time.monotonic() >= next_beat:
+                    next_beat = loop.time() + beat
+            elif loop.time() >= next_beat:
                 await send({"type": "http.response.body", "body": b": ping\n\n",
                             "more_body": True})
-                next_beat = time.monotonic() + beat
+                next_beat = loop.time() + beat
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+# the app's response headers an event stream keeps (CORS, the request id)
+_KEEP = frozenset({b"access-control-allow-origin", b"access-control-allow-credentials",
+                   b"access-control-expose-headers", b"vary", b"x-request-id"})
 
 
 def _frame(seq: int, data: Any) -> bytes:
