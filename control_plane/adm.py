@@ -313,7 +313,8 @@ async def usage(cp: Any, project: str, space: str, request: Request) -> Response
                     "codehook_invocation": u.get("codehook_invocation", 0),
                     "datastore_objects": u.get("objects", 0),
                     "datastore_size": u.get("bytes", 0),
-                    "codehook_time": round(u.get("codehook_time", 0))})
+                    "codehook_time": round(u.get("codehook_time", 0)),
+                    "file_count": u.get("file_count", 0), "file_size": u.get("file_bytes", 0)})
     return JSONResponse(out)
 
 

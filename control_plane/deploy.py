@@ -9,6 +9,7 @@ resolution runs here to find what to upload).
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,20 @@ SOURCE_EXTS = {".js", ".mjs", ".cjs", ".json", ".ts", ".html", ".htm", ".hbs", "
 SKIP_DIRS = {"node_modules", ".git", ".brygge", ".localserver", "__pycache__"}
 SKIP_FILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Binary (or other non-source) files served by app.static: images, fonts, favicons,
+# documents, media. They travel as base64 in the artifact's `assets` field of the upload;
+# the control plane stores each one as a content-addressed blob (blob.put: the same file
+# in many deployments is stored once) and keeps only {digest, size} in the artifact, so the
+# artifact every executor caches and parses stays as small as the code, and the bytes are
+# read from storage a range at a time when a request asks for them (op file.asset).
+ASSET_EXTS = {
+    ".png", ".apng", ".jpg", ".jpeg", ".jpe", ".gif", ".webp", ".avif", ".bmp", ".ico",
+    ".tif", ".tiff", ".heic", ".svg", ".svgz", ".woff", ".woff2", ".ttf", ".otf", ".eot",
+    ".pdf", ".zip", ".gz", ".tar", ".wasm", ".mp3", ".m4a", ".wav", ".weba", ".oga", ".ogg",
+    ".flac", ".mp4", ".m4v", ".webm", ".ogv", ".mov", ".map", ".webmanifest", ".xml",
+    ".md", ".csv", ".yaml", ".yml", ".ics", ".vtt", ".jsonld", ".rss", ".atom", ".bin",
+    ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".rtf", ".epub",
+}
 
 
 class DeployFailed(Exception):
@@ -65,15 +80,22 @@ def pack(app_dir: str | Path) -> dict[str, Any]:
     if not root.is_dir():
         raise DeployFailed(f"{app_dir} is not a directory")
     files: dict[str, str] = {}
+    assets: dict[str, str] = {}
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
         if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts):
             continue
-        if not p.is_file() or p.suffix not in SOURCE_EXTS or p.name in SKIP_FILES:
+        if not p.is_file() or p.name in SKIP_FILES:
             continue
-        text = _read(p, rel.as_posix(), False)
+        suffix = p.suffix.lower()
+        text = _read(p, rel.as_posix(), False) if p.suffix in SOURCE_EXTS else None
         if text is not None:
             files[rel.as_posix()] = text
+        elif suffix in ASSET_EXTS or p.suffix in SOURCE_EXTS:  # binary, or not UTF-8
+            if p.stat().st_size > MAX_FILE_BYTES:
+                raise DeployFailed(f"{rel.as_posix()} is larger than {MAX_FILE_BYTES} bytes; "
+                                   "put large files in blob storage (brygge files upload)")
+            assets[rel.as_posix()] = base64.b64encode(p.read_bytes()).decode()
     entry = find_entry(root)
     try:
         reached, package_files = reachable_files(root, entry)
@@ -84,7 +106,10 @@ def pack(app_dir: str | Path) -> dict[str, Any]:
             text = _read(root / rel_path, rel_path, True)
             assert text is not None
             files[rel_path] = text
-    return {"kind": "source", "entry": entry, "files": files}
+    art: dict[str, Any] = {"kind": "source", "entry": entry, "files": files}
+    if assets:
+        art["assets"] = {k: v for k, v in assets.items() if k not in files}
+    return art
 
 
 def deploy_dir(app_dir: str | Path, admin_url: str, admin_token: str, project: str,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -38,7 +39,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, events, logbus, natsconn, placement
 from brygge.settings import Settings
-from control_plane import adm, queues_admin, schedules
+from control_plane import adm, files_admin, queues_admin, schedules
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -395,7 +396,30 @@ def create_app(cp: ControlPlane) -> FastAPI:
             raise ApiError(400, "the deployment must be {kind: 'source', entry, files} "
                                 "or {kind: 'bundle', bundle}")
         headers = {"x-date": request.headers.get("x-date", ""), "x-client": "brygge"}
+        if art.get("assets") is not None:
+            body = await store_assets(art)
         return await cp.deploy(project, space, body, headers)
+
+    async def store_assets(art: dict[str, Any]) -> bytes:
+        """`assets: {path: base64}` of a source upload (control_plane/deploy.py: binary
+        files for app.static) -> each a content-addressed blob, the artifact keeping
+        {digest, size}. Only contents are accepted, never a digest, so an upload cannot
+        name a blob (e.g. another space's artifact) it did not send."""
+        assets = art["assets"]
+        if art.get("kind") != "source" or not isinstance(assets, dict):
+            raise ApiError(400, "assets must be an object {path: base64 content} of a source "
+                                "deployment")
+        stored = {}
+        for path, b64 in assets.items():
+            if not isinstance(b64, str) or not path or "\0" in path \
+                    or ".." in path.split("/") or path.startswith("/"):
+                raise ApiError(400, f"asset {path!r}: a relative path and its base64 content")
+            try:
+                data = base64.b64decode(b64, validate=True)
+            except ValueError:
+                raise ApiError(400, f"asset {path!r}: the content is not base64") from None
+            stored[path] = {"digest": await cp.storage.blob_put(data), "size": len(data)}
+        return json.dumps({**art, "assets": stored}).encode()
 
     @app.get("/v1/projects/{project}/spaces/{space}/deployments")
     async def history(project: str, space: str, request: Request) -> list[dict[str, Any]]:
@@ -562,6 +586,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     adm.register(app, cp)  # the other _A_D_M_ endpoints (control_plane/adm.py)
     queues_admin.register(app, cp)  # queue status, dead letters (control_plane/queues_admin.py)
+    files_admin.register(app, cp)  # blob storage: upload, download, list, delete
 
     return app
 
