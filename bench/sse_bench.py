@@ -34,6 +34,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from brygge import natsconn  # noqa: E402
+from storage import realtime as rt  # noqa: E402
 from tests.nodes import new_node  # noqa: E402  (starts and stops a real node)
 
 RESULTS = ROOT / "bench" / "results"
@@ -92,7 +94,8 @@ async def open_stream(port: int, path: str, on_event: Any = None) -> asyncio.Str
     return writer
 
 
-async def run(a: argparse.Namespace, port: int, router_pid: int, base: str) -> dict[str, Any]:
+async def run(a: argparse.Namespace, port: int, router_pid: int, base: str, nats_url: str,
+              sid: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=base + "/dev", timeout=60) as c:
         async def listener(channel: str) -> str:
@@ -117,7 +120,8 @@ async def run(a: argparse.Namespace, port: int, router_pid: int, base: str) -> d
         print(f"[sse] idle: {out['idle']}", flush=True)
 
         runs = []
-        for rate, clients in ((1000, 1), (100, 10)):
+        for rate, clients, via in ((1000, 1, "app"), (100, 10, "app"), (1000, 1, "nats"),
+                                   (1000, 10, "nats")):
             lats: list[float] = []
 
             def got(data: bytes, now: float, lats: list[float] = lats) -> None:
@@ -131,7 +135,8 @@ async def run(a: argparse.Namespace, port: int, router_pid: int, base: str) -> d
             start = time.perf_counter()
             sent = 0
 
-            async def publisher() -> None:
+            async def publisher(total: int = total, start: float = start, rate: int = rate,
+                                burst: int = burst) -> None:
                 nonlocal sent
                 while sent < total:
                     due = start + sent / rate
@@ -141,12 +146,32 @@ async def run(a: argparse.Namespace, port: int, router_pid: int, base: str) -> d
                         await asyncio.sleep(delay)  # pacing the load generator
                     r = await c.post(f"/burst?n={burst}")
                     r.raise_for_status()
-            await asyncio.gather(*[publisher() for _ in range(4)])
+
+            async def direct(total: int = total, start: float = start, rate: int = rate) -> None:
+                """What an executor publishes, straight into JetStream: the router's
+                fan-out alone, without the app's HTTP route and datastore insert."""
+                nonlocal sent
+                nc = await natsconn.connect(nats_url)
+                js = nc.jetstream()
+                subject = rt.subject(sid, "/lat")
+                while sent < total:
+                    due = start + sent / rate
+                    delay = due - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    body = json.dumps({"data": {"t": time.time() * 1000}, "query": {}})
+                    await js.publish(subject, body.encode(), stream=rt.STREAM)
+                    sent += 1
+                await nc.close()
+            if via == "app":
+                await asyncio.gather(*[publisher() for _ in range(4)])
+            else:
+                await direct()
             pub_s = time.perf_counter() - start
             deadline = time.monotonic() + 30
             while len(lats) < total * clients and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-            row = {"rate": rate, "clients": clients, "events": total,
+            row = {"via": via, "rate": rate, "clients": clients, "events": total,
                    "published_per_s": round(total / pub_s), "delivered": len(lats),
                    "p50_ms": round(pct(lats, 50), 1), "p99_ms": round(pct(lats, 99), 1),
                    "max_ms": round(max(lats), 1) if lats else None}
@@ -160,6 +185,19 @@ async def run(a: argparse.Namespace, port: int, router_pid: int, base: str) -> d
     return out
 
 
+def space_id(storage: str) -> str:
+    from control_plane.catalog import Catalog
+    from storage.client import AsyncStorageClient
+
+    async def go() -> str:
+        client = AsyncStorageClient(storage)
+        try:
+            return str((await Catalog(client).space("brygge", "dev"))["id"])
+        finally:
+            await client.close()
+    return asyncio.run(go())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--idle", type=int, default=10_000)
@@ -167,7 +205,7 @@ def main() -> int:
     a = ap.parse_args()
     import resource
     import tempfile
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     tmp = Path(tempfile.mkdtemp(prefix="brygge-ssebench-"))
     (tmp / "app").mkdir()
@@ -176,8 +214,9 @@ def main() -> int:
     node.start(app=str(tmp / "app"))
     report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "cpus": os.cpu_count()}
     try:
-        router = node.node_json()["components"]["router"]
-        report.update(asyncio.run(run(a, node.http_port, router, node.base)))
+        info = node.node_json()
+        report.update(asyncio.run(run(a, node.http_port, info["components"]["router"], node.base,
+                                      info["nats_url"], space_id(info["storage"]))))
     finally:
         node.stop()
     RESULTS.mkdir(exist_ok=True)
@@ -186,11 +225,12 @@ def main() -> int:
     i = report["idle"]
     print(f"\n{i['streams']:,} idle streams: router RSS {i['router_rss_before_mb']} → "
           f"{i['router_rss_after_mb']} MB, {i['kb_per_stream']} KB per stream")
-    print("\n| events/s | clients | deliveries/s | p50 ms | p99 ms | max ms |\n"
-          "|---:|---:|---:|---:|---:|---:|")
+    print("\n| published via | events/s asked | events/s reached | clients | deliveries/s | "
+          "p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in report["latency"]:
-        print(f"| {r['rate']:,} | {r['clients']} | {r['rate'] * r['clients']:,} | "
-              f"{r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} |")
+        print(f"| {r['via']} | {r['rate']:,} | {r['published_per_s']:,} | {r['clients']} | "
+              f"{r['published_per_s'] * r['clients']:,} | {r['p50_ms']} | {r['p99_ms']} | "
+              f"{r['max_ms']} |")
     print(f"\nresults: {out}")
     return 0
 
