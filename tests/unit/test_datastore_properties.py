@@ -74,7 +74,8 @@ def test_indexes_do_not_change_results(docs: list[dict[str, Any]], cases: list[A
             e.close()
 
 
-ZERO_USAGE = {"objects": 0, "bytes": 0, "api": 0, "codehook_invocation": 0, "codehook_time": 0}
+ZERO_USAGE = {"objects": 0, "bytes": 0, "api": 0, "codehook_invocation": 0, "codehook_time": 0,
+              "file_bytes": 0, "file_count": 0}
 
 
 def test_usage_counters_follow_writes() -> None:
