@@ -1,17 +1,12 @@
-"""The `brygge` command line.
-
-Commands that talk to a node find it, in this order: `--url`/`--admintoken` (or
-BRYGGE_ADMIN_URL/BRYGGE_ADMIN_TOKEN), the local data dir (`--data-dir`,
-BRYGGE_DATA_DIR, default ./.brygge), then the config written by `brygge login`.
+"""The `brygge` command line (entry point). Shared plumbing is in
+control_plane/cli_common.py; each cli*.py module adds its commands to the same app.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,99 +15,24 @@ import httpx
 import typer
 
 from brygge import __version__
-from brygge.settings import Settings, SettingsError
-
-app = typer.Typer(add_completion=True, no_args_is_help=True,
-                  help="Brygge: run codehooks-js apps on your own machines.")
-
-CONFIG_PATH = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "brygge" / \
-    "config.json"
-
-DataDir = typer.Option(None, "--data-dir", envvar="BRYGGE_DATA_DIR",
-                       help="Node data directory [default: ./.brygge]")
-
-
-def fail(msg: str) -> None:
-    typer.echo(f"brygge: {msg}", err=True)
-    raise typer.Exit(1)
-
-
-def settings_for(data_dir: str | None, **overrides: Any) -> Settings:
-    try:
-        return Settings.from_env().replace(data_dir=data_dir, **overrides)
-    except SettingsError as e:
-        fail(str(e))
-        raise
-
-
-# -- reading a node's records from its data dir ----------------------------------------------
-def read_local(data_dir: str | None, fn: Any) -> Any:
-    """Run `fn(catalog, settings)` against the data dir's RocksDB, opened read-only
-    (works whether or not the node is running)."""
-    from control_plane.catalog import Catalog
-    from storage.client import LocalStorageClient
-    from storage.engine import Engine
-
-    s = settings_for(data_dir)
-    db = s.data_path / "db"
-    if not (db / "CURRENT").exists():
-        fail(f"no Brygge node in {s.data_path}: start one with `brygge up` "
-             "(or pass --data-dir)")
-    engine = Engine(str(db), read_only=True)
-    try:
-        return asyncio.run(fn(Catalog(LocalStorageClient(engine)), s))
-    finally:
-        engine.close()
-
-
-def node_json(s: Settings) -> dict[str, Any]:
-    try:
-        return json.loads((s.data_path / "node.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-@dataclass
-class Target:
-    admin_url: str
-    admin_token: str
-    project: str
-    space: str
-
-
-def resolve_target(data_dir: str | None, project: str | None, space: str | None,
-                   url: str | None, admintoken: str | None) -> Target:
-    url = url or os.environ.get("BRYGGE_ADMIN_URL")
-    admintoken = admintoken or os.environ.get("BRYGGE_ADMIN_TOKEN")
-    if url and admintoken:
-        return Target(url, admintoken, project or Settings().default_project,
-                      space or Settings().default_space)
-    s = settings_for(data_dir)
-    if (s.data_path / "db" / "CURRENT").exists():
-        proj = project or s.default_project
-
-        async def token(cat: Any, _: Settings) -> str:
-            toks = await cat.admin_tokens(proj)
-            if not toks:
-                raise LookupError(proj)
-            return toks[0]
-
-        try:
-            tok = admintoken or read_local(data_dir, token)
-        except LookupError:
-            fail(f"project {proj!r} has no admin token on this node")
-            raise
-        admin_url = url or node_json(s).get("admin_url") or \
-            f"http://127.0.0.1:{s.admin_port}"
-        return Target(admin_url, tok, proj, space or s.default_space)
-    if CONFIG_PATH.exists():
-        cfg = json.loads(CONFIG_PATH.read_text())
-        return Target(url or cfg["url"], admintoken or cfg["admintoken"],
-                      project or cfg.get("project") or Settings().default_project,
-                      space or cfg.get("space") or Settings().default_space)
-    fail("no node found: run `brygge up`, pass --data-dir, or `brygge login <url> "
-         "--admintoken <token>`")
-    raise AssertionError
+from brygge.settings import Settings
+from control_plane.cli_common import (
+    _A,
+    _P,
+    _S,
+    _U,
+    CONFIG_PATH,
+    DataDir,
+    Target,
+    _admin_call,
+    _error_of,
+    app,
+    fail,
+    node_json,
+    read_local,
+    resolve_target,
+    settings_for,
+)
 
 
 # -- commands ----------------------------------------------------------------------------------------
@@ -190,18 +110,6 @@ def logs(project: str = typer.Option(None, "--project", "-p"),
         pass
 
 
-def _admin_call(method: str, t: Target, path: str, **kw: Any) -> dict[str, Any]:
-    try:
-        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}{path}",
-                          headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
-    except httpx.HTTPError as e:
-        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
-        raise
-    if r.status_code >= 300:
-        fail(_error_of(r))
-    return r.json()
-
-
 @app.command("set-env")
 def set_env(key: str, value: str, project: str = typer.Option(None, "--project", "-p"),
             space: str = typer.Option(None, "--space", "-s"), data_dir: str = DataDir,
@@ -227,10 +135,6 @@ def remove_env(key: str, project: str = typer.Option(None, "--project", "-p"),
 # -- admission settings of a space (router/admission.py, router/jwt_auth.py) -----------------
 ADMISSION_KEYS = ("jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts", "cors_origins",
                   "rate_limit")
-_P = typer.Option(None, "--project", "-p")
-_S = typer.Option(None, "--space", "-s")
-_U = typer.Option(None, "--url")
-_A = typer.Option(None, "--admintoken")
 
 
 @app.command("jwks")
@@ -680,13 +584,6 @@ def show_settings() -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
-
-
-def _error_of(r: httpx.Response) -> str:
-    try:
-        return str(r.json().get("error") or r.text)
-    except ValueError:
-        return f"HTTP {r.status_code}"
 
 
 def main() -> None:

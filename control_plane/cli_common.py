@@ -1,0 +1,140 @@
+"""What every `brygge` command module shares: the typer app, finding the node a
+command talks to, calling its admin API, and failing with one clear line.
+
+Commands that talk to a node find it, in this order: `--url`/`--admintoken` (or
+BRYGGE_ADMIN_URL/BRYGGE_ADMIN_TOKEN), the local data dir (`--data-dir`,
+BRYGGE_DATA_DIR, default ./.brygge), then the config written by `brygge login`.
+Command modules (control_plane/cli*.py) add their commands to `app`; control_plane/cli.py
+imports them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from brygge.settings import Settings, SettingsError
+
+app = typer.Typer(add_completion=True, no_args_is_help=True,
+                  help="Brygge: run codehooks-js apps on your own machines.")
+
+CONFIG_PATH = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "brygge" / \
+    "config.json"
+
+DataDir = typer.Option(None, "--data-dir", envvar="BRYGGE_DATA_DIR",
+                       help="Node data directory [default: ./.brygge]")
+
+
+def fail(msg: str) -> None:
+    typer.echo(f"brygge: {msg}", err=True)
+    raise typer.Exit(1)
+
+
+def settings_for(data_dir: str | None, **overrides: Any) -> Settings:
+    try:
+        return Settings.from_env().replace(data_dir=data_dir, **overrides)
+    except SettingsError as e:
+        fail(str(e))
+        raise
+
+
+# -- reading a node's records from its data dir ----------------------------------------------
+def read_local(data_dir: str | None, fn: Any) -> Any:
+    """Run `fn(catalog, settings)` against the data dir's RocksDB, opened read-only
+    (works whether or not the node is running)."""
+    from control_plane.catalog import Catalog
+    from storage.client import LocalStorageClient
+    from storage.engine import Engine
+
+    s = settings_for(data_dir)
+    db = s.data_path / "db"
+    if not (db / "CURRENT").exists():
+        fail(f"no Brygge node in {s.data_path}: start one with `brygge up` "
+             "(or pass --data-dir)")
+    engine = Engine(str(db), read_only=True)
+    try:
+        return asyncio.run(fn(Catalog(LocalStorageClient(engine)), s))
+    finally:
+        engine.close()
+
+
+def node_json(s: Settings) -> dict[str, Any]:
+    try:
+        return json.loads((s.data_path / "node.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class Target:
+    admin_url: str
+    admin_token: str
+    project: str
+    space: str
+
+
+def resolve_target(data_dir: str | None, project: str | None, space: str | None,
+                   url: str | None, admintoken: str | None) -> Target:
+    url = url or os.environ.get("BRYGGE_ADMIN_URL")
+    admintoken = admintoken or os.environ.get("BRYGGE_ADMIN_TOKEN")
+    if url and admintoken:
+        return Target(url, admintoken, project or Settings().default_project,
+                      space or Settings().default_space)
+    s = settings_for(data_dir)
+    if (s.data_path / "db" / "CURRENT").exists():
+        proj = project or s.default_project
+
+        async def token(cat: Any, _: Settings) -> str:
+            toks = await cat.admin_tokens(proj)
+            if not toks:
+                raise LookupError(proj)
+            return toks[0]
+
+        try:
+            tok = admintoken or read_local(data_dir, token)
+        except LookupError:
+            fail(f"project {proj!r} has no admin token on this node")
+            raise
+        admin_url = url or node_json(s).get("admin_url") or \
+            f"http://127.0.0.1:{s.admin_port}"
+        return Target(admin_url, tok, proj, space or s.default_space)
+    if CONFIG_PATH.exists():
+        cfg = json.loads(CONFIG_PATH.read_text())
+        return Target(url or cfg["url"], admintoken or cfg["admintoken"],
+                      project or cfg.get("project") or Settings().default_project,
+                      space or cfg.get("space") or Settings().default_space)
+    fail("no node found: run `brygge up`, pass --data-dir, or `brygge login <url> "
+         "--admintoken <token>`")
+    raise AssertionError
+
+
+_P = typer.Option(None, "--project", "-p")
+_S = typer.Option(None, "--space", "-s")
+_U = typer.Option(None, "--url")
+_A = typer.Option(None, "--admintoken")
+
+
+def _admin_call(method: str, t: Target, path: str, **kw: Any) -> dict[str, Any]:
+    try:
+        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}{path}",
+                          headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
+        raise
+    if r.status_code >= 300:
+        fail(_error_of(r))
+    return r.json()
+
+
+def _error_of(r: httpx.Response) -> str:
+    try:
+        return str(r.json().get("error") or r.text)
+    except ValueError:
+        return f"HTTP {r.status_code}"
