@@ -52,22 +52,55 @@ def up(data_dir: str = DataDir,
     raise typer.Exit(run_node(s, app_dir))
 
 
-@app.command()
 def deploy(directory: str = typer.Argument(".", help="App folder with index.js"),
            project: str = typer.Option(None, "--project", "-p"),
            space: str = typer.Option(None, "--space", "-s"),
+           history: bool = typer.Option(False, "--history", help="List the space's "
+                                        "deployments, newest first"),
+           rollback: bool = typer.Option(False, "--rollback", help="Drop the newest "
+                                         "deployment; the previous one serves again"),
+           as_json: bool = typer.Option(False, "--json"),
            data_dir: str = DataDir,
            url: str = typer.Option(None, "--url", help="Admin API URL of a remote node"),
            admintoken: str = typer.Option(None, "--admintoken")) -> None:
-    """Deploy an app folder to a space."""
+    """Deploy an app folder to a space (or list its deployments, or roll back)."""
     from control_plane.deploy import DeployFailed, deploy_dir
 
     t = resolve_target(data_dir, project, space, url, admintoken)
+    if history:
+        rows = _admin_call("GET", t, "/deployments")
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+        elif not rows:
+            typer.echo("No code deployed to this space yet.")
+        for d in rows if not as_json else []:
+            who = (d.get("headers") or {}).get("x-userfullname") or ""
+            routes = len((d.get("manifest") or {}).get("routes") or [])
+            typer.echo(f"{d.get('seq', '?'):>4}  {d.get('date', '')}  "
+                       f"{str(d.get('digest', ''))[:12]}  {routes} routes"
+                       f"{'  ' + who if who else ''}{'  (active)' if d.get('active') else ''}")
+        return
+    if rollback:
+        try:
+            r = httpx.delete(f"{t.admin_url}/_adm/{t.project}/{t.space}/deploy",
+                             headers={"x-admintoken": t.admin_token}, timeout=60)
+        except httpx.HTTPError as e:
+            fail(f"cannot reach the admin API at {t.admin_url}: {e}")
+            raise
+        if r.status_code >= 300:
+            fail(_error_of(r))
+        typer.echo(json.dumps(r.json()) if as_json else
+                   f"Rolled back {t.project}/{t.space}: deployment {r.json()['active']} serves "
+                   f"again ({r.json()['removed']} removed)")
+        return
     try:
         r = deploy_dir(directory, t.admin_url, t.admin_token, t.project, t.space)
     except DeployFailed as e:
         fail(str(e))
         raise
+    if as_json:
+        typer.echo(json.dumps(r, indent=2))
+        return
     typer.echo(f"Deployed to {t.project}/{t.space} (deployment {r['deployment']}, "
                f"{r['eval_ms']} ms to evaluate)")
     for route in r["manifest"]["routes"]:
@@ -76,11 +109,12 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
         typer.echo(f"warning: the startup hook failed: {r['startup_error']}", err=True)
 
 
-@app.command()
 def logs(project: str = typer.Option(None, "--project", "-p"),
          space: str = typer.Option(None, "--space", "-s"),
          follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines"),
          tail: int = typer.Option(100, "--tail", "-t", help="How many past lines"),
+         context: str = typer.Option(None, "--context", "-c", help="Only lines of: routehooks, "
+                                     "queuehooks, jobhooks, startup"),
          as_json: bool = typer.Option(False, "--json"),
          data_dir: str = DataDir,
          url: str = typer.Option(None, "--url"),
@@ -89,7 +123,8 @@ def logs(project: str = typer.Option(None, "--project", "-p"),
     t = resolve_target(data_dir, project, space, url, admintoken)
     try:
         with httpx.stream("GET", f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}/logs",
-                          params={"tail": tail, "follow": follow},
+                          params={"tail": tail, "follow": follow,
+                                  **({"context": context} if context else {})},
                           headers={"x-admintoken": t.admin_token},
                           timeout=httpx.Timeout(None, connect=5)) as r:
             if r.status_code != 200:
@@ -108,6 +143,11 @@ def logs(project: str = typer.Option(None, "--project", "-p"),
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")
     except KeyboardInterrupt:
         pass
+
+
+for _name, _fn in (("deploy", deploy), ("de", deploy), ("dep", deploy), ("logs", logs),
+                   ("log", logs)):
+    app.command(_name, hidden=_name not in ("deploy", "logs"))(_fn)
 
 
 @app.command("set-env")
@@ -586,9 +626,13 @@ def version() -> None:
     typer.echo(__version__)
 
 
+# command modules register on import, after the core commands above (help lists those first)
+from control_plane import cli_code  # noqa: E402, F401
+
+
 def main() -> None:
     try:
-        app()
+        app(prog_name="brygge")
     except KeyboardInterrupt:
         sys.exit(130)
 

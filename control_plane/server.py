@@ -338,6 +338,32 @@ class ControlPlane:
 END_OF_HISTORY = b"\x00end-of-history"
 
 
+async def _of_context(entries: AsyncIterator[bytes], context: str, tail: int
+                      ) -> AsyncIterator[bytes]:
+    """Log entries of one context (routehooks, queuehooks, jobhooks, startup): the last
+    `tail` of the history, then live ones."""
+    history: list[bytes] = []
+    live = False
+    async for line in entries:
+        if line == END_OF_HISTORY:
+            live = True
+            for h in history[-tail:] if tail > 0 else []:
+                yield h
+            continue
+        try:
+            ok = json.loads(line).get("context") == context
+        except ValueError:
+            ok = False
+        if ok:
+            if live:
+                yield line
+            else:
+                history.append(line)
+    if not live:
+        for h in history[-tail:] if tail > 0 else []:
+            yield h
+
+
 def create_app(cp: ControlPlane) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -425,7 +451,12 @@ def create_app(cp: ControlPlane) -> FastAPI:
     async def history(project: str, space: str, request: Request) -> list[dict[str, Any]]:
         await cp.require_admin(request, project)
         sp = await cp.catalog.space(project, space)
-        return await cp.catalog.deployments(sp["id"])
+        out, active = [], sp.get("deployment")
+        for d in await cp.catalog.deployments(sp["id"]):  # newest first
+            serving = bool(active) and d.get("digest") == active
+            active = None if serving else active  # one entry is the active one
+            out.append({**d, "active": serving})
+        return out
 
     @app.put("/v1/projects/{project}/spaces/{space}/env/{key}")
     async def set_env(project: str, space: str, key: str, request: Request) -> dict[str, Any]:
@@ -539,11 +570,15 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     @app.get("/v1/projects/{project}/spaces/{space}/logs")
     async def logs(project: str, space: str, request: Request, tail: int = 100,
-                   follow: bool = False) -> StreamingResponse:
+                   follow: bool = False, context: str = "") -> StreamingResponse:
         await cp.require_admin(request, project)
         sp = await cp.catalog.space(project, space)
-        return StreamingResponse(cp.log_entries(sp["id"], tail, follow),
-                                 media_type="application/x-ndjson")
+        if context:  # brygge logs --context: only the lines of that kind, the last `tail`
+            entries = _of_context(cp.log_entries(sp["id"], 10**9, follow, end_marker=True),
+                                  context, tail)
+        else:
+            entries = cp.log_entries(sp["id"], tail, follow)
+        return StreamingResponse(entries, media_type="application/x-ndjson")
 
     # -- the official CLI's endpoints (spec §12.3), forwarded by the router ---------------
     @app.post("/_adm/{project}/{space}/deploy")

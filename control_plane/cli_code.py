@@ -1,0 +1,220 @@
+"""`brygge` commands for code and operations: `verify`, `undeploy`, deploy history and
+rollback (`deploy --history/--rollback`, in cli.py), `stats`, and `status` of a node.
+
+Names and aliases follow the official CLI 1.0.13 (`verify`/`compile`/`ver`/`comp`,
+`undeploy`/`unde`/`undep`); `status` is Brygge's own (a self-hoster's view of the node's
+processes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+
+from control_plane.cli_common import (
+    _A,
+    _P,
+    _S,
+    _U,
+    DataDir,
+    Target,
+    _error_of,
+    app,
+    fail,
+    node_json,
+    resolve_target,
+    settings_for,
+)
+
+
+def _adm(method: str, t: Target, op: str, **kw: Any) -> Any:
+    """The control plane's `_A_D_M_*` endpoints (what the official CLI calls through the
+    router), with the admin token."""
+    try:
+        r = httpx.request(method, f"{t.admin_url}/_adm/{t.project}/{t.space}/{op}",
+                          headers={"x-admintoken": t.admin_token, **kw.pop("headers", {})},
+                          timeout=60, **kw)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
+        raise
+    if r.status_code >= 300:
+        fail(_error_of(r))
+    return r.json()
+
+
+# -- verify ------------------------------------------------------------------------------------
+def verify(directory: str = typer.Argument(".", help="App folder with index.js"),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Evaluate the app here, without a node, and report what it registers: routes,
+    workers, cron jobs. Exit 1 with the error when it does not load."""
+    from control_plane.deploy import DeployFailed, pack
+    from sandbox.app import AppInstance, DeployError
+
+    try:
+        art = pack(directory)
+    except DeployFailed as e:
+        fail(str(e))
+        raise
+    art.pop("assets", None)  # binary files play no part in evaluating the code
+
+    def no_data(op: str, payload: str) -> str:
+        return f"\0Error\0{op}: there is no datastore while verifying (brygge verify)"
+
+    t0 = time.perf_counter()
+    try:
+        inst = AppInstance(art, no_data, memory_mb=256)
+    except DeployError as e:
+        fail(f"the app does not load: {e}")
+        raise
+    try:
+        man = inst.manifest
+    finally:
+        inst.close()
+    report = {"entry": art["entry"], "files": len(art["files"]),
+              "eval_ms": round((time.perf_counter() - t0) * 1000, 1),
+              "routes": list(man.get("routes") or []), "workers": list(man.get("workers") or []),
+              "jobs": list(man.get("jobs") or [])}
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"OK 🙌  {report['entry']} and {report['files'] - 1} more file(s) evaluated in "
+               f"{report['eval_ms']} ms")
+    for title, key in (("routes", "routes"), ("workers", "workers"), ("cron jobs", "jobs")):
+        if report[key]:
+            typer.echo(f"{title}:")
+            for item in report[key]:
+                typer.echo(f"  {item}")
+
+
+for _name in ("verify", "compile", "ver", "comp"):
+    app.command(_name, hidden=_name != "verify")(verify)
+
+
+# -- undeploy ----------------------------------------------------------------------------------
+def undeploy(project: str = _P, space: str = _S, as_json: bool = typer.Option(False, "--json"),
+             data_dir: str = DataDir, url: str = _U, admintoken: str = _A) -> None:
+    """Remove the space's code: its routes answer 404 and its cron jobs stop (data stays)."""
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    r = _adm("DELETE", t, "deploy", headers={"x-undeploy": "yes"})
+    if as_json:
+        typer.echo(json.dumps(r))
+        return
+    typer.echo(f"The deployed code of {t.project}/{t.space} was removed and its jobs stopped")
+
+
+for _name in ("undeploy", "unde", "undep"):
+    app.command(_name, hidden=_name != "undeploy")(undeploy)
+
+
+# -- stats ---------------------------------------------------------------------------------------
+@app.command("stats")
+def stats(project: str = _P, space: str = _S, as_json: bool = typer.Option(False, "--json"),
+          data_dir: str = DataDir, url: str = _U, admintoken: str = _A) -> None:
+    """Usage of every space of the project: API calls, data, function time, files."""
+    t = resolve_target(data_dir, project, space, url, admintoken)
+    rows = _adm("GET", t, "usage")
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for u in rows:  # the official CLI's wording
+        typer.echo(f"Space: {u['_id']}")
+        typer.echo(f"  API/func call: {u['api'] + u['codehook_invocation']}")
+        typer.echo(f"  Data objects: {u['datastore_objects']}")
+        typer.echo(f"  Data storage: {_size(u['datastore_size'])}")
+        typer.echo(f"  Function time: {u['codehook_time']} ms")
+        typer.echo(f"  Files: {u.get('file_count', 0)} ({_size(u.get('file_size', 0))})")
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+# -- status --------------------------------------------------------------------------------------
+@app.command("status")
+def status(data_dir: str = DataDir, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The local node: each component's process, whether it is alive, and the health of
+    its router and admin API, with the ports and the version."""
+    from brygge import __version__
+
+    s = settings_for(data_dir)
+    info = node_json(s)
+    if not info:
+        fail(f"no running node in {s.data_path}: start one with `brygge up` (or pass "
+             "--data-dir)")
+    supervisor = _alive(int(info.get("pid", 0)))
+    comps = [{"name": name, "pid": pid, "alive": _alive(pid)}
+             for name, pid in (info.get("components") or {}).items()]
+    checks = {"router": _http_ok(info.get("router_url", "") + "/"),  # any answer: it serves
+              "admin": _http_ok(info.get("admin_url", "") + "/health")}
+    report = {"version": __version__, "data_dir": str(s.data_path), "supervisor": supervisor,
+              "pid": info.get("pid"), "router_url": info.get("router_url"),
+              "admin_url": info.get("admin_url"), "nats_url": info.get("nats_url"),
+              "storage": info.get("storage"), "started": info.get("started"),
+              "components": comps, "health": checks}
+    up = supervisor and all(c["alive"] for c in comps) and all(checks.values())
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        age = time.time() - float(info.get("started") or time.time())
+        typer.echo(f"Brygge {__version__} node in {s.data_path}: "
+                   f"{'up' if up else 'DEGRADED' if supervisor else 'DOWN'}"
+                   + (f" for {_age(age)}" if supervisor else ""))
+        typer.echo(f"  router  {info.get('router_url')}  "
+                   f"{'ok' if checks['router'] else 'not answering'}")
+        typer.echo(f"  admin   {info.get('admin_url')}  "
+                   f"{'ok' if checks['admin'] else 'not answering'}")
+        typer.echo(f"  nats    {info.get('nats_url')}")
+        typer.echo(f"  storage {info.get('storage')}")
+        for c in comps:
+            typer.echo(f"  {c['name']:14} pid {c['pid']:<8} {'alive' if c['alive'] else 'DEAD'}")
+    if not up:
+        raise typer.Exit(1)
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][0] != "Z"
+    except OSError:
+        return True
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=3).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def _age(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+# -- completion ----------------------------------------------------------------------------------
+@app.command("completion")
+def completion(shell: str = typer.Argument("bash", help="bash, zsh or fish")) -> None:
+    """Print the shell completion script for `brygge` (e.g. `brygge completion bash >>
+    ~/.bashrc`, or `eval "$(brygge completion zsh)"`)."""
+    from typer._completion_shared import get_completion_script
+
+    if shell not in ("bash", "zsh", "fish"):
+        fail(f"unknown shell {shell!r}: use bash, zsh or fish")
+    typer.echo(get_completion_script(prog_name="brygge", complete_var="_BRYGGE_COMPLETE",
+                                     shell=shell))

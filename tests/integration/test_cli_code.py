@@ -1,0 +1,141 @@
+"""`brygge` code and operations commands against a real node (issue 8): verify,
+deploy --history/--rollback/--json, undeploy, logs --context, stats, status, the
+official CLI's aliases, shell completion, and one-line errors with exit code 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.nodes import RunningNode, brygge, new_node, wait_until
+
+V1 = r"""
+import {app, Datastore} from 'codehooks-js';
+app.get('/v', (req, res) => { console.log('serving v1'); res.json({v: 1}); });
+app.worker('w', (req, res) => res.end());
+app.job('0 0 1 1 *', (req, res) => res.end());
+export default app.init();
+"""
+V2 = V1.replace("v: 1", "v: 2").replace("serving v1", "serving v2")
+
+
+def write(root: Path, name: str, src: str) -> Path:
+    d = root / name
+    d.mkdir(exist_ok=True)
+    (d / "index.js").write_text(src)
+    return d
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("clicode")
+    n = new_node(tmp)
+    n.start(app=str(write(tmp, "v1", V1)))
+    n.apps = tmp  # type: ignore[attr-defined]
+    yield n
+    n.stop()
+
+
+def cli(node: RunningNode, *args: str) -> Any:
+    return brygge(*args, "--data-dir", str(node.data_dir))
+
+
+def test_verify_reports_the_manifest_without_a_node(tmp_path: Path) -> None:
+    app = write(tmp_path, "app", V1)
+    r = brygge("verify", str(app))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("OK 🙌") and "GET /v" in r.stdout
+    assert "  w\n" in r.stdout and "0 0 1 1 *" in r.stdout
+    j = json.loads(brygge("ver", str(app), "--json").stdout)  # the official alias
+    assert j["routes"] == ["GET /v"] and j["workers"] == ["w"] and j["jobs"] == ["0 0 1 1 *"]
+    bad = write(tmp_path, "bad", "import {app} from 'codehooks-js';\nthrow new Error('boom');\n")
+    r = brygge("verify", str(bad))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]  # one line
+    assert "does not load" in r.stderr and "boom" in r.stderr
+    r = brygge("verify", str(tmp_path / "nowhere"))
+    assert r.returncode == 1 and "is not a directory" in r.stderr
+
+
+def test_history_rollback_and_undeploy(node: RunningNode) -> None:
+    tmp = node.apps  # type: ignore[attr-defined]
+    d = cli(node, "de", str(write(tmp, "v2", V2)), "--json")  # alias, JSON output
+    assert d.returncode == 0, d.stderr
+    assert json.loads(d.stdout)["manifest"]["routes"] == ["GET /v"]
+    assert node.get("/dev/v", headers=node.auth()).json() == {"v": 2}
+    h = cli(node, "deploy", "--history")
+    assert h.returncode == 0, h.stderr
+    lines = h.stdout.strip().splitlines()
+    assert len(lines) == 2 and lines[0].endswith("(active)") and "(active)" not in lines[1]
+    rows = json.loads(cli(node, "deploy", "--history", "--json").stdout)
+    assert [r["active"] for r in rows] == [True, False] and rows[0]["seq"] == rows[1]["seq"] + 1
+    rb = cli(node, "deploy", "--rollback")
+    assert rb.returncode == 0 and "serves again" in rb.stdout, rb.stderr
+    assert node.get("/dev/v", headers=node.auth()).json() == {"v": 1}
+    u = cli(node, "undeploy")
+    assert u.returncode == 0 and "removed" in u.stdout, u.stderr
+    r = node.get("/dev/v", headers=node.auth())
+    assert r.status_code == 404 and "no app is deployed" in r.json()["error"]
+    h = cli(node, "deploy", "--history", "--json")
+    assert not any(r["active"] for r in json.loads(h.stdout))
+    again = cli(node, "deploy", str(tmp / "v1"))
+    assert again.returncode == 0, again.stderr
+
+
+def test_logs_by_context_and_alias(node: RunningNode) -> None:
+    assert node.get("/dev/v", headers=node.auth()).status_code == 200
+    wait_until(lambda: "serving v1" in cli(node, "log", "--context", "routehooks").stdout, 30,
+               "the route's log line")
+    assert "serving v1" not in cli(node, "logs", "-c", "jobhooks").stdout
+    assert cli(node, "logs", "-c", "routehooks", "--tail", "1").stdout.count("\n") == 1
+
+
+def test_stats(node: RunningNode) -> None:
+    r = cli(node, "stats")
+    assert r.returncode == 0, r.stderr
+    assert "Space: dev" in r.stdout and "API/func call:" in r.stdout
+    rows = json.loads(cli(node, "stats", "--json").stdout)
+    assert rows[0]["_id"] == "dev" and rows[0]["api"] >= 1
+
+
+def test_status(node: RunningNode, tmp_path: Path) -> None:
+    r = cli(node, "status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert ": up for" in r.stdout.splitlines()[0] and "router" in r.stdout
+    j = json.loads(cli(node, "status", "--json").stdout)
+    assert j["health"] == {"router": True, "admin": True}
+    assert {c["name"] for c in j["components"]} >= {"nats", "storage", "executor-0",
+                                                   "control-plane", "router"}
+    assert all(c["alive"] for c in j["components"])
+    none = brygge("status", "--data-dir", str(tmp_path / "empty"))
+    assert none.returncode == 1 and "no running node" in none.stderr
+
+
+def test_errors_are_one_line(node: RunningNode) -> None:
+    r = brygge("undeploy", "--data-dir", str(node.data_dir), "-s", "nosuchspace")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "nosuchspace" in r.stderr
+    r = brygge("stats", "--url", node.admin, "--admintoken", "wrong")
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_shell_completion_scripts(tmp_path: Path) -> None:
+    for shell, marker in (("bash", "complete -o default -F _brygge_completion brygge"),
+                          ("zsh", "compdef _brygge_completion brygge"),
+                          ("fish", "complete --command brygge")):
+        r = brygge("completion", shell)
+        assert r.returncode == 0 and marker in r.stdout, (shell, r.stdout[:300], r.stderr)
+    # the completion protocol itself: what bash gets for `brygge sta<TAB>`
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "_BRYGGE_COMPLETE": "complete_bash", "COMP_WORDS": "brygge sta",
+           "COMP_CWORD": "1"}
+    out = subprocess.run([sys.executable, "-c", "from control_plane.cli import main; main()"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["stats", "status"], out.stdout + out.stderr
+    bad = brygge("completion", "tcsh")
+    assert bad.returncode == 1 and "unknown shell" in bad.stderr
