@@ -117,8 +117,10 @@ class Settings:
     instances_per_space: int = knob(4, "Warm wasm instances one executor keeps per space.", 1, 256)
     executor_threads: int = knob(16, "Concurrent invocations one executor process runs.", 1, 1024)
     max_host_calls: int = knob(100_000, "Host calls allowed in one invocation.", 10, 10_000_000)
-    max_response_bytes: int = knob(64 * 1024 * 1024, "Largest response one invocation may write.",
-                                   1024, 4 * 1024**3)
+    max_response_bytes: int = knob(256 * 1024 * 1024, "Largest response one invocation may "
+                                   "write (streamed, so this bounds abuse, not memory); at "
+                                   "least max_file_bytes, so app.storage can serve every file "
+                                   "a space can store.", 1024, 4 * 1024**3)
     outbound_allow: str = knob("", "CIDRs tenant fetch() may reach besides public addresses "
                                "(e.g. '10.0.0.0/8'); loopback, private, link-local and metadata "
                                "addresses are refused otherwise.")
