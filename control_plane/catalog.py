@@ -232,6 +232,15 @@ class Catalog:
                 out.append({"token": k.split("/", 1)[1], **v})
         return out
 
+    async def remove_token(self, project: str, space: str, token: str) -> dict[str, Any]:
+        """Revoke one of the space's API tokens (routers drop it with the space-changed
+        event); unknown or another space's token: CatalogError."""
+        rec = await self.token(token)
+        if rec is None or rec["project"] != project or rec["space"] != space:
+            raise CatalogError(f"no token {token!r} in space {space!r} of {project!r}")
+        await self.store.call("", "sys.delete", {"key": f"token/{token}"})
+        return {"token": token, **rec}
+
     async def add_admin_token(self, project: str, description: str = "") -> str:
         await self.project(project)
         token = "adm_" + secrets.token_urlsafe(24)
@@ -243,6 +252,17 @@ class Catalog:
         if not token or "/" in token or len(token) > 200:
             return None
         return await self._get(f"admintoken/{token}")
+
+    async def remove_admin_token(self, project: str, token: str) -> None:
+        """Revoke an admin token; the project's last one cannot go (nothing could manage
+        the project afterwards)."""
+        rec = await self.admin_token(token)
+        if rec is None or rec["project"] != project:
+            raise CatalogError(f"no admin token {token[:8]!r}... in project {project!r}")
+        if len(await self.admin_tokens(project)) <= 1:
+            raise CatalogError(f"{token[:8]}... is the last admin token of {project!r}; add "
+                               "another first")
+        await self.store.call("", "sys.delete", {"key": f"admintoken/{token}"})
 
     async def admin_tokens(self, project: str) -> list[str]:
         return [k.split("/", 1)[1] for k, v in await self._scan("admintoken/")
