@@ -213,6 +213,8 @@ class Catalog:
     # -- tokens ------------------------------------------------------------------------------
     async def add_token(self, project: str, space: str, access: str = "RW",
                         description: str = "") -> str:
+        if access not in ("RW", "R"):
+            raise CatalogError(f"token access must be RW or R (read-only), not {access!r}")
         s = await self.space(project, space)
         token = str(uuid.uuid4())
         await self._put({f"token/{token}": {"project": project, "space": space,

@@ -546,6 +546,8 @@ def token(project: str = typer.Option(None, "--project", "-p"),
 @app.command()
 def info(project: str = typer.Option(None, "--project", "-p"),
          as_json: bool = typer.Option(False, "--json"),
+         examples: bool = typer.Option(False, "--examples", "-e",
+                                       help="Print curl calls of each space's routes"),
          data_dir: str = DataDir) -> None:
     """Show the project: spaces, their URLs and tokens."""
     async def get(cat: Any, s: Settings) -> dict[str, Any]:
@@ -567,6 +569,8 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                                        "description": t["description"]} for t in toks],
                            "deployment": sp.get("deployment"),
                            "deployed_at": sp.get("deployed_at"),
+                           "env": sorted((sp.get("env") or {}).keys()),
+                           "routes": await _routes(cat, sp),
                            **{k: sp[k] for k in ADMISSION_KEYS if sp.get(k)}})
         return {"project": proj, "spaces": spaces}
 
@@ -589,6 +593,31 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                 shown = (", ".join(v) if isinstance(v, list) else
                          f"{v['rate']:g}/s, burst {v['burst']}" if isinstance(v, dict) else v)
                 typer.echo(f"    {k.replace('_', ' ')}: {shown}")
+        if sp["env"]:
+            typer.echo(f"    env: {', '.join(sp['env'])}")
+        if examples:
+            rw = next((t["token"] for t in sp["tokens"] if t["access"] == "RW"), "<token>")
+            typer.echo("    examples:" if sp["routes"] else
+                       "    examples: none (nothing deployed yet)")
+            for route in sp["routes"][:8]:
+                method, _, path = route.partition(" ")
+                path = "/".join(f"<{p[1:]}>" if p.startswith(":") else p
+                                for p in path.split("/"))
+                body = (" -H 'content-type: application/json' -d '{}'"
+                        if method in ("POST", "PUT", "PATCH") else "")
+                typer.echo(f"      curl -s -X {method} '{sp['url']}{path}' "
+                           f"-H 'x-apikey: {rw}'{body}")
+
+
+async def _routes(cat: Any, sp: dict[str, Any]) -> list[str]:
+    """The active deployment's routes ("GET /path"), for `info --examples`."""
+    if not sp.get("deployment"):
+        return []
+    for d in await cat.deployments(sp["id"]):
+        if d.get("digest") == sp["deployment"]:
+            return [r for r in (d.get("manifest") or {}).get("routes") or []
+                    if not r.startswith(("*", "ALL")) and "*" not in r]
+    return []
 
 
 @app.command()

@@ -72,6 +72,15 @@ def node_json(s: Settings) -> dict[str, Any]:
         return {}
 
 
+def _used_space(project: str) -> str | None:
+    """The space `brygge use` chose for this project, if any."""
+    try:
+        cfg = json.loads(CONFIG_PATH.read_text())
+    except (OSError, ValueError):
+        return None
+    return cfg.get("space") if cfg.get("project", project) == project else None
+
+
 @dataclass
 class Target:
     admin_url: str
@@ -104,7 +113,7 @@ def resolve_target(data_dir: str | None, project: str | None, space: str | None,
             raise
         admin_url = url or node_json(s).get("admin_url") or \
             f"http://127.0.0.1:{s.admin_port}"
-        return Target(admin_url, tok, proj, space or s.default_space)
+        return Target(admin_url, tok, proj, space or _used_space(proj) or s.default_space)
     if CONFIG_PATH.exists():
         cfg = json.loads(CONFIG_PATH.read_text())
         return Target(url or cfg["url"], admintoken or cfg["admintoken"],

@@ -39,7 +39,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, events, logbus, natsconn, placement
 from brygge.settings import Settings
-from control_plane import adm, files_admin, queues_admin, schedules
+from control_plane import adm, files_admin, queues_admin, schedules, spaces_admin
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -622,6 +622,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     adm.register(app, cp)  # the other _A_D_M_ endpoints (control_plane/adm.py)
     queues_admin.register(app, cp)  # queue status, dead letters (control_plane/queues_admin.py)
     files_admin.register(app, cp)  # blob storage: upload, download, list, delete
+    spaces_admin.register(app, cp)  # spaces, API tokens, admin tokens
 
     return app
 

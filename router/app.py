@@ -371,7 +371,7 @@ class Router:
                 continue
             rec = await self.token(candidate)
             if rec is not None and rec["space_id"] == space["id"]:
-                if rec["access"] == "R" and method not in ("GET", "HEAD", "OPTIONS"):
+                if rec["access"] != "RW" and method not in ("GET", "HEAD", "OPTIONS"):
                     raise Reject(403, "this token is read-only: it allows GET and HEAD only")
                 return True, ""
             if source == "x-apikey":

@@ -15,6 +15,7 @@ from tests.nodes import RunningNode, brygge, new_node, wait_until
 V1 = r"""
 import {app, Datastore} from 'codehooks-js';
 app.get('/v', (req, res) => { console.log('serving v1'); res.json({v: 1}); });
+app.post('/v', (req, res) => res.json({posted: true}));
 app.worker('w', (req, res) => res.end());
 app.job('0 0 1 1 *', (req, res) => res.end());
 export default app.init();
@@ -50,7 +51,7 @@ def test_verify_reports_the_manifest_without_a_node(tmp_path: Path) -> None:
     assert r.stdout.startswith("OK 🙌") and "GET /v" in r.stdout
     assert "  w\n" in r.stdout and "0 0 1 1 *" in r.stdout
     j = json.loads(brygge("ver", str(app), "--json").stdout)  # the official alias
-    assert j["routes"] == ["GET /v"] and j["workers"] == ["w"] and j["jobs"] == ["0 0 1 1 *"]
+    assert j["routes"] == ["GET /v", "POST /v"] and j["workers"] == ["w"] and j["jobs"] == ["0 0 1 1 *"]
     bad = write(tmp_path, "bad", "import {app} from 'codehooks-js';\nthrow new Error('boom');\n")
     r = brygge("verify", str(bad))
     assert r.returncode == 1 and "Traceback" not in r.stderr
@@ -64,7 +65,7 @@ def test_history_rollback_and_undeploy(node: RunningNode) -> None:
     tmp = node.apps  # type: ignore[attr-defined]
     d = cli(node, "de", str(write(tmp, "v2", V2)), "--json")  # alias, JSON output
     assert d.returncode == 0, d.stderr
-    assert json.loads(d.stdout)["manifest"]["routes"] == ["GET /v"]
+    assert json.loads(d.stdout)["manifest"]["routes"] == ["GET /v", "POST /v"]
     assert node.get("/dev/v", headers=node.auth()).json() == {"v": 2}
     h = cli(node, "deploy", "--history")
     assert h.returncode == 0, h.stderr
@@ -139,3 +140,55 @@ def test_shell_completion_scripts(tmp_path: Path) -> None:
     assert out.stdout.split() == ["stats", "status"], out.stdout + out.stderr
     bad = brygge("completion", "tcsh")
     assert bad.returncode == 1 and "unknown shell" in bad.stderr
+
+
+def test_spaces_and_tokens(node: RunningNode, tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+    def run(*args: str) -> Any:
+        return brygge(*args, "--data-dir", str(node.data_dir), env=env)
+
+    r = run("add", "staging", "--json")
+    assert r.returncode == 0, r.stderr
+    staging = json.loads(r.stdout)
+    assert staging["url"].endswith("/staging") and staging["tokens"][0]["access"] == "RW"
+    dup = run("add", "staging")
+    assert dup.returncode == 1 and "already exists" in dup.stderr
+    assert run("use").stdout.strip() == "dev"
+    assert run("use", "staging").returncode == 0
+    assert run("use").stdout.strip() == "staging"  # later commands act on it
+    assert run("use", "nope").returncode == 1
+    assert run("use", "dev").returncode == 0
+
+    ro = json.loads(run("add-token", "--readonly", "--description", "ci", "--json").stdout)
+    assert ro["access"] == "R" and ro["description"] == "ci"
+    assert node.get("/dev/v", headers={"x-apikey": ro["token"]}).status_code == 200
+    assert node.post("/dev/v", headers={"x-apikey": ro["token"]}).status_code == 403
+    assert node.post("/dev/v", headers={"x-apikey": node.token}).status_code == 200
+    rm = run("remove-token", ro["token"])
+    assert rm.returncode == 0, rm.stderr
+    assert node.get("/dev/v", headers={"x-apikey": ro["token"]}).status_code == 401
+    again = run("remove-token", ro["token"])
+    assert again.returncode == 1 and "no token" in again.stderr
+    # a token of another space cannot be removed through this one
+    other = staging["tokens"][0]["token"]
+    assert run("remove-token", other).returncode == 1
+
+    new = run("add-admintoken", "--description", "second").stdout.strip()
+    assert new.startswith("adm_")
+    listed = json.loads(run("admintokens", "--json").stdout)
+    assert any(new.startswith(r["token"].rstrip("…")) for r in listed) and len(listed) == 2
+    works = brygge("stats", "--url", node.admin, "--admintoken", new)
+    assert works.returncode == 0, works.stderr
+    gone = run("remove-admintoken", new[:12])
+    assert gone.returncode == 0, gone.stderr
+    refused = brygge("stats", "--url", node.admin, "--admintoken", new)
+    assert refused.returncode == 1
+    last = run("remove-admintoken", node.admin_token)
+    assert last.returncode == 1 and "last admin token" in last.stderr
+
+    ex = run("info", "--examples")
+    assert ex.returncode == 0, ex.stderr
+    curl = next(line.strip() for line in ex.stdout.splitlines()
+                if "curl" in line and "/dev/v" in line)
+    assert curl.startswith("curl -s -X GET") and node.token in curl

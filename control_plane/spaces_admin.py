@@ -1,0 +1,137 @@
+"""Admin API for spaces, their API tokens and the project's admin tokens (issue 8):
+what `brygge add`, `add-token`, `remove-token`, `admintokens`, `add-admintoken` and
+`remove-admintoken` call. Every route checks the admin token first; changes to a space's
+tokens are announced so routers drop what they cached.
+
+    POST   /v1/projects/{p}/spaces  {name}  → 201 the space and a RW token
+    GET    /v1/projects/{p}/spaces/{s}/tokens  → [{token, access, description, created}]
+    POST   /v1/projects/{p}/spaces/{s}/tokens  {readonly, description}  → 201 {token, ...}
+    DELETE /v1/projects/{p}/spaces/{s}/tokens/{token}  → {removed}
+    GET    /v1/projects/{p}/admintokens  → [{token: first 9 chars + …, description, created}]
+    POST   /v1/projects/{p}/admintokens  {description}  → 201 {token}
+    DELETE /v1/projects/{p}/admintokens/{token or a unique prefix}  → {removed}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class SpaceAdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        import json
+        b = json.loads(raw)
+    except ValueError:
+        raise SpaceAdminError(400, "the body must be JSON") from None
+    if not isinstance(b, dict):
+        raise SpaceAdminError(400, "the body must be a JSON object")
+    return b
+
+
+def _description(b: dict[str, Any]) -> str:
+    d = b.get("description") or ""
+    if not isinstance(d, str) or len(d) > 200:
+        raise SpaceAdminError(400, "description must be a string of at most 200 characters")
+    return d
+
+
+def register(app: FastAPI, cp: Any) -> None:
+    async def guarded(request: Request, project: str, fn: Any, status: int = 200) -> Any:
+        try:
+            await cp.require_admin(request, project)
+            return JSONResponse(await fn(), status_code=status)
+        except SpaceAdminError as e:
+            return JSONResponse({"error": str(e)}, status_code=e.status)
+
+    @app.post("/v1/projects/{project}/spaces")
+    async def add_space(project: str, request: Request) -> Any:
+        async def go() -> dict[str, Any]:
+            b = await _body(request)
+            name = b.get("name")
+            if not isinstance(name, str) or not name:
+                raise SpaceAdminError(400, "name the space: {\"name\": \"staging\"}")
+            sp = await cp.catalog.create_space(project, name)
+            token = await cp.catalog.add_token(project, name, "RW", "created with the space")
+            return {"name": name, "url": cp.space_url(project, name), "id": sp["id"],
+                    "tokens": [{"token": token, "access": "RW"}]}
+        return await guarded(request, project, go, 201)
+
+    prefix = "/v1/projects/{project}/spaces/{space}/tokens"
+
+    @app.get(prefix)
+    async def list_tokens(project: str, space: str, request: Request) -> Any:
+        async def go() -> list[dict[str, Any]]:
+            await cp.catalog.space(project, space)
+            return [{k: t.get(k) for k in ("token", "access", "description", "created")}
+                    for t in await cp.catalog.tokens(project, space)]
+        return await guarded(request, project, go)
+
+    @app.post(prefix)
+    async def add_token(project: str, space: str, request: Request) -> Any:
+        async def go() -> dict[str, Any]:
+            b = await _body(request)
+            sp = await cp.catalog.space(project, space)
+            access = "R" if b.get("readonly") else "RW"
+            desc = _description(b)
+            token = await cp.catalog.add_token(project, space, access, desc)
+            await cp.publish_space_changed(sp["id"])
+            return {"token": token, "access": access, "description": desc}
+        return await guarded(request, project, go, 201)
+
+    @app.delete(prefix + "/{token}")
+    async def remove_token(project: str, space: str, token: str, request: Request) -> Any:
+        async def go() -> dict[str, Any]:
+            sp = await cp.catalog.space(project, space)
+            await cp.catalog.remove_token(project, space, token)
+            await cp.publish_space_changed(sp["id"])  # routers forget the token now
+            return {"removed": token}
+        return await guarded(request, project, go)
+
+    @app.get("/v1/projects/{project}/admintokens")
+    async def admin_tokens(project: str, request: Request) -> Any:
+        async def go() -> list[dict[str, Any]]:
+            out = []
+            for tok in await cp.catalog.admin_tokens(project):
+                rec = await cp.catalog.admin_token(tok) or {}
+                # like the official CLI: never the whole secret, enough to tell them apart
+                out.append({"token": tok[:9] + "…", "description": rec.get("description", ""),
+                            "created": rec.get("created")})
+            return out
+        return await guarded(request, project, go)
+
+    @app.post("/v1/projects/{project}/admintokens")
+    async def add_admin_token(project: str, request: Request) -> Any:
+        async def go() -> dict[str, Any]:
+            desc = _description(await _body(request))
+            return {"token": await cp.catalog.add_admin_token(project, desc),
+                    "description": desc}
+        return await guarded(request, project, go, 201)
+
+    @app.delete("/v1/projects/{project}/admintokens/{token}")
+    async def remove_admin_token(project: str, token: str, request: Request) -> Any:
+        async def go() -> dict[str, Any]:
+            # the whole token, or a unique prefix of it (what `admintokens` shows)
+            prefix = token.rstrip("…")
+            toks = await cp.catalog.admin_tokens(project)
+            found = [t for t in toks if t == token] or (
+                [t for t in toks if t.startswith(prefix)] if len(prefix) >= 8 else [])
+            if len(found) != 1:
+                raise SpaceAdminError(404 if not found else 400,
+                                      f"no admin token {prefix!r} in project {project!r}"
+                                      if not found else f"{prefix!r} matches several admin "
+                                      "tokens: give more of it")
+            await cp.catalog.remove_admin_token(project, found[0])
+            return {"removed": found[0][:9] + "…"}
+        return await guarded(request, project, go)
