@@ -93,8 +93,12 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
                    f"Rolled back {t.project}/{t.space}: deployment {r.json()['active']} serves "
                    f"again ({r.json()['removed']} removed)")
         return
-    try:
-        r = deploy_dir(directory, t.admin_url, t.admin_token, t.project, t.space)
+    from rich.console import Console
+
+    try:  # a spinner on a terminal (stderr: stdout stays the result)
+        with Console(stderr=True).status(f"Deploying {directory} to {t.project}/{t.space}: "
+                                         "packing, uploading, evaluating..."):
+            r = deploy_dir(directory, t.admin_url, t.admin_token, t.project, t.space)
     except DeployFailed as e:
         fail(str(e))
         raise
@@ -660,10 +664,21 @@ from control_plane import cli_code  # noqa: E402, F401
 
 
 def main() -> None:
+    """Run the CLI. An unexpected failure is one line naming it and exit status 1;
+    `--debug` (anywhere on the line) or BRYGGE_DEBUG=1 shows the traceback instead."""
+    debug = "--debug" in sys.argv[1:] or os.environ.get("BRYGGE_DEBUG") == "1"
+    if "--debug" in sys.argv[1:]:
+        sys.argv.remove("--debug")
     try:
         app(prog_name="brygge")
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as e:
+        if debug:
+            raise
+        typer.echo(f"brygge: {type(e).__name__}: {e} (run with --debug for the traceback)",
+                   err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

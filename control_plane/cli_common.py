@@ -22,7 +22,7 @@ import typer
 
 from brygge.settings import Settings, SettingsError
 
-app = typer.Typer(add_completion=True, no_args_is_help=True,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Brygge: run codehooks-js apps on your own machines.")
 
 CONFIG_PATH = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "brygge" / \
@@ -115,7 +115,11 @@ def resolve_target(data_dir: str | None, project: str | None, space: str | None,
             f"http://127.0.0.1:{s.admin_port}"
         return Target(admin_url, tok, proj, space or _used_space(proj) or s.default_space)
     if CONFIG_PATH.exists():
-        cfg = json.loads(CONFIG_PATH.read_text())
+        try:
+            cfg = json.loads(CONFIG_PATH.read_text())
+        except ValueError as e:
+            fail(f"{CONFIG_PATH} is not valid JSON ({e}); run `brygge login` again")
+            raise
         return Target(url or cfg["url"], admintoken or cfg["admintoken"],
                       project or cfg.get("project") or Settings().default_project,
                       space or cfg.get("space") or Settings().default_space)

@@ -192,3 +192,18 @@ def test_spaces_and_tokens(node: RunningNode, tmp_path: Path) -> None:
     curl = next(line.strip() for line in ex.stdout.splitlines()
                 if "curl" in line and "/dev/v" in line)
     assert curl.startswith("curl -s -X GET") and node.token in curl
+
+
+def test_unexpected_failures_are_one_line_unless_debug(tmp_path: Path) -> None:
+    cfg = tmp_path / "config" / "brygge"
+    cfg.mkdir(parents=True)
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    (cfg / "config.json").write_text("{not json")
+    r = brygge("stats", "--data-dir", str(tmp_path / "none"), env=env)
+    assert r.returncode == 1 and "is not valid JSON" in r.stderr and "Traceback" not in r.stderr
+    (cfg / "config.json").write_text("[1, 2]")  # JSON, but not what login writes
+    r = brygge("stats", "--data-dir", str(tmp_path / "none"), env=env)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "--debug" in r.stderr
+    r = brygge("stats", "--data-dir", str(tmp_path / "none"), "--debug", env=env)
+    assert r.returncode == 1 and "Traceback" in r.stderr
