@@ -503,3 +503,47 @@ def test_official_cli_bundle_with_unprovided_external_is_refused_and_old_app_sta
         in r.json()["error"]
     after = node.get("/dev/open")
     assert (after.status_code, after.text) == (before.status_code, before.text)
+
+
+BUSBOY_UPLOAD_APP = """import {app, filestore} from 'codehooks-js';
+import busboy from 'busboy';
+app.storage({route: '/files', directory: '/uploads'});
+app.post('/upload', (req, res) => {
+  const bb = busboy({headers: req.headers});
+  const saved = [], fields = {}, writes = [];
+  bb.on('field', (name, val) => { fields[name] = val; });
+  bb.on('file', (name, stream, info) => {
+    writes.push(filestore.saveFile('/uploads/' + info.filename, stream)
+      .then(() => saved.push(info.filename)));
+  });
+  bb.on('close', async () => {
+    await Promise.all(writes);
+    res.json({saved, fields, list: await filestore.list('/uploads')});
+  });
+  req.pipe(bb);
+});
+export default app.init();
+"""
+
+
+def test_busboy_multipart_upload_into_blob_storage(tmp_path: Path, node: RunningNode) -> None:
+    """The documented codehooks upload: busboy from the app's node_modules parses a
+    multipart request streamed into the app (`req.pipe`), each file part is streamed into
+    `filestore.saveFile`, and `app.storage` serves the bytes back unchanged."""
+    (tmp_path / "index.js").write_text(BUSBOY_UPLOAD_APP)
+    (tmp_path / "node_modules").symlink_to(installed("busboy") / "node_modules")
+    d = node.deploy(tmp_path)
+    assert d.returncode == 0, d.stdout + d.stderr
+    blob = os.urandom(3 * 1024 * 1024 + 17)  # binary, several chunks
+    r = httpx.post(node.base + "/dev/upload", headers=node.auth(), timeout=60,
+                   data={"title": "scan"},
+                   files={"doc": ("scan.bin", blob, "application/octet-stream"),
+                          "note": ("note.txt", b"hello\n", "text/plain")})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert sorted(out["saved"]) == ["note.txt", "scan.bin"] and out["fields"] == {"title": "scan"}
+    sizes = {f["path"]: f["size"] for f in out["list"]}
+    assert sizes == {"/uploads/note.txt": 6, "/uploads/scan.bin": len(blob)}
+    got = httpx.get(node.base + "/dev/files/scan.bin", headers=node.auth(), timeout=60)
+    assert got.status_code == 200 and got.content == blob
+    assert hashlib.sha256(got.content).hexdigest() == hashlib.sha256(blob).hexdigest()
