@@ -21,6 +21,7 @@ from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
 
 from brygge.ratelimit import RateLimiter
 from storage import keys
+from storage.backup import Backups
 from storage.datastore import Datastore
 from storage.errors import BY_NAME as _ERRORS
 from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, StorageError
@@ -58,6 +59,8 @@ class Engine:
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
         self.files = Files(self.db, lock_for=self._lock, new_id=self.datastore.ids.next,
                            max_file_bytes=max_file_bytes, quota_bytes=file_quota_bytes)
+        self.backups = Backups(self.db, datastore=self.datastore, clock=clock,
+                               erase_space=lambda sid: self.drop_space(sid, {}))
         self.limiter = RateLimiter()  # space.ratelimit: one bucket per space for the node
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
@@ -72,6 +75,7 @@ class Engine:
             "space.ratelimit": self.ratelimit,
             **self.files.ops,
             "file.asset": self.file_asset,
+            **self.backups.ops,  # backup and restore of a space (storage/backup.py)
         }
 
     def close(self) -> None:
@@ -87,6 +91,8 @@ class Engine:
             return self.blob_put(payload)
         if op == "blob.get":
             return self.blob_get(payload.decode())
+        if op in self.backups.raw_ops:  # backup.read, restore.write: raw bytes
+            return self.backups.raw_ops[op](space, payload)
         fn = self.ops.get(op)
         if fn is None:
             raise BadRequest(f"unknown storage operation {op!r}")
