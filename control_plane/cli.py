@@ -660,10 +660,8 @@ def version() -> None:
 
 
 # command modules register on import, after the core commands above (help lists those first)
-from control_plane import (
-    cli_backup,  # noqa: F401
-    cli_code,  # noqa: F401
-)
+import control_plane.cli_backup  # noqa: E402, F401
+from control_plane import cli_code  # noqa: E402, F401
 
 
 def main() -> None:
