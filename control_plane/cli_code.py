@@ -9,6 +9,7 @@ processes).
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -123,21 +124,48 @@ def stats(project: str = _P, space: str = _S, as_json: bool = typer.Option(False
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    for u in rows:  # the official CLI's wording
-        typer.echo(f"Space: {u['_id']}")
-        typer.echo(f"  API/func call: {u['api'] + u['codehook_invocation']}")
-        typer.echo(f"  Data objects: {u['datastore_objects']}")
-        typer.echo(f"  Data storage: {_size(u['datastore_size'])}")
-        typer.echo(f"  Function time: {u['codehook_time']} ms")
-        typer.echo(f"  Files: {u.get('file_count', 0)} ({_size(u.get('file_size', 0))})")
+    for u in rows:  # exactly what `coho stats` prints, then Brygge's file figures
+        typer.echo(f"--- {u['_id']} ---")
+        typer.echo(f"API/func call : {u.get('api', 0) + u.get('codehook_invocation', 0):,}")
+        typer.echo(f"Data objects  : {u.get('datastore_objects', 0):,}")
+        typer.echo(f"Data storage  : {pretty_bytes(u.get('datastore_size') or 0)}")
+        typer.echo(f"Function time : {pretty_ms(u.get('codehook_time') or 0)}")
+        typer.echo(f"Files         : {u.get('file_count', 0):,} "
+                   f"({pretty_bytes(u.get('file_size') or 0)})")
+        typer.echo("\n")
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
+def pretty_bytes(n: float) -> str:
+    """npm pretty-bytes 5 (what `coho stats` uses): SI units, three significant digits."""
+    units = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
+    if n < 1:
+        return f"{_js_number(n)} B"
+    exp = min(math.floor(math.log10(n) / 3), len(units) - 1)
+    return f"{_js_number(float(f'{n / 1000 ** exp:.3g}'))} {units[exp]}"
+
+
+def pretty_ms(ms: float) -> str:
+    """npm pretty-ms 7 with its defaults (what `coho stats` uses): '0ms', '950ms',
+    '1.5s', '2m 3.4s', '1h 2m 3s', '3d 4h 5m 6s'."""
+    if ms < 1000:
+        return "0ms" if ms == 0 else f"{round(ms) if ms >= 1 else math.ceil(ms)}ms"
+    whole = int(ms)
+    days, rest = divmod(whole, 86_400_000)
+    hours, rest = divmod(rest, 3_600_000)
+    minutes = rest // 60_000
+    out = [f"{v}{u}" for v, u in ((days // 365, "y"), (days % 365, "d"), (hours, "h"),
+                                   (minutes, "m")) if v]
+    seconds = (ms / 1000) % 60
+    text = f"{math.floor(seconds * 10 + 1e-7) / 10:.1f}"
+    text = text[:-2] if text.endswith(".0") else text
+    if float(text) != 0:
+        out.append(text + "s")
+    return " ".join(out) or "0ms"
+
+
+def _js_number(x: float) -> str:
+    """A number as JavaScript's String(x) prints it (no trailing .0, no separators)."""
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 # -- status --------------------------------------------------------------------------------------

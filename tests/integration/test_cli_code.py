@@ -97,8 +97,10 @@ def test_logs_by_context_and_alias(node: RunningNode) -> None:
 def test_stats(node: RunningNode) -> None:
     r = cli(node, "stats")
     assert r.returncode == 0, r.stderr
-    assert "Space: dev" in r.stdout and "API/func call:" in r.stdout
-    rows = json.loads(cli(node, "stats", "--json").stdout)
+    assert "--- dev ---" in r.stdout and "API/func call : " in r.stdout
+    assert node.get("/dev/v", headers=node.auth()).status_code == 200
+    rows = wait_until(lambda: (v := json.loads(cli(node, "stats", "--json").stdout))[0]["api"]
+                      and v, 30, "the request to be metered")
     assert rows[0]["_id"] == "dev" and rows[0]["api"] >= 1
 
 
