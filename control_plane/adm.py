@@ -251,6 +251,33 @@ async def remove_index(cp: Any, project: str, space: str, request: Request) -> R
                                               {"collection": coll, "fields": fields}))
 
 
+# -- schemas (`brygge add-schema`/`remove-schema`; the newer coho's add-schema) ------------
+async def schema_set(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
+    doc = await json_body(request, "(a JSON Schema object)")
+    if not isinstance(doc, dict):
+        raise AdmError(400, "expected a JSON Schema object as the body")
+    if not coll or coll.startswith("_"):
+        raise AdmError(400, f"cannot set a schema on collection {coll!r}")
+    sid = await space_id(cp, project, space)
+    return JSONResponse(await cp.storage.call(sid, "db.setSchema",
+                                              {"collection": coll, "schema": doc}))
+
+
+async def schema_get(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
+    sid = await space_id(cp, project, space)
+    sch = await cp.storage.call(sid, "db.getSchema", {"collection": coll})
+    if sch is None:
+        raise AdmError(404, f"collection {coll!r} in space {space!r} has no schema")
+    return JSONResponse({"collection": coll, "schema": sch})
+
+
+async def schema_remove(cp: Any, project: str, space: str, request: Request,
+                        coll: str) -> Response:
+    sid = await space_id(cp, project, space)
+    await require_collection(cp, sid, space, coll)
+    return JSONResponse(await cp.storage.call(sid, "db.removeSchema", {"collection": coll}))
+
+
 # -- key-value -------------------------------------------------------------------------------
 def kv_scope(params: dict[str, str]) -> dict[str, Any]:
     ks = params.get("keyspace", "")
@@ -344,6 +371,9 @@ def register(app: FastAPI, cp: Any) -> None:
         ("POST", "/restore/{coll}", restore),
         ("POST", "/indexes", create_index),
         ("DELETE", "/indexes", remove_index),
+        ("POST", "/schema/{coll}", schema_set),
+        ("GET", "/schema/{coll}", schema_get),
+        ("DELETE", "/schema/{coll}", schema_remove),
         ("GET", "/keys", keys_get),
         ("POST", "/keys", keys_set),
         ("DELETE", "/keys", keys_del),

@@ -661,7 +661,7 @@ def version() -> None:
 
 # command modules register on import, after the core commands above (help lists those first)
 import control_plane.cli_backup  # noqa: E402, F401
-from control_plane import cli_code  # noqa: E402, F401
+from control_plane import cli_code, cli_data  # noqa: E402, F401
 
 
 def main() -> None:
