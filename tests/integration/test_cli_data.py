@@ -199,3 +199,35 @@ def test_errors_are_one_line_and_exit_1(node: RunningNode, work: Path, args: tup
 def test_wrong_admin_token_is_one_line(node: RunningNode, work: Path) -> None:
     for args in (("query", "pets"), ("count", "pets"), ("get", "*"), ("collection",)):
         one_line_error(br(node, work, *args, ok=False, token="wrong"), "wrong admin token")
+
+
+Q2M_CASES = ["name=Polly&type=Parrot", "name=/^po/", "name=/^po/i", "age>3&age<10", "age>=3",
+             "!name", "name", "name=!", "name=!Polly", "name!=Polly", "name!=/x/",
+             "type=Dog,Cat", "type!=Dog,Cat", "age:in=1,2", "when=2020-01-05",
+             "when>2020-01-05T10:00:00.123456+02:00", "year=2020", "n=0x1F", "n=1e3",
+             "n=1.50", 's="a,b"', "flag=true&f2=false", "a=1&a=2", "2=x&b=y",
+             "name=Polly&name>a", "x=%20y&z=a+b", "fields=a&limit=3&name=x", "n=-0", "n=+5"]
+INSPECT_CASES = [{"count": 3}, [{"a": i, "bb": "x" * i} for i in range(8)], list(range(120)),
+                 {"s": "it's", "d": 'say "hi"', "b": "it's \"q\"", "n": [1.5, 1e21, 1e-7, -0.0],
+                  "deep": {"a": {"b": {"c": {"d": 1}}}}, "2": None, "k-1": True,
+                  "long": "line\n" * 30}]
+
+
+def test_query_language_and_output_formats_match_node(coho: Path) -> None:
+    """The ports (query-to-mongo with coho's RegExp.toJSON, util.inspect) against Node."""
+    from control_plane import node_format as nf
+    from control_plane import query_to_mongo as q2m
+
+    lib = coho.parent.parent / "query-to-mongo"
+    script = ("const q2m=require(process.argv[1]);RegExp.prototype.toJSON=function(){return{"
+              "$regex:this.toString().replace(/\\//gi,''),$options:'i'}};"
+              "const [qs,vals]=JSON.parse(require('fs').readFileSync(0,'utf8'));"
+              "const util=require('util');console.log(JSON.stringify({"
+              "q:qs.map(q=>JSON.stringify(q2m(q).criteria)),"
+              "i:vals.map(v=>[util.inspect(v),util.inspect(v,false,null,false)])}))")
+    r = subprocess.run(["node", "-e", script, str(lib)], input=json.dumps(
+        [Q2M_CASES, INSPECT_CASES]), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    want = json.loads(r.stdout)
+    assert [q2m.dumps(q2m.criteria(q)) for q in Q2M_CASES] == want["q"]
+    assert [[nf.inspect(v), nf.inspect(v, None)] for v in INSPECT_CASES] == want["i"]
