@@ -6,7 +6,7 @@ own state in the same engine as tenant data), under these keys:
     project/<name>                 {name, created}
     space/<project>/<space>        {project, name, id, created, deployment, deployed_at, env,
                                     jwks_url, jwt_iss, jwt_aud, allowed_hosts, cors_origins,
-                                    rate_limit, cron_timezone}
+                                    rate_limit, cron_timezone, env_encrypted}
     space-id/<id>                  {project, name}
     token/<token>                  {project, space, space_id, access: RW|R, description}
     admintoken/<token>             {project, description, created}
@@ -103,6 +103,26 @@ class Catalog:
                          f"space-id/{s['id']}": {"project": project, "name": name}})
         return s
 
+    async def space_by_id(self, space_id: str) -> dict[str, Any] | None:
+        """The space record with this platform id, or None."""
+        if not isinstance(space_id, str) or not re.match(r"^[A-Za-z0-9_-]{1,64}$", space_id):
+            return None
+        ref = await self._get(f"space-id/{space_id}")
+        if ref is None:
+            return None
+        sp = await self.find_space(ref["project"], ref["name"])
+        return sp if sp is not None and sp.get("id") == space_id else None
+
+    async def remove_space(self, project: str, name: str) -> dict[str, Any]:
+        """Drop a space's record, id and API tokens in one write batch; returns the old
+        record. The caller erases its data (storage op `space.erase`) and schedules."""
+        sp = await self.space(project, name)
+        batch: dict[str, Any] = {f"space/{project}/{name}": None, f"space-id/{sp['id']}": None}
+        for t in await self.tokens(project, name):
+            batch[f"token/{t['token']}"] = None
+        await self._put(batch)
+        return sp
+
     async def spaces(self, project: str) -> list[dict[str, Any]]:
         return [v for _, v in await self._scan(f"space/{project}/")]
 
@@ -111,9 +131,11 @@ class Catalog:
         return [v for _, v in await self._scan("space/")]
 
     # -- env vars ------------------------------------------------------------------------------
-    async def set_env(self, project: str, space: str, key: str, value: str | None
-                      ) -> dict[str, Any]:
-        """Set (or with None remove) one env var of a space; returns the space."""
+    async def set_env(self, project: str, space: str, key: str, value: str | None,
+                      encrypted: bool = False) -> dict[str, Any]:
+        """Set (or with None remove) one env var of a space; returns the space.
+        `encrypted`: `value` is already sealed by brygge/envcrypt.py; the key is listed
+        in the record's `env_encrypted` so listings never show the value."""
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$", key or ""):
             raise CatalogError(f"env var name {key!r} must be letters, digits and _, "
                                "not starting with a digit")
@@ -121,13 +143,20 @@ class Catalog:
             raise CatalogError("an env var value must be a string of at most 64 KB")
         sp = await self.space(project, space)
         env = dict(sp.get("env") or {})
+        sealed = [k for k in sp.get("env_encrypted") or [] if k != key]
         if value is None:
             if key not in env:
                 raise NotFoundError(f"no env var {key!r} in space {space!r}")
             del env[key]
         else:
             env[key] = value
+            if encrypted:
+                sealed.append(key)
         sp = {**sp, "env": env}
+        if sealed:
+            sp["env_encrypted"] = sorted(sealed)
+        else:
+            sp.pop("env_encrypted", None)
         await self._put({f"space/{project}/{space}": sp})
         return sp
 

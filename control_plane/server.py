@@ -39,7 +39,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, events, logbus, natsconn, placement
 from brygge.settings import Settings
-from control_plane import adm, backup_admin, files_admin, queues_admin, schedules, spaces_admin
+from control_plane import adm, backup_admin, files_admin, graphql, queues_admin, schedules, spaces_admin
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -624,6 +624,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     files_admin.register(app, cp)  # blob storage: upload, download, list, delete
     spaces_admin.register(app, cp)  # spaces, API tokens, admin tokens
     backup_admin.register(app, cp)  # backup and restore of a space
+    graphql.register(app, cp)  # POST /graphql: coho's admin GraphQL API
 
     return app
 

@@ -24,7 +24,7 @@ from typing import Any
 import grpc
 import httpx
 
-from brygge import __version__
+from brygge import __version__, envcrypt
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
@@ -102,6 +102,7 @@ class Executor(pbg.ExecutorServicer):
         # creates: the first request after a deploy restores instead of evaluating.
         self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
         engine.configure(settings.data_path / "wasm-cache")  # compile the guest once
+        envcrypt.configure(settings.data_path)  # node key that opens sealed env values
         engine.ensure_thread_stack_size()  # the threads below run guest code
         _raise_fd_limit()  # each deployment snapshot keeps a file descriptor (a memfd)
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,

@@ -1,0 +1,446 @@
+"""The admin GraphQL API the official `coho` CLI 1.0.13 talks to (issue 8).
+
+    POST /graphql   {query, variables}   Authorization: Bearer <coho login token>
+
+`coho` sends its stored login token; `brygge coho-login` writes one that wraps an admin
+token of a project (brygge/cohotoken.py), and a bare admin token works too. The caller
+is that project's admin: `currentUser` shows exactly one project (its `UserProjects`,
+personal team = the project), whose `Datastores` are the project's spaces. Ids:
+project id = project name, datastore id = space id, team id = `team-<project>`, admin
+token id = a hash of the token (its `secret` is shown as the first 5 characters).
+
+Point coho at the control plane with `ADMIN_API_URL=http://<node>:8081`. Operations
+(the documents in coho's api/index.js): `ping`, `currentUser`, `addDatastore`,
+`removeDatastore`, `addToken`, `removeToken`, `addAllowedHost`, `removeAllowedHost`,
+`setJWKS`, `setEnv` (`encrypted`: sealed at rest, brygge/envcrypt.py), `removeEnv`,
+`addAdminToken`, `removeAdminToken`, `acceptTerms`. Projects, teams and invitations
+have no meaning on a Brygge node: those mutations answer an error naming the brygge
+command to use. Every change is announced on NATS so routers drop cached spaces.
+Errors follow GraphQL: HTTP 200 with `errors[0].message` (what coho prints).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import re
+import time
+from typing import Any
+
+import jwt
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from graphql import GraphQLError, build_schema, graphql
+
+from brygge import cohotoken, envcrypt
+from control_plane import schedules
+from control_plane.catalog import CatalogError
+
+MAX_BODY = 64 * 1024
+
+SDL = """
+scalar IPv4
+scalar URL
+scalar EmailAddress
+enum TokenAccess { READ READWRITE }
+enum ProjectRole { ADMIN DEVELOPER }
+
+type Query {
+  ping: String
+  currentUser: User
+}
+
+type User {
+  id: ID!
+  name: String
+  email: String
+  sub: String
+  termsAccepted: Boolean
+  ProjectInvitations: [ProjectInvitation!]!
+  TeamInvitations: [TeamInvitation!]!
+  UserProjects: [Project!]!
+  Projects: [Project!]!
+  UserTeam: Team
+  Teams: [Team!]!
+}
+
+type ProjectInvitation { id: ID projectId: ID projectName: String role: String
+  createdByEmail: String createdByName: String createdDate: String }
+type TeamInvitation { id: ID teamId: ID teamName: String role: String createdDate: String
+  createdByName: String createdByEmail: String }
+type Invitation { id: ID email: String role: String createdByEmail: String
+  createdByName: String createdDate: String }
+
+type Project {
+  id: ID!
+  uniqueName: String!
+  name: String
+  Team: Team
+  Members: [Member!]!
+  Datastores: [Datastore!]!
+  Invitations: [Invitation!]!
+}
+
+type Team {
+  id: ID!
+  name: String
+  isDefaultTeam: Boolean
+  AdminTokens: [AdminToken!]!
+  Members: [Member!]!
+  Projects: [ProjectRef!]!
+}
+
+type ProjectRef { id: ID! uniqueName: String! }
+type Member { user: MemberUser role: String }
+type MemberUser { id: ID email: String name: String }
+
+type Datastore {
+  id: ID!
+  name: String!
+  projectId: ID!
+  restricted: Boolean
+  Tokens: [Token!]!
+  allowedHosts: [String!]!
+  jwks: String
+  Env: [EnvVar!]!
+}
+
+type Token { key: String! datastoreId: ID access: TokenAccess description: String }
+type EnvVar { key: String! value: String encrypted: Boolean }
+type AdminToken { id: ID! secret: String }
+
+type Mutation {
+  addProject(name: String!, description: String, teamId: ID): Project
+  addDatastore(projectId: ID!, name: String!, restricted: Boolean): Datastore
+  removeDatastore(datastoreId: ID!): Datastore
+  addToken(datastoreId: ID!, access: TokenAccess!, description: String): Token
+  removeToken(datastoreId: ID!, tokenId: ID!): Token
+  addAllowedHost(datastoreId: ID!, ip: IPv4!): [String!]
+  removeAllowedHost(datastoreId: ID!, ip: IPv4!): [String!]
+  setJWKS(datastoreId: ID!, jwksURI: URL!): String
+  setEnv(datastoreId: ID!, key: String!, value: String!, encrypted: Boolean): EnvVar
+  removeEnv(datastoreId: ID!, key: String!): EnvVar
+  addProjectInvitation(projectId: ID!, email: EmailAddress!, role: ProjectRole!): Invitation
+  joinProject(projectId: ID!): Boolean
+  removeProjectMember(projectId: ID!, userId: ID): Boolean
+  acceptProjectInvitation(invitationId: ID!): Boolean
+  removeProjectInvitation(invitationId: ID!): Boolean
+  acceptTeamInvitation(invitationId: ID!): Boolean
+  removeTeamInvitation(invitationId: ID!): Boolean
+  acceptTerms: Boolean
+  addAdminToken(teamId: ID!): AdminToken
+  removeAdminToken(teamId: ID!, tokenId: ID!): Boolean
+}
+"""
+
+
+def _ip(value: Any) -> str:
+    if not isinstance(value, str):
+        raise GraphQLError("an IP address must be a string")
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise GraphQLError(f"{value!r} is not an IP address (or CIDR range)") from None
+    return value.strip()
+
+
+def _url(value: Any) -> str:
+    # coho sends "" to remove the JWKS endpoint, so the empty string is a URL here
+    if not isinstance(value, str) or (value and not re.match(r"^https?://[^\s/]+\S*$", value)):
+        raise GraphQLError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str) or not re.match(r"^[^@\s]+@[^@\s]+$", value):
+        raise GraphQLError(f"{value!r} is not an email address")
+    return value
+
+
+SCHEMA = build_schema(SDL)
+for _name, _fn in (("IPv4", _ip), ("URL", _url), ("EmailAddress", _email)):
+    _scalar: Any = SCHEMA.type_map[_name]
+    _scalar.parse_value = _fn  # graphql-core 3.2
+    _scalar.coerce_input_value = _fn  # 3.3 binds this one at construction
+ACCESS = {"R": "READ", "RW": "READWRITE"}  # catalog → GraphQL (TokenAccess)
+
+
+class SessionError(Exception):
+    pass
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _host(entry: str) -> str:
+    """10.0.0.1/32 → 10.0.0.1 (how it was given); ranges stay ranges."""
+    return re.sub(r"/(32|128)$", "", entry)
+
+
+def session_token(request: Request) -> str:
+    auth = request.headers.get("authorization", "")
+    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    if not bearer or bearer == "undefined":
+        raise SessionError("No session: sign coho in to this node with `brygge coho-login`")
+    token = cohotoken.unwrap(bearer)
+    if token is None and bearer.count(".") == 2:
+        try:
+            claims = jwt.decode(bearer, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            claims = {}
+        if isinstance(claims.get("exp"), int | float) and cohotoken.CLAIM in claims:
+            if claims["exp"] < time.time():
+                raise SessionError("Your session has expired: sign in again with "
+                                   "`brygge coho-login`")
+        raise SessionError("Invalid session token: sign in again with `brygge coho-login`")
+    return token or bearer
+
+
+class Api:
+    """The resolvers for one request, bound to the caller's project."""
+
+    def __init__(self, cp: Any, project: str, admin_token: str) -> None:
+        self.cp = cp
+        self.cat = cp.catalog
+        self.project = project
+        self.admin_token = admin_token
+        self.team_id = f"team-{project}"
+
+    # -- reading ----------------------------------------------------------------------------
+    async def datastore(self, sp: dict[str, Any]) -> dict[str, Any]:
+        sealed = set(sp.get("env_encrypted") or [])
+        env = [{"key": k, "value": "" if k in sealed else v, "encrypted": k in sealed}
+               for k, v in sorted((sp.get("env") or {}).items())]
+        toks = [{"key": t["token"], "datastoreId": sp["id"], "access": ACCESS[t["access"]],
+                 "description": t.get("description") or ""}
+                for t in await self.cat.tokens(self.project, sp["name"])]
+        return {"id": sp["id"], "name": sp["name"], "projectId": self.project,
+                "restricted": False, "Tokens": toks,
+                "allowedHosts": [_host(h) for h in sp.get("allowed_hosts") or []],
+                "jwks": sp.get("jwks_url") or None, "Env": env}
+
+    async def admin_tokens(self) -> list[dict[str, str]]:
+        return [{"id": _token_id(t), "secret": t[:5]}
+                for t in await self.cat.admin_tokens(self.project)]
+
+    def team(self, admin_tokens: list[dict[str, str]]) -> dict[str, Any]:
+        return {"id": self.team_id, "name": self.project, "isDefaultTeam": True,
+                "AdminTokens": admin_tokens, "Members": [self.member()],
+                "Projects": [{"id": self.project, "uniqueName": self.project}]}
+
+    def member(self) -> dict[str, Any]:
+        return {"user": {"id": "admin-" + _token_id(self.admin_token),
+                         "email": f"admin@{self.project}",
+                         "name": f"{self.project} admin"}, "role": "ADMIN"}
+
+    async def current_user(self, info: Any) -> dict[str, Any]:
+        spaces = sorted(await self.cat.spaces(self.project), key=lambda s: s["created"])
+        team = self.team(await self.admin_tokens())
+        project = {"id": self.project, "uniqueName": self.project, "name": self.project,
+                   "Team": team, "Members": [self.member()],
+                   "Datastores": [await self.datastore(sp) for sp in spaces],
+                   "Invitations": []}
+        m = self.member()["user"]
+        return {"id": m["id"], "name": m["name"], "email": m["email"], "sub": m["id"],
+                "termsAccepted": True, "ProjectInvitations": [], "TeamInvitations": [],
+                "UserProjects": [project], "Projects": [], "UserTeam": team, "Teams": []}
+
+    # -- spaces -----------------------------------------------------------------------------
+    async def space(self, datastore_id: Any) -> dict[str, Any]:
+        sp = await self.cat.space_by_id(datastore_id) if isinstance(datastore_id, str) else None
+        if sp is None or sp["project"] != self.project:
+            raise GraphQLError("Space not found")
+        return sp
+
+    async def changed(self, sp: dict[str, Any]) -> None:
+        await self.cp.publish_space_changed(sp["id"])
+
+    async def add_datastore(self, info: Any, projectId: str, name: str,
+                            restricted: bool = False) -> dict[str, Any]:
+        if projectId != self.project:
+            raise GraphQLError("Project not found")
+        sp = await self.cat.create_space(self.project, name)
+        await self.cat.add_token(self.project, name, "RW", "created with the space")
+        return await self.datastore(sp)
+
+    async def remove_datastore(self, info: Any, datastoreId: str) -> dict[str, Any]:
+        sp = await self.space(datastoreId)
+        await self.cat.remove_space(self.project, sp["name"])
+        await self.changed(sp)  # routers forget the space and its tokens now
+        if self.cp.js is not None:
+            await schedules.clear_space(self.cp.js, sp["id"])
+        await self.cp.storage.call(sp["id"], "space.erase", {})
+        return {"id": sp["id"], "name": sp["name"], "projectId": self.project, "Tokens": [],
+                "allowedHosts": [], "Env": []}
+
+    # -- tokens -----------------------------------------------------------------------------
+    async def add_token(self, info: Any, datastoreId: str, access: str,
+                        description: str | None = None) -> dict[str, Any]:
+        sp = await self.space(datastoreId)
+        desc = description or ""
+        if len(desc) > 200:
+            raise GraphQLError("description must be at most 200 characters")
+        key = await self.cat.add_token(self.project, sp["name"],
+                                       "R" if access == "READ" else "RW", desc)
+        await self.changed(sp)
+        return {"key": key, "datastoreId": sp["id"], "access": access,
+                "description": desc}
+
+    async def remove_token(self, info: Any, datastoreId: str, tokenId: str) -> dict[str, Any]:
+        sp = await self.space(datastoreId)
+        rec = await self.cat.token(tokenId)
+        if rec is None or rec["project"] != self.project or rec["space"] != sp["name"]:
+            raise GraphQLError("Token not found")
+        await self.cat.remove_token(self.project, sp["name"], tokenId)
+        await self.changed(sp)
+        return {"key": tokenId, "datastoreId": sp["id"], "access": ACCESS[rec["access"]],
+                "description": rec.get("description") or ""}
+
+    # -- admission --------------------------------------------------------------------------
+    async def allowed_host(self, datastore_id: str, ip: str, kind: str) -> list[str]:
+        sp = await self.space(datastore_id)
+        sp = await self.cat.set_admission(self.project, sp["name"], kind, ip)
+        await self.changed(sp)
+        return [_host(h) for h in sp.get("allowed_hosts") or []]
+
+    async def add_allowed_host(self, info: Any, datastoreId: str, ip: str) -> list[str]:
+        return await self.allowed_host(datastoreId, ip, "whitelist-add")
+
+    async def remove_allowed_host(self, info: Any, datastoreId: str, ip: str) -> list[str]:
+        return await self.allowed_host(datastoreId, ip, "whitelist-remove")
+
+    async def set_jwks(self, info: Any, datastoreId: str, jwksURI: str) -> str:
+        sp = await self.space(datastoreId)
+        sp = await self.cat.set_admission(self.project, sp["name"], "jwks",
+                                          {"url": jwksURI} if jwksURI else None)
+        await self.changed(sp)
+        return jwksURI
+
+    # -- env --------------------------------------------------------------------------------
+    async def set_env(self, info: Any, datastoreId: str, key: str, value: str,
+                      encrypted: bool | None = False) -> dict[str, Any]:
+        sp = await self.space(datastoreId)
+        stored = value
+        if encrypted:
+            if not isinstance(value, str) or len(value) > 64 * 1024:
+                raise GraphQLError("an env var value must be a string of at most 64 KB")
+            stored = envcrypt.seal(self.cp.s.data_path, key, value)
+        sp = await self.cat.set_env(self.project, sp["name"], key, stored, bool(encrypted))
+        await self.changed(sp)
+        return {"key": key, "value": "" if encrypted else value, "encrypted": bool(encrypted)}
+
+    async def remove_env(self, info: Any, datastoreId: str, key: str) -> dict[str, Any]:
+        sp = await self.space(datastoreId)
+        old = (sp.get("env") or {}).get(key)
+        sealed = key in (sp.get("env_encrypted") or [])
+        sp = await self.cat.set_env(self.project, sp["name"], key, None)
+        await self.changed(sp)
+        return {"key": key, "value": "" if sealed else old, "encrypted": sealed}
+
+    # -- admin tokens -----------------------------------------------------------------------
+    def check_team(self, team_id: str) -> None:
+        if team_id != self.team_id:
+            raise GraphQLError("Team not found")
+
+    async def add_admin_token(self, info: Any, teamId: str) -> dict[str, str]:
+        self.check_team(teamId)
+        token = await self.cat.add_admin_token(self.project, "created with coho add-admintoken")
+        return {"id": _token_id(token), "secret": token}
+
+    async def remove_admin_token(self, info: Any, teamId: str, tokenId: str) -> bool:
+        self.check_team(teamId)
+        found = [t for t in await self.cat.admin_tokens(self.project) if _token_id(t) == tokenId]
+        if not found:
+            raise GraphQLError("Admin token not found")
+        await self.cat.remove_admin_token(self.project, found[0])
+        return True
+
+    # -- what a Brygge node has no notion of --------------------------------------------------
+    @staticmethod
+    def unsupported(what: str, instead: str) -> Any:
+        async def fn(info: Any, **_: Any) -> Any:
+            raise GraphQLError(f"{what} is not available on a Brygge node: {instead}")
+        return fn
+
+    def root(self) -> dict[str, Any]:
+        u = self.unsupported
+        members = "a project is managed with its admin tokens (`brygge add-admintoken`)"
+        return {
+            "ping": lambda info: "pong",
+            "currentUser": self.current_user,
+            "acceptTerms": lambda info: True,
+            "addDatastore": self.add_datastore,
+            "removeDatastore": self.remove_datastore,
+            "addToken": self.add_token,
+            "removeToken": self.remove_token,
+            "addAllowedHost": self.add_allowed_host,
+            "removeAllowedHost": self.remove_allowed_host,
+            "setJWKS": self.set_jwks,
+            "setEnv": self.set_env,
+            "removeEnv": self.remove_env,
+            "addAdminToken": self.add_admin_token,
+            "removeAdminToken": self.remove_admin_token,
+            "addProject": u("Creating a project", "run `brygge create-project <name>` on "
+                            "the node"),
+            "addProjectInvitation": u("Inviting members", members),
+            "joinProject": u("Joining a project", members),
+            "removeProjectMember": u("Leaving a project", members),
+            "acceptProjectInvitation": u("Invitations", members),
+            "removeProjectInvitation": u("Invitations", members),
+            "acceptTeamInvitation": u("Invitations", members),
+            "removeTeamInvitation": u("Invitations", members),
+        }
+
+
+def _errors(*messages: str, status: int = 200) -> JSONResponse:
+    return JSONResponse({"data": None, "errors": [{"message": m} for m in messages]},
+                        status_code=status)
+
+
+def register(app: FastAPI, cp: Any) -> None:
+    @app.post("/graphql")
+    async def graphql_endpoint(request: Request) -> JSONResponse:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _errors("the request body is too large", status=413)
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            return _errors("the body must be JSON: {query, variables}", status=400)
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return _errors("the body must be JSON: {query, variables}", status=400)
+        variables = body.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            return _errors("variables must be a JSON object", status=400)
+        try:
+            token = session_token(request)
+        except SessionError as e:
+            return _errors(str(e))
+        rec = await cp.catalog.admin_token(token)
+        if rec is None:
+            return _errors("Invalid session token: it is not an admin token of this node; "
+                           "sign in again with `brygge coho-login`")
+        api = Api(cp, rec["project"], token)
+        op = body.get("operationName")
+        result = await graphql(SCHEMA, body["query"], root_value=api.root(),
+                               variable_values=variables,
+                               operation_name=op if isinstance(op, str) else None)
+        out: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            out["errors"] = [_error(e) for e in result.errors]
+        return JSONResponse(out)
+
+
+def _error(e: GraphQLError) -> dict[str, Any]:
+    orig = e.original_error
+    if isinstance(orig, CatalogError):
+        return {"message": str(orig), "path": e.path}
+    if orig is not None and not isinstance(orig, GraphQLError):
+        # a platform failure: say what failed, not the internals
+        return {"message": f"internal error: {type(orig).__name__}", "path": e.path}
+    out = dict(e.formatted)
+    # graphql-js words it `Variable "$ip" ...`, and coho rewrites exactly that prefix
+    out["message"] = re.sub(r"""^Variable '(\$\w+)'""", r'Variable "\1"', out["message"])
+    return out
