@@ -156,13 +156,17 @@ for _name, _fn in (("deploy", deploy), ("de", deploy), ("dep", deploy), ("logs",
 
 @app.command("set-env")
 def set_env(key: str, value: str, project: str = typer.Option(None, "--project", "-p"),
-            space: str = typer.Option(None, "--space", "-s"), data_dir: str = DataDir,
+            space: str = typer.Option(None, "--space", "-s"),
+            encrypted: bool = typer.Option(False, "--encrypted", help="Store it encrypted "
+                                           "(AES-GCM, node key); listings show "
+                                           "KEY=(encrypted)"),
+            data_dir: str = DataDir,
             url: str = typer.Option(None, "--url"),
             admintoken: str = typer.Option(None, "--admintoken")) -> None:
     """Set an env var of a space (process.env.KEY); warm instances are retired."""
     t = resolve_target(data_dir, project, space, url, admintoken)
-    _admin_call("PUT", t, f"/env/{key}", json={"value": value})
-    typer.echo(f"Set {key} in {t.project}/{t.space}")
+    _admin_call("PUT", t, f"/env/{key}", json={"value": value, "encrypted": encrypted})
+    typer.echo(f"Set {key}{' (encrypted)' if encrypted else ''} in {t.project}/{t.space}")
 
 
 @app.command("remove-env")
@@ -530,7 +534,12 @@ def coho_login(project: str = typer.Option(None, "--project", "-p"),
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cfg, indent=2))
     path.chmod(0o600)
-    typer.echo(f"coho is signed in to this node (token stored in {path})")
+    s = settings_for(data_dir)
+    nj = node_json(s)
+    typer.echo(f"coho is signed in to this node (token stored in {path})\n"
+               "Point coho at it with:\n"
+               f"  export COHO_APIGW_URL=http://localhost:{nj.get('http_port', s.http_port)}\n"
+               f"  export ADMIN_API_URL=http://localhost:{nj.get('admin_port', s.admin_port)}")
 
 
 @app.command()
@@ -573,7 +582,9 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                                        "description": t["description"]} for t in toks],
                            "deployment": sp.get("deployment"),
                            "deployed_at": sp.get("deployed_at"),
-                           "env": sorted((sp.get("env") or {}).keys()),
+                           "env": sorted(k + ("=(encrypted)" if k in (sp.get("env_encrypted")
+                                                                       or []) else "")
+                                         for k in (sp.get("env") or {})),
                            "routes": await _routes(cat, sp),
                            **{k: sp[k] for k in ADMISSION_KEYS if sp.get(k)}})
         return {"project": proj, "spaces": spaces}

@@ -37,7 +37,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from brygge import __version__, cohotoken, events, logbus, natsconn, placement
+from brygge import __version__, cohotoken, envcrypt, events, logbus, natsconn, placement
 from brygge.settings import Settings
 from control_plane import adm, backup_admin, files_admin, graphql, queues_admin, schedules, spaces_admin
 from control_plane.catalog import Catalog, CatalogError
@@ -467,9 +467,13 @@ def create_app(cp: ControlPlane) -> FastAPI:
             raise ApiError(400, f"expected a JSON body {{\"value\": \"...\"}}: {e}") from None
         if not isinstance(body, dict) or not isinstance(body.get("value"), str):
             raise ApiError(400, 'expected a JSON body {"value": "<string>"}')
-        sp = await cp.catalog.set_env(project, space, key, body["value"])
+        encrypted = bool(body.get("encrypted"))
+        value = envcrypt.seal(cp.s.data_path, key, body["value"]) if encrypted \
+            else body["value"]  # sealed at rest; opened only for the app's process.env
+        sp = await cp.catalog.set_env(project, space, key, value, encrypted=encrypted)
         await cp.publish_space_changed(sp["id"])
-        return {"key": key, "value": body["value"]}
+        return {"key": key, "encrypted": True} if encrypted else \
+            {"key": key, "value": body["value"]}
 
     @app.delete("/v1/projects/{project}/spaces/{space}/env/{key}")
     async def remove_env(project: str, space: str, key: str, request: Request) -> dict[str, Any]:

@@ -16,6 +16,7 @@ V1 = r"""
 import {app, Datastore} from 'codehooks-js';
 app.get('/v', (req, res) => { console.log('serving v1'); res.json({v: 1}); });
 app.post('/v', (req, res) => res.json({posted: true}));
+app.get('/env', (req, res) => res.json({secret: process.env.SECRET || null}));
 app.worker('w', (req, res) => res.end());
 app.job('0 0 1 1 *', (req, res) => res.end());
 export default app.init();
@@ -51,7 +52,8 @@ def test_verify_reports_the_manifest_without_a_node(tmp_path: Path) -> None:
     assert r.stdout.startswith("OK 🙌") and "GET /v" in r.stdout
     assert "  w\n" in r.stdout and "0 0 1 1 *" in r.stdout
     j = json.loads(brygge("ver", str(app), "--json").stdout)  # the official alias
-    assert j["routes"] == ["GET /v", "POST /v"] and j["workers"] == ["w"] and j["jobs"] == ["0 0 1 1 *"]
+    assert j["routes"] == ["GET /v", "POST /v", "GET /env"]
+    assert j["workers"] == ["w"] and j["jobs"] == ["0 0 1 1 *"]
     bad = write(tmp_path, "bad", "import {app} from 'codehooks-js';\nthrow new Error('boom');\n")
     r = brygge("verify", str(bad))
     assert r.returncode == 1 and "Traceback" not in r.stderr
@@ -65,7 +67,7 @@ def test_history_rollback_and_undeploy(node: RunningNode) -> None:
     tmp = node.apps  # type: ignore[attr-defined]
     d = cli(node, "de", str(write(tmp, "v2", V2)), "--json")  # alias, JSON output
     assert d.returncode == 0, d.stderr
-    assert json.loads(d.stdout)["manifest"]["routes"] == ["GET /v", "POST /v"]
+    assert json.loads(d.stdout)["manifest"]["routes"] == ["GET /v", "POST /v", "GET /env"]
     assert node.get("/dev/v", headers=node.auth()).json() == {"v": 2}
     h = cli(node, "deploy", "--history")
     assert h.returncode == 0, h.stderr
@@ -209,3 +211,17 @@ def test_unexpected_failures_are_one_line_unless_debug(tmp_path: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1 and "--debug" in r.stderr
     r = brygge("stats", "--data-dir", str(tmp_path / "none"), "--debug", env=env)
     assert r.returncode == 1 and "Traceback" in r.stderr
+
+
+def test_encrypted_env_is_sealed_at_rest(node: RunningNode) -> None:
+    secret = "s3cr3t-" + "x" * 20
+    r = cli(node, "set-env", "SECRET", secret, "--encrypted")
+    assert r.returncode == 0 and "(encrypted)" in r.stdout, r.stderr
+    wait_until(lambda: node.get("/dev/env", headers=node.auth()).json() == {"secret": secret},
+               30, "the app to see the decrypted value")
+    info = json.loads(cli(node, "info", "--json").stdout)
+    assert "SECRET=(encrypted)" in info["spaces"][0]["env"]
+    assert secret not in json.dumps(info)
+    assert cli(node, "remove-env", "SECRET").returncode == 0
+    wait_until(lambda: node.get("/dev/env", headers=node.auth()).json() == {"secret": None},
+               30, "the env var to be gone")
