@@ -279,6 +279,17 @@ for _name in ("query", "q"):
 
 
 # -- count, collections -------------------------------------------------------------------------
+def _count_call(t: Target, coll: str) -> httpx.Response:
+    return _call("GET", t, f"query/{quote(coll, safe='')}?q=%7B%7D&h="
+                 + quote('{"$onlycount":true}', safe=""))
+
+
+def _count(t: Target, coll: str) -> int | None:
+    rows = _count_call(t, coll).json()
+    row = rows[0] if isinstance(rows, list) and rows else rows
+    return row.get("count") if isinstance(row, dict) else None
+
+
 def count(collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
           space_arg: str = typer.Argument(None, metavar="[SPACE]"),
           collection: str = typer.Option(None, "--collection", "-c", help="Collection name"),
@@ -288,8 +299,7 @@ def count(collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
     """Count the objects in a collection."""
     coll = _need(collection or collection_arg, "collection: pass it as an argument or -c")
     t = _target(data_dir, project, space or space_arg, url, admintoken)
-    r = _call("GET", t, f"query/{quote(coll, safe='')}?q=%7B%7D&h="
-              + quote('{"$onlycount":true}', safe=""))
+    r = _count_call(t, coll)
     rows = r.json()
     rows = rows if isinstance(rows, list) else [rows]
     if as_json:
@@ -549,21 +559,31 @@ def export(collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
         fail(f"cannot write {filepath}: {e.strerror}")
         raise
     write = fh.write if fh else _out
-    n = 0
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    # A bar only where someone watches it (stderr a terminal) and the data goes elsewhere;
+    # its total costs one count query, so it is not asked for otherwise.
+    show = console.is_terminal and bool(filepath)
     try:
-        if as_csv:
-            w = nf.CsvWriter(write)
-            for d in s.docs():
-                w.row(d)
-                n += 1
-        elif jsonl:
-            for d in s.docs():
-                write(json.dumps(d, ensure_ascii=False) + "\n")
-                n += 1
-        else:
-            for chunk in s.resp.iter_text():
-                write(chunk)
-                n += chunk.count(",\n")
+        with Progress(f"Exporting {coll}", BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=console, transient=True,
+                      disable=not show) as bar:
+            task = bar.add_task("export", total=_count(t, coll) if show else None)
+            if as_csv:
+                w = nf.CsvWriter(write)
+                for d in s.docs():
+                    w.row(d)
+                    bar.advance(task)
+            elif jsonl:
+                for d in s.docs():
+                    write(json.dumps(d, ensure_ascii=False) + "\n")
+                    bar.advance(task)
+            else:
+                for chunk in s.resp.iter_text():
+                    write(chunk)
+                    bar.advance(task, chunk.count(",\n"))
     except httpx.HTTPError as e:
         fail(f"the export stopped: {e}")
     finally:

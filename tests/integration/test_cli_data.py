@@ -231,3 +231,42 @@ def test_query_language_and_output_formats_match_node(coho: Path) -> None:
     want = json.loads(r.stdout)
     assert [q2m.dumps(q2m.criteria(q)) for q in Q2M_CASES] == want["q"]
     assert [[nf.inspect(v), nf.inspect(v, None)] for v in INSPECT_CASES] == want["i"]
+
+
+def test_export_to_a_file_shows_progress_on_a_terminal(node: RunningNode, work: Path) -> None:
+    """With stderr a terminal (a pty here), `export -f` draws a rich bar sized by a count;
+    the file is the same as without one."""
+    import os
+    import pty
+    import sys
+
+    from tests.nodes import ROOT
+
+    docs = [{"i": i} for i in range(300)]
+    (work / "many.json").write_text(json.dumps(docs))
+    br(node, work, "import", "many.json", "many")
+    plain = work / "plain.json"
+    br(node, work, "export", "many", "-f", str(plain))
+    master, slave = pty.openpty()
+    target = work / "tty.json"
+    p = subprocess.Popen([sys.executable, "-m", "control_plane.cli", "export", "many", "-f",
+                          str(target), "--url", node.admin, "--admintoken", node.admin_token],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave,
+                         cwd=str(ROOT), env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        seen += data
+    os.close(master)
+    assert p.wait(timeout=60) == 0, seen
+    text = ANSI.sub("", seen.decode(errors="replace"))
+    assert "Exporting many" in text and "/300" in text, text
+    assert "Exported many to" in text
+    assert json.loads(target.read_text()) == json.loads(plain.read_text())
+    assert len(json.loads(target.read_text())) == 300
