@@ -93,42 +93,67 @@ class _Stream:
         self.client.close()
 
 
-def iter_json_items(chunks: Iterator[str]) -> Iterator[Any]:
+_WS = " \t\r\n"
+
+
+def iter_json_items(chunks: Iterator[str], what: str = "the server's answer") -> Iterator[Any]:
+    """Yield the items of a JSON array arriving in text chunks, one at a time, so a large
+    export or import file is never held whole (json has no incremental parser; raw_decode
+    at an offset gives one). A document that is not an array is parsed whole at the end,
+    and an object yields its values (as coho's import does)."""
     dec = json.JSONDecoder()
-    buf = ""
-    started = False
+    buf, pos, started, after_item, after_comma = "", 0, False, False, False
     for chunk in chunks:
-        buf += chunk
-        while True:
-            buf = buf.lstrip()
-            if not started:
-                if not buf:
-                    break
-                if buf[0] != "[":  # not an array: parse it whole at the end
-                    break
-                buf, started = buf[1:], True
+        buf = buf[pos:] + chunk  # keep only the unparsed tail: one copy per chunk
+        pos = 0
+        if not started:
+            head = buf.lstrip(_WS)
+            if not head:
                 continue
-            if buf[:1] in (",",):
-                buf = buf[1:]
-                continue
-            if buf[:1] == "]" or not buf:
+            if head[0] != "[":
+                buf += "".join(chunks)  # not an array: parse it whole below
                 break
+            pos, started = len(buf) - len(head) + 1, True
+        while True:
+            while pos < len(buf) and buf[pos] in _WS:
+                pos += 1
+            if pos >= len(buf):
+                break
+            if buf[pos] == "]":
+                if after_comma:
+                    fail(f"{what} is not valid JSON: a ',' before ']'")
+                break
+            if after_item:  # items are separated by exactly one comma
+                if buf[pos] != ",":
+                    fail(f"{what} is not valid JSON: expected ',' or ']' at {buf[pos:pos + 20]!r}")
+                pos += 1
+                after_item, after_comma = False, True
+                continue
             try:
-                item, end = dec.raw_decode(buf)
+                item, end = dec.raw_decode(buf, pos)
             except ValueError:
-                break  # incomplete: wait for more
+                break  # incomplete (or malformed: told at the end)
+            if not isinstance(item, dict | list | str) and (end == len(buf)
+                                                            or buf[end] not in _WS + ",]"):
+                break  # a number cut by the chunk boundary ("1" of "1.5"): wait for more
             yield item
-            buf = buf[end:]
+            pos, after_item, after_comma = end, True, False
+    rest = buf[pos:]
     if not started:
         try:
-            whole = json.loads(buf) if buf.strip() else []
+            whole = json.loads(rest) if rest.strip(_WS) else []
         except ValueError as e:
-            fail(f"the server did not answer JSON: {e}")
+            fail(f"{what} is not valid JSON: {e}")
             raise
         yield from (whole.values() if isinstance(whole, dict) else
                     whole if isinstance(whole, list) else [whole])
-    elif buf.strip() not in ("]", ""):
-        fail("the server's JSON array ended early")
+    elif rest.strip(_WS) != "]":
+        if rest.strip(_WS):
+            try:
+                dec.raw_decode(rest.lstrip(_WS))
+            except ValueError as e:
+                fail(f"{what} is not valid JSON: {e}")
+        fail(f"{what}: the JSON array ended early")
 
 
 def _out(text: str) -> None:
@@ -501,28 +526,28 @@ def import_(filepath_arg: str = typer.Argument(None, metavar="[FILEPATH]"),
             save(chunk)
             summary = f"\nFinished import of {total} objects {rows}"
         else:
-            try:
-                data = json.loads(path.read_bytes())
-            except ValueError as e:
-                fail(f"{path} is not valid JSON: {e}")
-                raise
-            bar.update(task, completed=path.stat().st_size)
-            items = list(data.values()) if isinstance(data, dict) else \
-                data if isinstance(data, list) else [data]
-            for doc in items:
-                if len(chunk) > 5000:
-                    save(chunk)
-                    chunk = []
-                if rowcount and isinstance(doc, dict):
-                    rows += 1
-                    doc["rowcount"] = rows
-                chunk.append(doc)
+            with path.open(encoding="utf-8") as fh:
+                items = iter_json_items(_ticking_chunks(fh, bar, task), str(path))
+                for doc in items:
+                    if len(chunk) > 5000:
+                        save(chunk)
+                        chunk = []
+                    if rowcount and isinstance(doc, dict):
+                        rows += 1
+                        doc["rowcount"] = rows
+                    chunk.append(doc)
             save(chunk)
             summary = f"\nFinished import {total} objects"
     if as_json:
         _echo_json({"collection": coll, "imported": 0 if dryrun else total, "dryrun": dryrun})
     else:
         typer.echo(summary)
+
+
+def _ticking_chunks(fh: io.TextIOBase, bar: Any, task: Any) -> Iterator[str]:
+    while piece := fh.read(1 << 16):
+        bar.advance(task, len(piece.encode()))
+        yield piece
 
 
 def _ticking(fh: io.TextIOBase, bar: Any, task: Any) -> Iterator[str]:
