@@ -663,6 +663,17 @@ def remove_schema(collection_arg: str = typer.Argument(None, metavar="[COLLECTIO
         typer.echo(f"Schema removed from collection {coll} in {t.project}/{t.space}")
 
 
+@app.command("get-schema")
+def get_schema(collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
+               collection: str = typer.Option(None, "--collection", "-c"),
+               project: str = _P, space: str = _S, data_dir: str = DataDir, url: str = _U,
+               admintoken: str = _A) -> None:
+    """Print the JSON Schema a collection is validated with (exit 1 when it has none)."""
+    coll = _need(collection or collection_arg, "collection: pass it as an argument or -c")
+    t = _target(data_dir, project, space, url, admintoken)
+    _echo_json(_call("GET", t, f"schema/{quote(coll, safe='')}").json()["schema"])
+
+
 # -- key-value -----------------------------------------------------------------------------------
 @app.command("get")
 def kv_get(key_arg: str = typer.Argument(None, metavar="[KEY]"),

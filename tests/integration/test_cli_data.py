@@ -161,7 +161,10 @@ def test_indexes_collections_and_schemas(coho: Path, node: RunningNode, work: Pa
                    headers={"x-admintoken": node.admin_token,
                             "host": "brygge.api.codehooks.local.io"})
     assert r.status_code == 400, r.text  # the schema requires hp
+    assert json.loads(out(node, work, "get-schema", "cars")) == \
+        json.loads((work / "car.schema.json").read_text())
     assert "Schema removed" in out(node, work, "remove-schema", "cars")
+    one_line_error(br(node, work, "get-schema", "cars", ok=False), "has no schema")
 
 
 def test_keys_match_coho(coho: Path, node: RunningNode, work: Path) -> None:
