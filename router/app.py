@@ -403,6 +403,7 @@ class Router:
         # chunked; later chunks are forwarded as they arrive (gzipped per chunk when
         # the client accepts it: router/compress.py).
         head: dict[str, Any] | None = None
+        head_length: bytes | None = None  # an app's Content-Length, kept for HEAD only
         started = False
         pending: bytes | None = None
         z: compress.Gzip | None = None
@@ -419,6 +420,10 @@ class Router:
                         hdrs += [h for h in extra if h[0] not in names]  # the app's own win
                     head = {"type": "http.response.start", "status": out.head.status,
                             "headers": hdrs}
+                    if inv.http.method == "HEAD":
+                        head_length = next((h.value.encode() for h in out.head.headers
+                                            if h.name.lower() == "content-length"
+                                            and h.value.isdigit()), None)
                     channel = next((v for k, v in hdrs if k.lower() == b"x-realtime-connect"),
                                    None)
                     if channel is not None and sse and out.head.status == 200:
@@ -464,7 +469,11 @@ class Router:
                 body = compress.Gzip(self.s.compress_level).last(body)
                 head["headers"] = compress.adjust_headers(head["headers"])
             if head["status"] not in (204, 304):  # RFC 9110: no Content-Length on these
-                head["headers"].append((b"content-length", str(len(body)).encode()))
+                # HEAD: the size the app says a GET would have (app.static/app.storage
+                # answer HEAD without reading the file), else that of the body it made
+                length = head_length if head_length is not None and not body else \
+                    str(len(body)).encode()
+                head["headers"].append((b"content-length", length))
             await send(head)
         elif z is not None:
             body = z.last(body)

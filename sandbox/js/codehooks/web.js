@@ -239,9 +239,14 @@ function serveFiles(app, kind, options, hooks) {
     if (range) {
       res.set("content-range", `bytes ${range[0]}-${range[1]}/${size}`);
       res.status(206);
-      return streamFile(res, file, { start: range[0], end: range[1] });
     }
-    return streamFile(res, file, {});
+    if (req.method === "HEAD") {
+      // The length a GET would send, without reading the file: the router keeps an app's
+      // Content-Length on a HEAD answer whose body is empty
+      res.set("content-length", String(range ? range[1] - range[0] + 1 : size));
+      return res.end();
+    }
+    return streamFile(res, file, range ? { start: range[0], end: range[1] } : {});
   };
   // {size, tag} of a file without reading it: its SHA-256 is known to the host (kept in the
   // blob's metadata, or the deployed file's digest).
