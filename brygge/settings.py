@@ -171,6 +171,11 @@ class Settings:
                                        "spaces and topics.", 1, 4096)
     dispatch_batch: int = knob(16, "Most jobs taken from one topic per turn (smaller = fairer "
                                    "between topics and spaces).", 1, 1000)
+    job_batch_max_ms: float = knob(20.0, "Jobs of one topic fetched in one turn run as one "
+                                   "invocation (one after the other, each with its own "
+                                   "budgets) while the topic's jobs take less than this on "
+                                   "average; slower ones run one per invocation, "
+                                   "concurrently. 0 = never batch.", 0, 60_000)
     dispatch_refresh_s: float = knob(5.0, "How often a dispatcher re-reads which workers and "
                                      "cron jobs are deployed (deploys also notify it).", 0.1, 3600)
     dispatch_poll_s: float = knob(2.0, "Long-poll of one topic's consumer when it has no jobs "

@@ -9,6 +9,7 @@ Artifacts (stored content-addressed by the control plane) come in two kinds:
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import json
@@ -151,6 +152,10 @@ class Invocation:
     recycle: bool = False  # the instance must not serve another invocation (e.g. after OOM)
     body: Any = None  # sandbox/body.py's BodySource of a request body streamed in
     deadline: float = 0.0  # time.monotonic() when the invocation's wall time runs out
+    # A batch of jobs in one invocation (`__brygge_invoke_jobs`): called with each job's
+    # outcome as the guest reports it (host op `job.done`); returns the next job's
+    # deadline in seconds (its budgets start afresh), or None when none is left.
+    on_job: Callable[[str], float | None] | None = None
 
 
 class _AssetError(Exception):
@@ -173,6 +178,7 @@ class AppInstance:
         self.max_outbound_requests = max_outbound_requests
         self.inv: Invocation | None = None
         self._arm: Callable[[], None] | None = None  # re-arms the epoch deadline (run)
+        self._restart: Callable[[float], None] | None = None  # new budgets (run, job batches)
         self.files: dict[str, str] = artifact.get("files") or {}
         # binary source files: {path: {digest, size}} (control_plane/deploy.py)
         self.assets: dict[str, Any] = artifact.get("assets") or {}
@@ -352,6 +358,17 @@ class AppInstance:
             finally:
                 if self._arm is not None:
                     self._arm()
+        if op == "job.done" and inv.on_job is not None:
+            # One job of a batch is over: the next one gets its own budgets (wall time,
+            # CPU, host calls, outbound requests). At most one call per job of the batch
+            # resets anything, so a batch never gets more than its jobs would one by one.
+            nxt = inv.on_job(payload)
+            if nxt is not None:
+                inv.host_calls = inv.outbound = 0
+                inv.ended = False
+                if self._restart is not None:
+                    self._restart(nxt)
+            return ""
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
             # Uncatchable: a guest that swallowed the error could loop forever.
@@ -420,7 +437,13 @@ class AppInstance:
         def arm() -> None:
             inst.set_deadline(max(0.0, min(t_end - time.monotonic(),
                                            cpu_end - time.thread_time())))
+        def restart(deadline_s: float) -> None:  # the next job of a batch starts
+            nonlocal t_end, cpu_end
+            t_end = inv.deadline = time.monotonic() + deadline_s
+            cpu_end = time.thread_time() + (cpu_s if cpu_s is not None else deadline_s)
+            arm()
         self._arm = arm
+        self._restart = restart
         arm()
         p = 0
         try:
@@ -446,6 +469,11 @@ class AppInstance:
                     return
                 left = t_end - time.monotonic()
                 if left <= 0:
+                    # The guest is idle, waiting: its log lines so far belong to this
+                    # invocation, not to the next one this instance serves.
+                    with contextlib.suppress(Exception):
+                        inst.set_deadline(0.5)
+                        self._collect(inv, inst.call("__brygge_drain", ""))
                     raise SandboxTrap("wall-clock deadline exceeded")
                 if nxt > 0:
                     time.sleep(min(nxt / 1000, left))
@@ -460,6 +488,7 @@ class AppInstance:
         finally:
             self.inv = None
             self._arm = None
+            self._restart = None
             if not inst.dead:
                 if p:
                     inst.free(p)

@@ -8,6 +8,12 @@ in small batches, so a space that floods its queues takes turns with the others
 instead of starving them. Consumers are shared by every dispatcher of a cluster:
 `max_ack_pending = workers` bounds a topic's concurrency cluster-wide.
 
+The jobs of one topic fetched in one turn run as one invocation (Executor.run_jobs:
+one after the other in one instance, each with its own budgets, outcome and log lines)
+while the topic's jobs are short (`job_batch_max_ms`); a batch of N counts as N of the
+topic's workers and of the process's in-flight jobs. Slower topics get one invocation
+per job, run concurrently.
+
 A job that throws, answers with status >= 500 or outlives its timeout is NAKed with
 exponential backoff (retryDelay * 2^(attempt-1)) while attempts <= retries; then it
 is published to DEAD with its last error (deduplicated by job id) and acknowledged.
@@ -22,6 +28,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from concurrent import futures
 from datetime import UTC, datetime
 from typing import Any
@@ -144,6 +151,7 @@ class Dispatcher:
                 cur["room"].set()  # more workers may mean room now
                 continue
             w["running"] = 0
+            w["avg_ms"] = 0.0  # recent mean run time of one job (batching decision)
             w["room"] = asyncio.Event()
             self.subs[name] = w
             w["task"] = asyncio.create_task(self._consume(name))
@@ -170,6 +178,7 @@ class Dispatcher:
                 log.warning("fetch from %s failed: %s", name, e)
                 await asyncio.sleep(0.5)
                 continue
+            batch: list[Any] = []
             for m in msgs:
                 if w["kind"] == "cron" and m.metadata.num_pending > 0:
                     # Runs of a cron job never overlap (workers = 1); ticks that fired
@@ -179,12 +188,44 @@ class Dispatcher:
                         await m.ack()
                     continue
                 assert self.slots is not None
+                if batch and (self.slots.locked() or self.s.job_batch_max_ms <= 0
+                              or w["avg_ms"] > self.s.job_batch_max_ms):
+                    # Slow jobs run one per invocation, concurrently; and jobs already
+                    # holding slots never wait for more (no topic starves another).
+                    self._start(w, batch)
+                    batch = []
                 await self.slots.acquire()
                 w["running"] += 1
-                fut = self.loop.run_in_executor(self.pool, self._run_one, w, m)
-                fut.add_done_callback(lambda f, w=w, m=m: self._done(f, w, m))
+                batch.append(m)
+            if batch:
+                self._start(w, batch)
 
-    def _run_one(self, w: dict[str, Any], m: Any) -> str:
+    def _start(self, w: dict[str, Any], batch: list[Any]) -> None:
+        """Run fetched jobs of one topic as one invocation in a pool thread; each counts
+        as one of the topic's workers and one of the process's in-flight jobs."""
+        fut = self.loop.run_in_executor(self.pool, self._run_batch, w, batch)
+        fut.add_done_callback(lambda f, w=w, batch=batch: self._done(f, w, batch))
+        if len(batch) > 1:
+            # The batch's jobs are acked together at its end, which may be later than
+            # one job's ack_wait (its timeout + grace): tell JetStream they are still
+            # being worked on, so none is redelivered while this dispatcher lives.
+            self.loop.call_later(self.s.queue_ack_grace_s / 2, self._working, batch, fut)
+
+    def _working(self, batch: list[Any], fut: Any) -> None:
+        if fut.done():
+            return
+
+        async def progress() -> None:
+            for m in batch:
+                with contextlib.suppress(Exception):
+                    await m.in_progress()
+
+        task = self.loop.create_task(progress())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        self.loop.call_later(self.s.queue_ack_grace_s / 2, self._working, batch, fut)
+
+    def _job(self, w: dict[str, Any], m: Any) -> tuple[Any, str, str, float]:
         h = m.headers or {}
         try:
             payload = json.loads(m.data) if m.data else None
@@ -198,21 +239,34 @@ class Dispatcher:
         timeout = w["timeout"]
         if h.get(q.H_TIMEOUT_MS):
             timeout = max(0.1, int(h[q.H_TIMEOUT_MS]) / 1000)
-        env = json.dumps(w["env"], sort_keys=True) if w["env"] else ""
-        return self.ex.run_job(w["sid"], w["digest"], env, w["kind"], w["name"], payload,
-                               h.get(q.H_JOB_ID) or f"cron-{m.metadata.sequence.stream}",
-                               h.get(q.H_ENQUEUED, ""), timeout)
+        return (payload, h.get(q.H_JOB_ID) or f"cron-{m.metadata.sequence.stream}",
+                h.get(q.H_ENQUEUED, ""), timeout)
 
-    def _done(self, fut: Any, w: dict[str, Any], m: Any) -> None:
+    def _run_batch(self, w: dict[str, Any], batch: list[Any]) -> list[str]:
+        env = json.dumps(w["env"], sort_keys=True) if w["env"] else ""
+        t0 = time.perf_counter()
+        errors = self.ex.run_jobs(w["sid"], w["digest"], env, w["kind"], w["name"],
+                                  [self._job(w, m) for m in batch])
+        # How long this topic's jobs take: short ones are batched, long ones run apart.
+        ms = (time.perf_counter() - t0) * 1000 / len(batch)
+        w["avg_ms"] = 0.7 * w["avg_ms"] + 0.3 * ms
+        return errors
+
+    def _done(self, fut: Any, w: dict[str, Any], batch: list[Any]) -> None:
         assert self.slots is not None
-        self.slots.release()
+        for _ in batch:
+            self.slots.release()
         try:
-            error = fut.result()
+            errors = fut.result()
         except Exception as e:
-            error = f"internal error: {e}"
-        task = self.loop.create_task(self._settle(w, m, error))
+            errors = [f"internal error: {e}"] * len(batch)
+        task = self.loop.create_task(self._settle_all(w, batch, errors))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def _settle_all(self, w: dict[str, Any], batch: list[Any], errors: list[str]) -> None:
+        for m, error in zip(batch, errors, strict=True):
+            await self._settle(w, m, error)
 
     async def _settle(self, w: dict[str, Any], m: Any, error: str) -> None:
         try:

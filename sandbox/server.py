@@ -380,15 +380,72 @@ class Executor(pbg.ExecutorServicer):
             log.exception("job %s failed", job_id)
             error = f"internal error: {e}"
         finally:
-            if invocation.logs and self.logs is not None:
-                limit = self.s.log_line_bytes
-                context = "jobhooks" if kind == "cron" else "queuehooks"
-                self.logs.publish(space_id, [
-                    {"date": _iso(t), "logtype": level, "log": msg[:limit], "requestId": job_id,
-                     "context": context, "source": f"{'job' if kind == 'cron' else 'worker'} "
-                                                   f"{name}"}
-                    for level, msg, t in invocation.logs])
+            self._publish_job_logs(space_id, kind, name, [(job_id, invocation.logs)])
         return error
+
+    def run_jobs(self, space_id: str, digest: str, env_json: str, kind: str, name: str,
+                 jobs: list[tuple[Any, str, str, float]]) -> list[str]:
+        """Run jobs (payload, job id, enqueued, timeout_s) of one worker or cron job as
+        one invocation, one after the other, each with its own budgets; one outcome per
+        job as run_job gives it. A job that outlives its timeout or CPU budget fails
+        alone; after any other stop of the instance (or a heap that ran out of memory)
+        the jobs without an outcome run one by one, so a poisoned job fails only itself."""
+        if len(jobs) == 1:
+            return [self.run_job(space_id, digest, env_json, kind, name, *jobs[0])]
+        errors: list[str] = []
+        logs: list[tuple[str, list[tuple[str, str, float]]]] = []
+
+        def on_job(payload: str) -> float | None:
+            if len(errors) >= len(jobs):
+                return None
+            r = json.loads(payload)
+            errors.append(str(r.get("error") or ""))
+            logs.append((jobs[len(errors) - 1][1], [
+                (e[0], e[1], e[2] if len(e) > 2 else time.time() * 1000)
+                for e in r.get("logs") or ()]))
+            return jobs[len(errors)][3] if len(errors) < len(jobs) else None
+
+        invocation = Invocation(emit=lambda kind_, data: None, on_job=on_job)
+        try:
+            arg = json.dumps({"kind": kind, "name": name, "jobs": [
+                {"payload": p, "jobId": i, "enqueued": e} for p, i, e, _ in jobs]})
+            self._run_in_space(space_id, digest, env_json, "__brygge_invoke_jobs", arg,
+                               invocation, jobs[0][3])
+            if invocation.error and len(errors) < len(jobs):
+                # The running job never finished (e.g. nothing left to wait for).
+                errors.append(invocation.error)
+                logs.append((jobs[len(errors) - 1][1], invocation.logs))
+            elif invocation.logs:  # after the last job (work it left running)
+                logs.append((jobs[max(0, len(errors) - 1)][1], invocation.logs))
+        except SandboxTrap as e:
+            if len(errors) < len(jobs) and str(e) in ("wall-clock deadline exceeded",
+                                                      "CPU time limit exceeded"):
+                job_id = jobs[len(errors)][1]  # its own budget ran out: it fails alone
+                errors.append(f"stopped: {e}")
+                logs.append((job_id, [*invocation.logs, (
+                    "error", f"{kind} {name} stopped: {e}", time.time() * 1000)]))
+        except Exception as e:  # DeployError too: each job then reports it
+            if not isinstance(e, DeployError):
+                log.warning("a batch of %d jobs of %s failed (%s); running them one by one",
+                            len(jobs), name, e)
+        finally:
+            self._publish_job_logs(space_id, kind, name, logs)
+        for job in jobs[len(errors):]:
+            errors.append(self.run_job(space_id, digest, env_json, kind, name, *job))
+        return errors
+
+    def _publish_job_logs(self, space_id: str, kind: str, name: str,
+                          logs: list[tuple[str, list[tuple[str, str, float]]]]) -> None:
+        """Console lines of jobs, [(job id, [(level, text, epoch ms)])], in one publish."""
+        if self.logs is None or not any(lines for _, lines in logs):
+            return
+        limit = self.s.log_line_bytes
+        context = "jobhooks" if kind == "cron" else "queuehooks"
+        source = f"{'job' if kind == 'cron' else 'worker'} {name}"
+        self.logs.publish(space_id, [
+            {"date": _iso(t), "logtype": level, "log": msg[:limit], "requestId": job_id,
+             "context": context, "source": source}
+            for job_id, lines in logs for level, msg, t in lines])
 
     @staticmethod
     def _error_response(emit: Any, state: dict[str, Any], status: int, message: str,
