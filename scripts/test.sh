@@ -31,4 +31,7 @@ fi
 # sandbox/vendor/package-lock.json, installed once.
 [ -d sandbox/vendor/node_modules ] || .venv/bin/python -m sandbox.modules vendor
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers by default (tests/conftest.py groups them by module); BRYGGE_TEST_WORKERS=0
+# runs everything in this one process.
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${BRYGGE_TEST_WORKERS:-2}" \
+  --dist loadgroup "$@"
