@@ -33,5 +33,4 @@ fi
 .venv/bin/ruff check .
 # Two workers by default (tests/conftest.py groups them by module); BRYGGE_TEST_WORKERS=0
 # runs everything in this one process.
-exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${BRYGGE_TEST_WORKERS:-2}" \
-  --dist loadgroup "$@"
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${BRYGGE_TEST_WORKERS:-2}" "$@"
