@@ -272,8 +272,16 @@ async def pending_runs(js: Any, sid: str, expr: str) -> int:
     return int((info.state.subjects or {}).get(subject, 0))
 
 
-async def run_now(js: Any, sid: str, expr: str, msg_id: str = "") -> None:
-    headers = {queues.H_CRON: expr, queues.H_ENQUEUED: iso(datetime.now(UTC))}
+async def run_now(js: Any, sid: str, expr: str, msg_id: str = "", tz: str = "UTC") -> None:
+    """Queue one run of a cron job now (`brygge job run`, a missed tick's catch-up)."""
+    now = datetime.now(UTC)
+    headers = {queues.H_CRON: expr, queues.H_ENQUEUED: iso(now)}
+    try:  # req.body.next, as NATS stamps it on the runs it fires
+        nxt = parse(expr, tz).next_after(now)
+    except (CronError, ValueError):
+        nxt = None
+    if nxt is not None:
+        headers[queues.H_CRON_NEXT] = iso(nxt)
     if msg_id:
         headers[queues.H_MSG_ID] = msg_id
     await js.publish(queues.cron_subject(sid, expr), b"{}", headers=headers,
@@ -327,7 +335,7 @@ async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = 
                 continue  # a fired run is waiting for the dispatcher: it is the latest
             if tick is not None:
                 await run_now(js, sid, expr,
-                              msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick)}")
+                              msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick)}", tz=tz)
                 published += 1
                 log.info("space %s: ran cron job %r for the missed tick %s", sid, expr,
                          iso(tick))

@@ -226,7 +226,8 @@ class ControlPlane:
                                 f"(its jobs: {known})")
         if self.js is None:
             raise ApiError(503, "this control plane has no NATS connection")
-        await schedules.run_now(self.js, space["id"], expr)
+        await schedules.run_now(self.js, space["id"], expr,
+                                tz=space.get("cron_timezone") or self.s.cron_timezone)
         return {"cron": expr, "queued": True}
 
     async def workflows(self, project: str, space_name: str, collection: str = "workflowdata"

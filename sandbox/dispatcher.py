@@ -235,7 +235,7 @@ class Dispatcher:
             # A cron run's job id is its stream sequence: the same after a redelivery,
             # different for every firing; NATS stamps each firing with the time of the
             # schedule's next tick, which tells the ticks apart (req.body.next).
-            payload = {"next": h.get("Nats-Schedule-Next", "")}
+            payload = {"next": h.get("Nats-Schedule-Next") or h.get(q.H_CRON_NEXT, "")}
         timeout = w["timeout"]
         if h.get(q.H_TIMEOUT_MS):
             timeout = max(0.1, int(h[q.H_TIMEOUT_MS]) / 1000)

@@ -38,7 +38,11 @@ export default app.init();
 
 APP_B = COUNTER + r"""
 app.job('*/1 * * * * *', async (req, res) => { await bump('b'); res.end(); });
-app.job('0 0 1 1 *', async (req, res) => { await bump('c'); res.end(); });
+app.job('0 0 1 1 *', async (req, res) => {
+  await (await Datastore.open()).set('next-c', String(req.body.next));
+  await bump('c'); res.end();
+});
+app.get('/next/:k', async (req, res) => res.json(await (await Datastore.open()).get('next-' + req.params.k)));
 export default app.init();
 """
 
@@ -173,6 +177,9 @@ def test_job_run_runs_a_job_now(node: RunningNode) -> None:
     ran = cli(node, "job", "run", "0 0 1 1 *")
     assert ran.returncode == 0, ran.stderr
     wait_until(lambda: count(node, "c") == 1, 30, "the job run by `brygge job run`")
+    # req.body.next: the tick after now, as on the runs NATS fires
+    nxt = node.get("/dev/next/c", headers=node.auth()).json()
+    assert nxt == f"{datetime.now(UTC).year + 1}-01-01T00:00:00Z", nxt
     wait_until(lambda: any(r["cron"] == "0 0 1 1 *" and r["lastOutcome"] == "ok"
                            for r in json.loads(cli(node, "jobs", "--json").stdout)),
                30, "the run to be recorded (cronrun record)")
