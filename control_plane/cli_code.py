@@ -27,6 +27,7 @@ from control_plane.cli_common import (
     Target,
     _admin_call,
     _error_of,
+    _project_call,
     app,
     fail,
     node_json,
@@ -250,18 +251,6 @@ def completion(shell: str = typer.Argument("bash", help="bash, zsh or fish")) ->
 
 
 # -- spaces and tokens ---------------------------------------------------------------------------
-def _project_call(method: str, t: Target, path: str, **kw: Any) -> Any:
-    try:
-        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}{path}",
-                          headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
-    except httpx.HTTPError as e:
-        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
-        raise
-    if r.status_code >= 300:
-        fail(_error_of(r))
-    return r.json()
-
-
 @app.command("add")
 def add_space(name: str = typer.Argument(..., help="Name of the new space, e.g. staging"),
               project: str = _P, as_json: bool = typer.Option(False, "--json"),

@@ -134,9 +134,10 @@ _U = typer.Option(None, "--url")
 _A = typer.Option(None, "--admintoken")
 
 
-def _admin_call(method: str, t: Target, path: str, **kw: Any) -> dict[str, Any]:
+def _project_call(method: str, t: Target, path: str, **kw: Any) -> Any:
+    """The admin API below the target's project; any failure is one line and exit 1."""
     try:
-        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}{path}",
+        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}{path}",
                           headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")
@@ -144,6 +145,11 @@ def _admin_call(method: str, t: Target, path: str, **kw: Any) -> dict[str, Any]:
     if r.status_code >= 300:
         fail(_error_of(r))
     return r.json()
+
+
+def _admin_call(method: str, t: Target, path: str, **kw: Any) -> Any:
+    """The admin API below the target's space."""
+    return _project_call(method, t, f"/spaces/{t.space}{path}", **kw)
 
 
 def _error_of(r: httpx.Response) -> str:

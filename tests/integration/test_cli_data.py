@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.test_official_cli import coho, node, run_coho
+from tests.integration.test_official_cli import coho, coho_project, node, run_coho
 from tests.nodes import RunningNode, brygge
 
 __all__ = ["coho", "node"]  # module-scoped fixtures shared with test_official_cli.py
@@ -20,16 +20,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory, node: RunningNode) -> Path:
-    """A project folder (config.json) and a `coho` session from `brygge coho-login`."""
-    root = tmp_path_factory.mktemp("clidata")
-    app = root / "app"
-    app.mkdir()
-    (app / "config.json").write_text('{"name":"brygge","space":"dev"}')
-    home = root / "home"
-    login = brygge("coho-login", "--data-dir", str(node.data_dir),
-                   env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
-    assert login.returncode == 0, login.stderr
-    return app
+    return coho_project(tmp_path_factory, node, "clidata")
 
 
 def co(coho: Path, node: RunningNode, work: Path, *args: str) -> str:

@@ -51,6 +51,21 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     n.stop()
 
 
+def coho_project(tmp_path_factory: pytest.TempPathFactory, node: RunningNode,
+                 prefix: str) -> Path:
+    """A project folder with config.json (space dev) and a `coho` session for `node` from
+    `brygge coho-login`, in HOME beside it (where `run_coho` points coho)."""
+    root = tmp_path_factory.mktemp(prefix)
+    app = root / "app"
+    app.mkdir()
+    (app / "config.json").write_text('{"name":"brygge","space":"dev"}')
+    home = root / "home"
+    login = brygge("coho-login", "--data-dir", str(node.data_dir),
+                   env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    assert login.returncode == 0, login.stderr
+    return app
+
+
 def run_coho(coho: Path, node: RunningNode, *args: str, app: Path,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     home = app.parent / "home"
