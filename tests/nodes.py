@@ -117,6 +117,14 @@ class RunningNode:
                       "-s", space)
 
 
+def write_app(root: Path, name: str, src: str) -> Path:
+    """An app folder `root/name` whose index.js is `src`."""
+    d = root / name
+    d.mkdir(exist_ok=True)
+    (d / "index.js").write_text(src)
+    return d
+
+
 def new_node(tmp: Path, **env: str) -> RunningNode:
     return RunningNode(data_dir=tmp / "node", http_port=free_port(), admin_port=free_port(),
                        env=env)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.nodes import RunningNode, brygge, new_node, wait_until
+from tests.nodes import RunningNode, brygge, new_node, wait_until, write_app
 
 V1 = r"""
 import {app, Datastore} from 'codehooks-js';
@@ -24,18 +24,11 @@ export default app.init();
 V2 = V1.replace("v: 1", "v: 2").replace("serving v1", "serving v2")
 
 
-def write(root: Path, name: str, src: str) -> Path:
-    d = root / name
-    d.mkdir(exist_ok=True)
-    (d / "index.js").write_text(src)
-    return d
-
-
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("clicode")
     n = new_node(tmp)
-    n.start(app=str(write(tmp, "v1", V1)))
+    n.start(app=str(write_app(tmp, "v1", V1)))
     n.apps = tmp  # type: ignore[attr-defined]
     yield n
     n.stop()
@@ -46,7 +39,7 @@ def cli(node: RunningNode, *args: str) -> Any:
 
 
 def test_verify_reports_the_manifest_without_a_node(tmp_path: Path) -> None:
-    app = write(tmp_path, "app", V1)
+    app = write_app(tmp_path, "app", V1)
     r = brygge("verify", str(app))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("OK 🙌") and "GET /v" in r.stdout
@@ -54,7 +47,7 @@ def test_verify_reports_the_manifest_without_a_node(tmp_path: Path) -> None:
     j = json.loads(brygge("ver", str(app), "--json").stdout)  # the official alias
     assert j["routes"] == ["GET /v", "POST /v", "GET /env"]
     assert j["workers"] == ["w"] and j["jobs"] == ["0 0 1 1 *"]
-    bad = write(tmp_path, "bad", "import {app} from 'codehooks-js';\nthrow new Error('boom');\n")
+    bad = write_app(tmp_path, "bad", "import {app} from 'codehooks-js';\nthrow new Error('boom');\n")
     r = brygge("verify", str(bad))
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()]  # one line
@@ -65,7 +58,7 @@ def test_verify_reports_the_manifest_without_a_node(tmp_path: Path) -> None:
 
 def test_history_rollback_and_undeploy(node: RunningNode) -> None:
     tmp = node.apps  # type: ignore[attr-defined]
-    d = cli(node, "de", str(write(tmp, "v2", V2)), "--json")  # alias, JSON output
+    d = cli(node, "de", str(write_app(tmp, "v2", V2)), "--json")  # alias, JSON output
     assert d.returncode == 0, d.stderr
     assert json.loads(d.stdout)["manifest"]["routes"] == ["GET /v", "POST /v", "GET /env"]
     assert node.get("/dev/v", headers=node.auth()).json() == {"v": 2}

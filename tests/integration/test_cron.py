@@ -19,7 +19,7 @@ import nats
 import pytest
 
 from storage import queues
-from tests.nodes import RunningNode, brygge, new_node, wait_until
+from tests.nodes import RunningNode, brygge, new_node, wait_until, write_app
 
 COUNTER = r"""
 import {app, Datastore} from 'codehooks-js';
@@ -60,13 +60,6 @@ var EntryPoint = (function () {
   return app.init();
 })();
 """
-
-
-def write_app(root: Path, name: str, src: str) -> Path:
-    d = root / name
-    d.mkdir(exist_ok=True)
-    (d / "index.js").write_text(src)
-    return d
 
 
 @pytest.fixture(scope="module")
