@@ -111,7 +111,7 @@ class Router:
         self.catalog = Catalog(self.storage)
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5))
+        self.http = admin_client(self.s)
         if self.s.executor_transport == "inprocess":
             from sandbox.local import InProcessExecutor
             self.local = InProcessExecutor(self.s, self.storage_target, self.nats_url)
@@ -501,6 +501,17 @@ class Router:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await resp.aclose()
+
+
+def admin_client(s: Settings) -> httpx.AsyncClient:
+    """The client proxying /_A_D_M_* calls to the control plane. Its pooled connections
+    expire well before the admin API closes idle ones: with equal timeouts (httpx and
+    uvicorn both default to 5 s) a call could be written into a socket the server is
+    closing and fail with a 502. retries=1 re-dials a refused connect (nothing sent yet)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(None, connect=5),
+        transport=httpx.AsyncHTTPTransport(
+            retries=1, limits=httpx.Limits(keepalive_expiry=s.admin_keep_alive_s / 2)))
 
 
 def _rid(request_id: str) -> list[tuple[bytes, bytes]]:
