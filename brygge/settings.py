@@ -74,10 +74,12 @@ class Settings:
                                       "max_body_bytes).", 1024, 64 * 1024**3)
     max_deploy_bytes: int = knob(50 * 1024 * 1024, "Largest deployment upload accepted.",
                                  1024, 1024**3)
-    admin_keep_alive_s: float = knob(65.0, "Seconds the admin API keeps an idle keep-alive "
-                                     "connection open. Routers drop their pooled connections to "
-                                     "it after half this, so a proxied admin call (coho deploy) "
-                                     "never lands on one the admin API is closing.", 5, 3600)
+    keep_alive_s: float = knob(65.0, "Seconds the router and the admin API keep an idle HTTP "
+                               "keep-alive connection open. Longer than the pools of common "
+                               "clients (httpx 5 s, Node 4-5 s), so a client never writes a "
+                               "request into a connection the server is closing; routers drop "
+                               "their own pooled connections to the admin API after half this.",
+                               5, 3600)
     request_timeout_s: float = knob(60.0, "Wall-clock deadline of one HTTP invocation.", 0.1, 900)
     trusted_proxies: str = knob("", "Comma-separated IPs/CIDRs of reverse proxies whose "
                                 "X-Forwarded-For names the client (for allowed-hosts checks); "

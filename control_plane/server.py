@@ -645,7 +645,7 @@ def main() -> None:
     s = Settings.from_env()
     cp = ControlPlane(s, a.storage, a.executor, a.nats)
     uvicorn.run(create_app(cp), host=s.host, port=s.admin_port, log_level="warning",
-                access_log=False, timeout_keep_alive=int(s.admin_keep_alive_s))
+                access_log=False, timeout_keep_alive=int(s.keep_alive_s))
 
 
 if __name__ == "__main__":

@@ -511,7 +511,7 @@ def admin_client(s: Settings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(None, connect=5),
         transport=httpx.AsyncHTTPTransport(
-            retries=1, limits=httpx.Limits(keepalive_expiry=s.admin_keep_alive_s / 2)))
+            retries=1, limits=httpx.Limits(keepalive_expiry=s.keep_alive_s / 2)))
 
 
 def _rid(request_id: str) -> list[tuple[bytes, bytes]]:

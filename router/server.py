@@ -28,7 +28,8 @@ def main() -> None:
     config = uvicorn.Config(router, log_level="warning", access_log=False, lifespan="on",
                             http="httptools", loop="uvloop",
                             proxy_headers=False,  # X-Forwarded-* are ours (router/admission.py)
-                            limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024)
+                            limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024,
+                            timeout_keep_alive=int(s.keep_alive_s))
     uvicorn.Server(config).run(sockets=[listen_socket(s.host, s.http_port)])
 
 

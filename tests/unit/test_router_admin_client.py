@@ -14,7 +14,7 @@ from router.app import admin_client
 
 @pytest.mark.parametrize("keep_alive", [5.0, 65.0, 3600.0])
 def test_pool_expires_before_the_admin_api_closes_idle_connections(keep_alive: float) -> None:
-    s = Settings().replace(admin_keep_alive_s=keep_alive)
+    s = Settings().replace(keep_alive_s=keep_alive)
     client = admin_client(s)
     try:
         pool = client._transport._pool  # type: ignore[attr-defined]  # httpcore's pool
