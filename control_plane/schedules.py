@@ -272,16 +272,22 @@ async def pending_runs(js: Any, sid: str, expr: str) -> int:
     return int((info.state.subjects or {}).get(subject, 0))
 
 
-async def run_now(js: Any, sid: str, expr: str, msg_id: str = "", tz: str = "UTC") -> None:
-    """Queue one run of a cron job now (`brygge job run`, a missed tick's catch-up)."""
+async def run_now(js: Any, sid: str, expr: str, msg_id: str = "", tz: str = "UTC",
+                  tick: datetime | None = None) -> None:
+    """Queue one run of a cron job now: `brygge job run`, or (with `tick`) the run that
+    makes up for a missed tick. A catch-up run carries the tick's `next` exactly as NATS
+    stamps it on the firing of that tick, so the dispatcher runs a tick once even when
+    NATS fires it late (a new stream leader) after it was counted as missed."""
     now = datetime.now(UTC)
     headers = {queues.H_CRON: expr, queues.H_ENQUEUED: iso(now)}
     try:  # req.body.next, as NATS stamps it on the runs it fires
-        nxt = parse(expr, tz).next_after(now)
+        nxt = parse(expr, tz).next_after(tick or now)
     except (CronError, ValueError):
         nxt = None
     if nxt is not None:
         headers[queues.H_CRON_NEXT] = iso(nxt)
+        if tick is not None:
+            headers[queues.H_CRON_TICK] = iso(tick)
     if msg_id:
         headers[queues.H_MSG_ID] = msg_id
     await js.publish(queues.cron_subject(sid, expr), b"{}", headers=headers,
@@ -335,7 +341,8 @@ async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = 
                 continue  # a fired run is waiting for the dispatcher: it is the latest
             if tick is not None:
                 await run_now(js, sid, expr,
-                              msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick)}", tz=tz)
+                              msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick)}", tz=tz,
+                              tick=tick)
                 published += 1
                 log.info("space %s: ran cron job %r for the missed tick %s", sid, expr,
                          iso(tick))

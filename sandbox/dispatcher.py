@@ -38,11 +38,26 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from brygge import events, natsconn
 from control_plane.catalog import Catalog
+from control_plane.schedules import cronrun_key
 from sandbox.jobs import now_iso
 from storage import queues as q
 from storage.client import AsyncStorageClient
 
 log = logging.getLogger("brygge.dispatcher")
+
+
+def _tick_next(h: dict[str, str]) -> str:
+    """Which tick a cron firing runs, as the time of the tick after it: NATS stamps it
+    on what it fires; a catch-up run carries the same for its tick; '' for a run by hand."""
+    return h.get("Nats-Schedule-Next") or (h.get(q.H_CRON_NEXT, "") if h.get(q.H_CRON_TICK)
+                                           else "")
+
+
+def _epoch(text: str) -> float | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def backoff_s(attempt: int, first_ms: float, cap_s: float) -> float:
@@ -187,6 +202,8 @@ class Dispatcher:
                     with contextlib.suppress(Exception):
                         await m.ack()
                     continue
+                if w["kind"] == "cron" and await self._tick_ran(w, m):
+                    continue
                 assert self.slots is not None
                 if batch and (self.slots.locked() or self.s.job_batch_max_ms <= 0
                               or w["avg_ms"] > self.s.job_batch_max_ms):
@@ -199,6 +216,29 @@ class Dispatcher:
                 batch.append(m)
             if batch:
                 self._start(w, batch)
+
+    async def _tick_ran(self, w: dict[str, Any], m: Any) -> bool:
+        """A firing of a tick that already ran is acked and skipped. It happens when
+        the control plane made up for a tick that NATS then fired late (a JOBS leader
+        elected after the tick fell): both carry that tick's `next`. Runs of one cron
+        job are serialized cluster-wide (max_ack_pending 1) and each run's record is
+        written before its ack, so the record is current when the next firing comes."""
+        key = _tick_next(m.headers or {})
+        if not key:
+            return False  # `brygge job run`: always runs
+        try:
+            rec = await self.storage.call("", "sys.get", {"key": cronrun_key(w["sid"], w["name"])})
+        except Exception:
+            return False  # storage restarting: run it (at least once)
+        last = _epoch(rec.get("tickNext", "")) if isinstance(rec, dict) else None
+        this = _epoch(key)
+        if last is None or this is None or this > last:
+            return False  # unreadable marks never suppress a run
+        log.info("cron job %r of space %s: the tick before %s already ran; skipped",
+                 w["name"], w["sid"], key)
+        with contextlib.suppress(Exception):
+            await m.ack()
+        return True
 
     def _start(self, w: dict[str, Any], batch: list[Any]) -> None:
         """Run fetched jobs of one topic as one invocation in a pool thread; each counts
@@ -272,11 +312,18 @@ class Dispatcher:
         try:
             h = m.headers or {}
             if w["kind"] == "cron":
-                await m.ack()
+                # recorded before the ack: the catch-up (schedules.catch_up) and the next
+                # firing (_tick_ran) see either the run waiting in the stream or its record
                 with contextlib.suppress(Exception):
-                    await self.storage.call("", "sys.put", {
-                        "key": f"cronrun/{w['sid']}/{q.tok(w['name'])}",
-                        "value": {"at": now_iso(), "ok": not error, "error": error}})
+                    key = cronrun_key(w["sid"], w["name"])
+                    tick_next = _tick_next(h)
+                    if not tick_next:  # a run by hand: keep the last tick's mark
+                        rec = await self.storage.call("", "sys.get", {"key": key})
+                        tick_next = rec.get("tickNext", "") if isinstance(rec, dict) else ""
+                    await self.storage.call("", "sys.put", {"key": key, "value": {
+                        "at": now_iso(), "ok": not error, "error": error,
+                        "tickNext": tick_next}})
+                await m.ack()
                 return
             if not error:
                 await m.ack()

@@ -36,6 +36,7 @@ H_JOB_ID = "Brygge-Job-Id"            # uuid4 of the job (the worker's req.body.
 H_TOPIC = "Brygge-Topic"              # worker topic, readable
 H_CRON = "Brygge-Cron"                # cron job key (its expression), on cron runs
 H_CRON_NEXT = "Brygge-Cron-Next"      # next tick (ISO) of a run not fired by NATS
+H_CRON_TICK = "Brygge-Cron-Tick"      # the missed tick (ISO) a catch-up run stands for
 H_ENQUEUED = "Brygge-Enqueued"        # ISO time of the enqueue
 H_RETRIES = "Brygge-Retries"          # retries after the first attempt (int)
 H_RETRY_DELAY_MS = "Brygge-Retry-Delay-Ms"  # first backoff delay; doubles per attempt
