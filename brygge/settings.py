@@ -187,6 +187,9 @@ class Settings:
     dispatch_poll_s: float = knob(2.0, "Long-poll of one topic's consumer when it has no jobs "
                                   "(a new job is delivered at once; this only bounds each "
                                   "pull request).", 0.05, 60)
+    queue_publish_batch: int = knob(500, "Jobs enqueueFromQuery publishes as one JetStream "
+                                    "atomic batch: one acknowledgement and one fsync per batch "
+                                    "(NATS allows at most 1,000).", 1, 1000)
     queue_dedupe_window_s: float = knob(120.0, "JetStream duplicate window of the JOBS stream: a "
                                         "job published twice with the same Nats-Msg-Id within "
                                         "it runs once (idempotent enqueue, cron catch-up).",

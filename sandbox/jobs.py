@@ -97,6 +97,7 @@ class JobPublisher:
         if key not in (None, ""):
             headers[q.H_MSG_ID] = f"{sid}:{topic}:{key}"
         data = json.dumps(payload).encode()
+        self._check_size(data)
         when = run_at(options)
         if when is None:
             await self._js.publish(q.worker_subject(sid, topic), data, headers=headers)
@@ -104,6 +105,14 @@ class JobPublisher:
             headers[q.H_SCHEDULE] = "@at " + when.strftime("%Y-%m-%dT%H:%M:%SZ")
             headers[q.H_SCHEDULE_TARGET] = q.worker_subject(sid, topic)
             await self._js.publish(q.at_schedule_subject(sid, job_id), data, headers=headers)
+
+    def _check_size(self, data: bytes) -> None:
+        # NATS refuses messages above its max_payload (1 MiB by default); the headers of
+        # a job take well under 2 KiB
+        limit = int(getattr(self._js._nc, "max_payload", 0) or 1024 * 1024) - 2048
+        if len(data) > limit:
+            raise QueueError(f"a job payload of {len(data)} bytes is larger than the queue "
+                             f"accepts ({limit} bytes); store the data and enqueue its id")
 
     def enqueue(self, sid: str, topic: str, payload: Any, options: dict[str, Any]
                 ) -> dict[str, Any]:
@@ -114,23 +123,57 @@ class JobPublisher:
 
     def enqueue_many(self, sid: str, topic: str, pages: Callable[[], Any],
                      options: dict[str, Any]) -> dict[str, Any]:
-        """Every payload `pages()` yields (lists of documents), pipelined: publishes go
-        out together and their acks are awaited per page."""
+        """Every payload `pages()` yields (lists of documents), as JetStream atomic
+        batches of up to `queue_publish_batch` jobs: one acknowledgement and one fsync
+        per batch instead of per job (with `sync_interval: always` the server fsyncs
+        each message it stores: ~2,300 jobs/s on this machine; batches of 500 ~20,000).
+        A batch is stored whole or not at all, so the count the app gets back is exact
+        when a later batch fails."""
         check_topic(topic)
         batch = str(uuid.uuid4())
+        subject = q.worker_subject(sid, topic)
+        size = max(1, int(self.settings.queue_publish_batch))
         count = 0
         for docs in pages():
-            async def page(docs: list[Any] = docs) -> None:
-                futs = []
-                for d in docs:
+            for i in range(0, len(docs), size):
+                msgs = []
+                for d in docs[i:i + size]:
                     h = job_headers(topic, str(uuid.uuid4()), options or {})
                     h[q.H_BATCH] = batch
-                    futs.append(self._js.publish(q.worker_subject(sid, topic),
-                                                 json.dumps(d).encode(), headers=h))
-                await asyncio.gather(*futs)
-            self._submit(page(), timeout=120)
-            count += len(docs)
+                    msgs.append((json.dumps(d).encode(), h))
+                try:
+                    self._submit(self._publish_atomic(subject, msgs), timeout=120)
+                except QueueError as e:
+                    raise QueueError(f"enqueueFromQuery stopped after {count} jobs: {e}") from None
+                count += len(msgs)
         return {"count": count, "jobId": batch}
+
+    async def _publish_atomic(self, subject: str, msgs: list[tuple[bytes, dict[str, str]]]
+                              ) -> None:
+        """One JetStream atomic batch (ADR-50: Nats-Batch-Id / -Sequence / -Commit, the
+        JOBS stream has allow_atomic): only the commit carries a reply subject; the
+        server answers it once the whole batch is stored, or with an error and none of it."""
+        nc = self._js._nc  # nats-py has no batch API yet; the headers are the protocol
+        for data, _ in msgs:  # before any of the batch goes out
+            self._check_size(data)
+        bid = uuid.uuid4().hex
+        last = len(msgs) - 1
+        for n, (data, h) in enumerate(msgs):
+            h = {**h, q.H_BATCH_ID: bid, q.H_BATCH_SEQ: str(n + 1)}
+            if n < last:
+                await nc.publish(subject, data, headers=h)
+                continue
+            h[q.H_BATCH_COMMIT] = "1"
+            try:
+                resp = await nc.request(subject, data, timeout=30, headers=h)
+            except Exception as e:  # timeout, no responders (NATS restarting)
+                raise QueueError(f"the queue did not confirm a batch of {len(msgs)} jobs "
+                                 f"({type(e).__name__})") from None
+            answer = json.loads(resp.data or b"{}")
+            if answer.get("error") or answer.get("count") != len(msgs):
+                err = answer.get("error") or {}
+                raise QueueError(f"the queue refused a batch of {len(msgs)} jobs: "
+                                 f"{err.get('description') or answer}")
 
     def publish_event(self, sid: str, channel: str, body: bytes) -> int:
         """realtime.publishEvent: one event on the space's channel (storage/realtime.py);

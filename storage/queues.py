@@ -37,6 +37,9 @@ H_TOPIC = "Brygge-Topic"              # worker topic, readable
 H_CRON = "Brygge-Cron"                # cron job key (its expression), on cron runs
 H_CRON_NEXT = "Brygge-Cron-Next"      # next tick (ISO) of a run not fired by NATS
 H_CRON_TICK = "Brygge-Cron-Tick"      # the missed tick (ISO) a catch-up run stands for
+H_BATCH_ID = "Nats-Batch-Id"          # JetStream atomic batch publish (ADR-50)
+H_BATCH_SEQ = "Nats-Batch-Sequence"
+H_BATCH_COMMIT = "Nats-Batch-Commit"
 H_ENQUEUED = "Brygge-Enqueued"        # ISO time of the enqueue
 H_RETRIES = "Brygge-Retries"          # retries after the first attempt (int)
 H_RETRY_DELAY_MS = "Brygge-Retry-Delay-Ms"  # first backoff delay; doubles per attempt
@@ -98,7 +101,8 @@ async def ensure_streams(js: Any, settings: Any) -> None:
     jobs = StreamConfig(name=JOBS_STREAM, subjects=["jobs.>", "sched.>"],
                         storage=StorageType.FILE, retention=RetentionPolicy.WORK_QUEUE,
                         duplicate_window=float(settings.queue_dedupe_window_s),
-                        allow_msg_schedules=True, num_replicas=settings.nats_replicas)
+                        allow_msg_schedules=True, allow_atomic=True,
+                        num_replicas=settings.nats_replicas)
     dead = StreamConfig(name=DEAD_STREAM, subjects=["dead.>"], storage=StorageType.FILE,
                         retention=RetentionPolicy.LIMITS, discard=DiscardPolicy.OLD,
                         max_age=float(settings.dead_letter_max_age_s),

@@ -738,7 +738,7 @@
     _flushHead() {
       if (this._headSent) return;
       this._headSent = true;
-      host("http.head", JSON.stringify({ status: this._status, headers: this._headerList() }));
+      if (!this._inv.job) host("http.head", JSON.stringify({ status: this._status, headers: this._headerList() }));
     }
     status(code) { const r = me(this); r._status = +code; return r; }
     set(k, v) {
@@ -758,6 +758,7 @@
       if (r._inv.ended) return false;
       if (!r._headers.has("content-type")) r._headers.set("content-type", "text/plain");
       r._flushHead();
+      if (r._inv.job) return true; // a worker's or job's output goes nowhere
       if (isBytes(data)) host("http.writeb", latin1(data));
       else host("http.write", toText(data));
       return true;
@@ -774,10 +775,11 @@
       if (isBytes(data)) {
         r._flushHead();
         r._inv.ended = true;
-        host("http.endb", latin1(data));
+        if (!r._inv.job) host("http.endb", latin1(data));
         return r;
       }
       r._inv.ended = true;
+      if (r._inv.job) { r._headSent = true; return r; } // only its status counts
       const body = data === undefined || data === null ? "" : toText(data);
       if (!r._headSent) {
         // The whole response in one host call: head, a newline, the body.
@@ -992,7 +994,7 @@
     const hooks = kind === "cron" ? (manifest.jobhooks || {})[name]
       : ((manifest.workerhooks || {})[name] || (manifest.queuehooks || {})[name]);
     if (!hooks) return Promise.resolve(`this deployment has no ${kind === "cron" ? "job" : "worker"} '${name}'`);
-    const res = makeResponse({ ended: false });
+    const res = makeResponse({ ended: false, job: true });
     const req = makeRequest({ id: j.jobId, method: "POST", path: "", apiPath: "/" + name, originalUrl: "",
       query: "", headers: {}, hostname: "", ip: "", body: "" });
     req.body = kind === "cron" ? { jobId: j.jobId, next: (j.payload && j.payload.next) || undefined }

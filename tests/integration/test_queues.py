@@ -84,6 +84,26 @@ app.get('/gaps', async (req, res) => {
   const conn = await Datastore.open();
   res.json((await conn.getMany('gaps', {}).toArray()).map((d) => d.at).sort((a, b) => a - b));
 });
+app.post('/fromquery-big', async (req, res) => {
+  const conn = await Datastore.open();
+  await conn.dropCollection('bigsrc').catch(() => null);
+  await conn.insertMany('bigsrc', [{k: 1}, {k: 2}, {k: 3}, {k: 4}]);
+  await conn.insertOne('bigsrc', {k: 5, blob: 'x'.repeat(2 * 1024 * 1024)});
+  await conn.insertOne('bigsrc', {k: 6});
+  try {
+    res.json(await conn.enqueueFromQuery('bigsrc', {}, 'echo'));
+  } catch (e) {
+    res.status(400).json({error: e.message});
+  }
+});
+app.post('/enq-big', async (req, res) => {
+  const conn = await Datastore.open();
+  try {
+    res.json(await conn.enqueue('echo', {blob: 'x'.repeat(2 * 1024 * 1024)}));
+  } catch (e) {
+    res.status(400).json({error: e.message});
+  }
+});
 app.worker('flood', async (req, res) => {
   await new Promise((r) => setTimeout(r, 100));
   res.end();
@@ -105,7 +125,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     app = tmp / "app"
     app.mkdir()
     (app / "index.js").write_text(APP)
-    n = new_node(tmp, BRYGGE_QUEUE_RETRY_DELAY_MS="100", BRYGGE_DISPATCH_REFRESH_S="1")
+    # enqueueFromQuery publishes atomic batches of 2 here: every test crosses batches
+    n = new_node(tmp, BRYGGE_QUEUE_RETRY_DELAY_MS="100", BRYGGE_DISPATCH_REFRESH_S="1",
+                 BRYGGE_QUEUE_PUBLISH_BATCH="2")
     n.start()
     d = n.deploy(app)
     assert d.returncode == 0, d.stderr
@@ -152,6 +174,26 @@ def test_enqueue_from_query(node: RunningNode) -> None:
     ns = sorted(d["payload"]["n"] for d in seen(node)
                 if isinstance(d.get("payload"), dict) and "n" in d["payload"])
     assert ns == [2, 3, 4]
+
+
+def test_a_payload_too_large_for_the_queue_is_a_clear_error(node: RunningNode) -> None:
+    """enqueueFromQuery stops at the batch holding a 2 MiB document: the batches before
+    it are queued (and said so), none of the refused batch is; enqueue refuses too."""
+    before = len(seen(node))
+    r = node.post("/dev/fromquery-big")
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert "enqueueFromQuery stopped after 4 jobs" in err and "larger than the queue" in err
+    wait_until(lambda: len(seen(node)) >= before + 4, 30, "the jobs queued before it")
+    ks = sorted(d["payload"]["k"] for d in seen(node)
+                if isinstance(d.get("payload"), dict) and "k" in d["payload"])
+    assert ks == [1, 2, 3, 4]
+    one = node.post("/dev/enq-big")
+    assert one.status_code == 400 and "larger than the queue" in one.json()["error"], one.text
+    ok = node.post("/dev/enq/echo", json={"payload": {"k": 7}})  # the queue still works
+    assert ok.status_code == 201, ok.text
+    wait_until(lambda: any(isinstance(d.get("payload"), dict) and d["payload"].get("k") == 7
+                           for d in seen(node)), 30, "a normal job after the refusals")
 
 
 def test_a_failing_job_is_retried_then_dead_lettered_and_can_be_redriven(
