@@ -220,6 +220,13 @@ class Settings:
                                          "first).", 1024 * 1024, 64 * 1024**3)
     realtime_max_event_bytes: int = knob(256 * 1024, "Largest event publishEvent accepts "
                                          "(its data and query as JSON).", 1024, 8 * 1024 * 1024)
+    realtime_event_docs_ttl_s: float = knob(7 * 86400.0, "Age after which the control plane "
+                                            "removes the `_event_publish_*` documents "
+                                            "realtime.publishEvent writes (nothing on the "
+                                            "platform reads them again; replay comes from "
+                                            "JetStream). 0 keeps them forever.", 0, 10 * 365 * 86400)
+    realtime_event_sweep_s: float = knob(3600.0, "How often the control plane looks for event "
+                                         "documents past realtime_event_docs_ttl_s.", 0.1, 86400)
     realtime_heartbeat_s: float = knob(15.0, "Idle event streams get a comment line this often, "
                                        "so proxies and load balancers keep them open.", 0.05,
                                        300)

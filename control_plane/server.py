@@ -39,7 +39,16 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, envcrypt, events, logbus, natsconn, placement
 from brygge.settings import Settings
-from control_plane import adm, backup_admin, files_admin, graphql, queues_admin, schedules, spaces_admin
+from control_plane import (
+    adm,
+    backup_admin,
+    event_docs,
+    files_admin,
+    graphql,
+    queues_admin,
+    schedules,
+    spaces_admin,
+)
 from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -77,6 +86,7 @@ class ControlPlane:
         self.catalog = Catalog(self.storage)
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
+        self._spawn(self.sweep_event_docs())
         if self.nats_url:
             self.nc = await natsconn.connect(self.nats_url,
                                                reconnected_cb=self._nats_reconnected)
@@ -120,6 +130,21 @@ class ControlPlane:
                 log.warning("cron catch-up failed (retrying): %s", e)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
+
+    async def sweep_event_docs(self) -> None:
+        """Every realtime_event_sweep_s: drop event documents past their TTL
+        (control_plane/event_docs.py). Several control planes may sweep at once: a
+        removal is idempotent."""
+        while self.s.realtime_event_docs_ttl_s > 0:
+            await asyncio.sleep(self.s.realtime_event_sweep_s)
+            try:
+                n = await event_docs.sweep(self.storage, await self.catalog.all_spaces(),
+                                           self.s.realtime_event_docs_ttl_s)
+                if n:
+                    log.info("removed %d realtime event document(s) older than %.0f s", n,
+                             self.s.realtime_event_docs_ttl_s)
+            except Exception as e:  # storage restarting: next round
+                log.warning("sweeping realtime event documents failed: %s", e)
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -609,11 +609,15 @@ class Datastore:
         return {"collection": coll, "dropped": True}
 
     def collections(self, sid: str, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """The catalogue: name, created, indexes, schema, document count and bytes."""
+        """The catalogue: name, created, indexes, schema, document count and bytes
+        (`namesOnly`: without the counts, which read every document)."""
         prefix = b"m" + keys.check_space(sid) + b"\x00"
         out = []
         for _, v in self._scan(prefix):
             meta = json.loads(v)
+            if args.get("namesOnly"):
+                out.append(meta)
+                continue
             count = size = 0
             for dk, dv in self._scan(keys.collection_prefix(sid, meta["name"])):
                 count += 1
