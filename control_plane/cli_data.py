@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import sys
@@ -91,6 +92,27 @@ class _Stream:
     def close(self) -> None:
         self.resp.close()
         self.client.close()
+
+
+def pretty_json_stream(chunks: Iterator[str]) -> Iterator[str]:
+    """`json.dumps(answer, indent=2) + "\n"` in pieces: an array is written item by item
+    as it arrives (a query of millions of documents is never whole in memory), any
+    other answer (`--count`'s object) whole."""
+    it = iter(chunks)
+    head = ""
+    for c in it:
+        head += c
+        if head.strip():
+            break
+    if not head.lstrip().startswith("["):
+        yield json.dumps(json.loads(head + "".join(it)), indent=2, ensure_ascii=False) + "\n"
+        return
+    first = True
+    for item in iter_json_items(itertools.chain([head], it)):
+        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + text
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 _WS = " \t\r\n"
@@ -287,8 +309,8 @@ def query(collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
             for d in s.docs():
                 w.row(d if isinstance(d, dict) else {"value": d})
         elif as_json:
-            body = b"".join(s.raw())
-            _echo_json(json.loads(body))
+            for text in pretty_json_stream(s.resp.iter_text()):
+                _out(text)
         else:
             for chunk in s.raw():
                 sys.stdout.buffer.write(chunk)

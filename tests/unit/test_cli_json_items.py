@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import typer
 
-from control_plane.cli_data import iter_json_items
+from control_plane.cli_data import iter_json_items, pretty_json_stream
 
 DOCS: list[Any] = [{"a": i, "s": 'x,]"y' * i, "n": [1, 2, {"b": None}]} for i in range(30)]
 DOCS += [12345, "str", True, None, 1.5e10, -0.5e-3, [], {}]
@@ -52,3 +52,16 @@ def test_malformed_input_is_one_clear_error(text: str, message: str,
         list(iter_json_items(chunks(text, 2), "f.json"))
     err = capsys.readouterr().err
     assert "f.json" in err and message in err, err
+
+
+@pytest.mark.parametrize("answer", [
+    [], [1], [{"a": [1, {"b": "blåbær"}], "c": {}}, "x", None, [], {"d": {"e": [2, 3]}}],
+    {"count": 3}, {}, 42,
+])
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+def test_pretty_json_stream_writes_what_json_dumps_writes(answer: Any, chunk: int) -> None:
+    """`query --json` streams; its output is byte for byte the whole-answer json.dumps."""
+    text = json.dumps(answer)
+    pieces = [text[i:i + chunk] for i in range(0, len(text), chunk)]
+    out = "".join(pretty_json_stream(iter(pieces)))
+    assert out == json.dumps(answer, indent=2, ensure_ascii=False) + "\n"
