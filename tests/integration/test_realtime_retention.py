@@ -54,7 +54,7 @@ def test_old_event_documents_are_removed_and_the_rest_kept(node: RunningNode) ->
     assert node.post("/dev/old").status_code == 200
     fresh = node.post("/dev/messages", json={"text": "hi"})
     assert fresh.status_code == 200, fresh.text
-    assert len(docs(node, "_event_publish_chat")) == 2
+    # (the sweeper runs every 0.3 s: the old document may be gone already)
     wait_until(lambda: len(docs(node, "_event_publish_chat")) == 1, 30,
                "the hour-old event document to be removed")
     kept = docs(node, "_event_publish_chat")
