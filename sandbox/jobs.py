@@ -158,22 +158,23 @@ class JobPublisher:
             self._check_size(data)
         bid = uuid.uuid4().hex
         last = len(msgs) - 1
-        for n, (data, h) in enumerate(msgs):
-            h = {**h, q.H_BATCH_ID: bid, q.H_BATCH_SEQ: str(n + 1)}
-            if n < last:
-                await nc.publish(subject, data, headers=h)
-                continue
-            h[q.H_BATCH_COMMIT] = "1"
-            try:
+        try:
+            for n, (data, h) in enumerate(msgs):
+                h = {**h, q.H_BATCH_ID: bid, q.H_BATCH_SEQ: str(n + 1)}
+                if n < last:
+                    await nc.publish(subject, data, headers=h)
+                    continue
+                h[q.H_BATCH_COMMIT] = "1"
                 resp = await nc.request(subject, data, timeout=30, headers=h)
-            except Exception as e:  # timeout, no responders (NATS restarting)
-                raise QueueError(f"the queue did not confirm a batch of {len(msgs)} jobs "
-                                 f"({type(e).__name__})") from None
             answer = json.loads(resp.data or b"{}")
-            if answer.get("error") or answer.get("count") != len(msgs):
-                err = answer.get("error") or {}
-                raise QueueError(f"the queue refused a batch of {len(msgs)} jobs: "
-                                 f"{err.get('description') or answer}")
+        except Exception as e:  # a closed connection, a timeout (NATS restarting): the
+            # server drops an uncommitted batch; a lost commit ack leaves it unknown
+            raise QueueError(f"the queue did not confirm a batch of {len(msgs)} jobs "
+                             f"({type(e).__name__})") from None
+        if answer.get("error") or answer.get("count") != len(msgs):
+            err = answer.get("error") or {}
+            raise QueueError(f"the queue refused a batch of {len(msgs)} jobs: "
+                             f"{err.get('description') or answer}")
 
     def publish_event(self, sid: str, channel: str, body: bytes) -> int:
         """realtime.publishEvent: one event on the space's channel (storage/realtime.py);
