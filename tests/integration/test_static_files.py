@@ -44,6 +44,15 @@ app.get('/src/:name', async (req, res) => {
   try { res.end(await filestore.readFile('/site/' + req.params.name, {source: true})); }
   catch (e) { res.status(404).json({error: e.message, code: e.code || null}); }
 });
+// control routes: the secrets read by their real names (so the traversal cases aim at files
+// that exist)
+app.get('/raw-any/:name', async (req, res) => {
+  const s = await filestore.getReadStream('/' + decodeURIComponent(req.params.name));
+  s.on('data', (b) => res.write(b, 'buffer'));
+  s.on('end', () => res.end());
+});
+app.get('/src-any/:name', async (req, res) =>
+  res.end(await filestore.readFile('/' + req.params.name, {source: true})));
 app.get('/hello', (req, res) => res.set('x-route', 'hello').end('hello there'));
 app.static({route: '/web', directory: '/site', headers: {'x-static': 'yes'}}, cache);
 app.storage({route: '/files', directory: '/blobs'}, cache);
@@ -75,8 +84,10 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
     n.start()
     d = n.deploy(app)
     assert d.returncode == 0, d.stderr
+    # the secret blob sits where a traversal out of /blobs lands (/blobs/../secret.txt):
+    # a refusal must be the defence's doing, not a missing file
     for path, data in (("/blobs/blob.bin", BINARY), ("/blobs/note.txt", b"version one\n"),
-                       ("/secret/key.txt", SECRET.encode())):
+                       ("/secret/key.txt", SECRET.encode()), ("/secret.txt", SECRET.encode())):
         upload(n, path, data)
     yield n
     n.stop()
@@ -324,6 +335,17 @@ def test_app_file_routes_refuse_hostile_names(node: RunningNode, route: str, nam
     _refused(r)
     assert r.status_code == 404
     assert r.json()["code"] in ("ENOENT", "ERR_INVALID_ARG_VALUE"), r.text
+
+
+def test_the_traversal_targets_exist(node: RunningNode, http: httpx.Client) -> None:
+    """The files the hostile paths aim at are there, so the cases above prove a refusal."""
+    assert http.get("/files/blob.bin").content == BINARY  # storage: the blob route works
+    assert raw_get(node, "/dev/src/secret.txt", **node.auth()).status_code == 404  # not in /site
+    # the app itself can read both secrets by their real names
+    for route, name in (("/dev/raw-any/", "secret.txt"), ("/dev/raw-any/", "secret%2Fkey.txt"),
+                        ("/dev/src-any/", "secret.txt")):
+        r = raw_get(node, route + name, **node.auth())
+        assert (r.status_code, SECRET.encode() in r.content) == (200, True), (route, name, r.text)
 
 
 def test_app_file_routes_serve_good_names(node: RunningNode, http: httpx.Client) -> None:
