@@ -5,7 +5,6 @@ Every refusal is a JSON 401/403 naming the failed check, never the token itself.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,10 +14,22 @@ from control_plane.catalog import Catalog
 from storage.client import AsyncStorageClient
 from tests.nodes import RunningNode, new_node
 
+# deployed to each space with its own name in it: two different deployments
 APP = r"""
-import {app} from 'codehooks-js';
-app.get('/thing', (req, res) => res.json({space: 'ok'}));
+import {app, Datastore} from 'codehooks-js';
+app.get('/thing', (req, res) => res.json({space: 'SPACE'}));
 app.post('/thing', (req, res) => res.status(201).json({written: true}));
+app.post('/kv/:k', async (req, res) => {
+  const c = await Datastore.open();
+  await c.set(req.params.k, req.body.v);
+  await c.insertOne('notes', {k: req.params.k, v: req.body.v});
+  res.status(201).json({ok: true});
+});
+app.get('/kv/:k', async (req, res) => {
+  const c = await Datastore.open();
+  res.json({v: await c.get(req.params.k),
+            notes: await c.getMany('notes', {k: req.params.k}).toArray()});
+});
 export default app.init();
 """
 
@@ -37,9 +48,6 @@ def catalog_call(node: RunningNode, fn: Any) -> Any:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("tokens")
-    app = tmp / "app"
-    app.mkdir()
-    (app / "index.js").write_text(APP)
     n = new_node(tmp)
     n.start()
 
@@ -50,6 +58,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     n.tokens = catalog_call(n, setup)  # type: ignore[attr-defined]
     for space in ("dev", "other"):
+        app = tmp / f"app-{space}"
+        app.mkdir()
+        (app / "index.js").write_text(APP.replace("SPACE", space))
         d = n.deploy(app, space=space)
         assert d.returncode == 0, d.stderr
     yield n
@@ -97,9 +108,23 @@ def test_token_checks(node: RunningNode, who: str, method: str, space: str, form
             assert token not in r.text  # secrets are never echoed
 
 
-def test_spaces_do_not_share_a_deployment_or_data(node: RunningNode, tmp_path: Path) -> None:
-    # the other space's own token works there and only there
+def test_spaces_do_not_share_a_deployment_or_data(node: RunningNode) -> None:
     tok = node.tokens["other"]  # type: ignore[attr-defined]
-    assert call(node, "GET", "/other/thing", {"x-apikey": tok}).json() == {"space": "ok"}
+    dev, other = {"x-apikey": node.token}, {"x-apikey": tok}
+    # each space runs its own deployment
+    assert call(node, "GET", "/dev/thing", dev).json() == {"space": "dev"}
+    assert call(node, "GET", "/other/thing", other).json() == {"space": "other"}
+    # the same key (kv and collection) written in each space: each sees only its own
+    for hdr, space, v in ((dev, "dev", "from-dev"), (other, "other", "from-other")):
+        r = httpx.post(f"{node.base}/{space}/kv/shared", json={"v": v}, headers=hdr, timeout=30)
+        assert r.status_code == 201, r.text
+    for hdr, space, v in ((dev, "dev", "from-dev"), (other, "other", "from-other")):
+        got = call(node, "GET", f"/{space}/kv/shared", hdr).json()
+        assert got["v"] == v and [d["v"] for d in got["notes"]] == [v], (space, got)
+    # a key written only in dev is absent from other
+    assert httpx.post(f"{node.base}/dev/kv/dev-only", json={"v": "x"}, headers=dev,
+                      timeout=30).status_code == 201
+    assert call(node, "GET", "/other/kv/dev-only", other).json() == {"v": None, "notes": []}
+    # the other space's token is no admin token of dev
     assert call(node, "GET", "/dev/_A_D_M_query/x?q={}&h={}", {"x-admintoken": tok}
                 ).status_code in (401, 403)
