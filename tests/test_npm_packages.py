@@ -88,8 +88,8 @@ def run_both(tmp: Path, name: str, lib: str, payload: Any,
                headers={"content-type": "application/json"}, deadline=30)
     assert r.status == 200, (r.text, r.inv.logs)
     ours = r.json()["ok"]
-    if shutil.which("node") is None:
-        return ours, ours
+    if shutil.which("node") is None:  # never compare the sandbox with itself
+        pytest.fail("node is needed to compare the sandbox with Node")
     p = subprocess.run(["node", "--input-type=module", "-e", RUN_NODE, json.dumps(payload)],
                        cwd=d, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
@@ -189,8 +189,9 @@ export async function run({privateKey, publicKey}) {
 """
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node generates the RSA key pair")
 def test_jsonwebtoken_rs256(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.fail("node is needed to generate the RSA key pair")
     gen = subprocess.run(["node", "-e", "const {generateKeyPairSync} = require('crypto');"
                           "const k = generateKeyPairSync('rsa', {modulusLength: 2048,"
                           " publicKeyEncoding: {type: 'spki', format: 'pem'},"

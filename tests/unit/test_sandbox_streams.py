@@ -143,12 +143,11 @@ def npm_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """busboy (and its dependency) installed from the npm registry into a temp dir,
     as an app would ship them in node_modules."""
     if shutil.which("npm") is None:
-        pytest.skip("npm is needed to install busboy")
+        pytest.fail("npm is needed to install busboy")
     d = tmp_path_factory.mktemp("npm")
     p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(d), "busboy@1.6.0"],
                        capture_output=True, text=True, timeout=300)
-    if p.returncode != 0:
-        pytest.skip(f"npm install failed: {p.stderr[-500:]}")
+    assert p.returncode == 0, f"npm install failed: {p.stderr[-500:]}"  # never a silent skip
     files = {}
     root = d / "node_modules"
     for f in root.rglob("*"):
