@@ -27,18 +27,40 @@ app.get('/kv/:k', async (req, res) => {
   const conn = await Datastore.open();
   res.json({v: await conn.get(req.params.k)});
 });
+app.get('/levels', async (req, res) => {
+  const conn = await Datastore.open();
+  res.json(await conn.getMany('levels', {}, {limit: 1000}).toArray());
+});
+// How many jobs of the topic were running when this one started (incr is atomic): 1 for
+// every job of a batch, which runs its jobs one after the other in one invocation;
+// jobs in invocations of their own run side by side.
+async function level(conn, i) {
+  await conn.insertOne('levels', {i, level: await conn.incr('running', 1)});
+}
 """
+
+ENV = {"BRYGGE_DISPATCH_REFRESH_S": "1"}
+
+
+def levels(node: Any) -> dict[int, int]:
+    return {d["i"]: d["level"] for d in node.get("/dev/levels").json()}
 
 WORKER = r"""
 app.worker('mix', async (req, res) => {
   const conn = await Datastore.open();
   const p = req.body.payload;
+  await level(conn, p.i);
   await conn.incr('ran-' + p.i, 1);
   console.log('job ' + p.i + ' runs');
-  if (p.kind === 'throw') throw new Error('job ' + p.i + ' is broken');
-  if (p.kind === 'loop') for (;;) {}  // only its own budget stops it (the instance dies)
-  if (p.kind === 'hang') await new Promise(() => setTimeout(() => {}, 60000));
-  await conn.incr('ok-' + p.i, 1);
+  try {
+    if (p.kind === 'throw') throw new Error('job ' + p.i + ' is broken');
+    if (p.kind === 'loop') for (;;) {}  // only its own budget stops it (the instance dies)
+    if (p.kind === 'hang') await new Promise(() => setTimeout(() => {}, 60000));
+    await new Promise((r) => setTimeout(r, 300));  // long enough to overlap if not batched
+    await conn.incr('ok-' + p.i, 1);
+  } finally {
+    await conn.decr('running', 1);
+  }
   res.end();
 }, {workers: 20, timeout: 1500});
 """
@@ -50,7 +72,7 @@ def test_a_failing_job_does_not_fail_its_batch_mates(tmp_path: Path) -> None:
     app = tmp_path / "app"
     app.mkdir()
     (app / "index.js").write_text(BASE + "export default app.init();\n")
-    node = new_node(tmp_path, BRYGGE_DISPATCH_REFRESH_S="1")
+    node = new_node(tmp_path, **ENV)
     node.start()
     try:
         assert node.deploy(app).returncode == 0
@@ -94,6 +116,9 @@ def test_a_failing_job_does_not_fail_its_batch_mates(tmp_path: Path) -> None:
             i = int(e["log"].split()[1])
             assert e["requestId"] == ids[i] and e["context"] == "queuehooks", e
             assert e["source"] == "worker mix", e
+        # they ran as one batch: one after the other up to the one that looped (after it
+        # killed the instance the rest run one by one, with its count left behind)
+        assert [levels(node)[i] for i in range(4)] == [1, 1, 1, 1], levels(node)
     finally:
         node.stop()
 
@@ -101,8 +126,10 @@ def test_a_failing_job_does_not_fail_its_batch_mates(tmp_path: Path) -> None:
 SLOW = r"""
 app.worker('mix', async (req, res) => {
   const conn = await Datastore.open();
+  await level(conn, req.body.payload.i);
   await conn.incr('ran-' + req.body.payload.i, 1);
   await new Promise((r) => setTimeout(r, 700));
+  await conn.decr('running', 1);
   res.end();
 }, {workers: 10, timeout: 1000});
 """
@@ -114,7 +141,7 @@ def test_a_batch_longer_than_ack_wait_is_not_redelivered(tmp_path: Path) -> None
     app = tmp_path / "app"
     app.mkdir()
     (app / "index.js").write_text(BASE + "export default app.init();\n")
-    node = new_node(tmp_path, BRYGGE_DISPATCH_REFRESH_S="1", BRYGGE_QUEUE_ACK_GRACE_S="1")
+    node = new_node(tmp_path, **ENV, BRYGGE_QUEUE_ACK_GRACE_S="1")
     node.start()
     try:
         assert node.deploy(app).returncode == 0
@@ -135,5 +162,7 @@ def test_a_batch_longer_than_ack_wait_is_not_redelivered(tmp_path: Path) -> None
                    and (q := queue()) and q["queued"] + q["inFlight"] == 0, 60,
                    "the batch to be done")
         assert [kv(f"ran-{i}") for i in range(5)] == ["1"] * 5
+        # one batch (one after the other), so it did outlast ack_wait: 5 x 0.7 s > 2 s
+        assert levels(node) == dict.fromkeys(range(5), 1), levels(node)
     finally:
         node.stop()
