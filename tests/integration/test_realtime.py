@@ -237,20 +237,65 @@ def test_a_client_that_does_not_read_is_cut_off(node: RunningNode) -> None:
     ok.close()
 
 
-def test_streams_survive_a_deploy_and_an_executor_crash(node: RunningNode) -> None:
+@pytest.fixture(scope="module")
+def grpc_node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("realtime-grpc")
+    (tmp / "app").mkdir()
+    (tmp / "app" / "index.js").write_text(APP)
+    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT="grpc", BRYGGE_REALTIME_HEARTBEAT_S="0.2")
+    n.start(app=str(tmp / "app"))
+    n.app_dir = tmp / "app"  # type: ignore[attr-defined]
+    yield n
+    n.stop()
+
+
+def kill_and_wait_restart(node: RunningNode, name: str) -> None:
+    old = node.node_json()["components"][name]
+    os.kill(old, signal.SIGKILL)
+    wait_until(lambda: not pid_alive(old), 10, f"{name} to die")
+    wait_until(lambda: node.node_json()["components"].get(name, old) != old, 60,
+               f"{name} to be restarted")
+
+
+def test_streams_survive_a_deploy_and_an_executor_crash_over_grpc(grpc_node: RunningNode
+                                                                  ) -> None:
+    """Over gRPC the executor runs every invocation (publishEvent too) and the router
+    holds the stream: kill -9 of the executor leaves the stream open and working."""
+    node = grpc_node
     s = stream(node, listen(node, {}))
     wait_until(lambda: s.comments, 30, "the stream to open")
     d = node.deploy(node.app_dir)  # type: ignore[attr-defined]
     assert d.returncode == 0, d.stderr
-    old = node.node_json()["components"]["executor-0"]
-    os.kill(old, signal.SIGKILL)
-    wait_until(lambda: not pid_alive(old), 10, "the executor to die")
-    wait_until(lambda: node.node_json()["components"]["executor-0"] != old, 60,
-               "the executor to be restarted")
-    assert publish(node, {"after": "crash"}).status_code == 200
+    kill_and_wait_restart(node, "executor-0")
+    wait_until(lambda: publish(node, {"after": "crash"}).status_code == 200, 60,
+               "a publish through the restarted executor")
     wait_until(lambda: s.events, 30, "the event on the old stream")
-    assert s.datas() == [{"after": "crash"}] and not s.closed.is_set()
+    assert s.datas()[0] == {"after": "crash"} and not s.closed.is_set()
     s.close()
+
+
+def test_a_router_crash_loses_no_event_for_a_client_that_reconnects(node: RunningNode) -> None:
+    """In-process the router serves HTTP and runs the invocations: kill -9 of it cuts the
+    stream; the client reconnects with Last-Event-ID and gets what was published after."""
+    lid = listen(node, {"crash": True})
+    s = stream(node, lid)
+    wait_until(lambda: s.comments, 30, "the stream to open")
+    assert publish(node, {"before": 1}, {"crash": True}).status_code == 200
+    wait_until(lambda: s.events, 30, "the event before the crash")
+    seen = s.events[-1]["id"]
+    kill_and_wait_restart(node, "router")
+    wait_until(lambda: s.closed.is_set(), 30, "the cut stream")
+
+    def published() -> bool:
+        try:
+            return publish(node, {"after": "crash"}, {"crash": True}).status_code == 200
+        except httpx.HTTPError:
+            return False
+    wait_until(published, 60, "a publish through the restarted router")
+    again = stream(node, lid, **{"Last-Event-ID": str(seen)})
+    wait_until(lambda: again.events, 30, "the replay after the crash")
+    assert again.datas() == [{"after": "crash"}]
+    again.close()
 
 
 def test_a_publish_on_one_node_reaches_a_stream_on_another(tmp_path: Path) -> None:
