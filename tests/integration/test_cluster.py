@@ -1,6 +1,8 @@
 """Two Brygge nodes on one three-server NATS cluster (issue 6): cron ticks fire once
 across the nodes, and when the JetStream leader of the JOBS stream is killed (with
-one node's executor), another server takes over and the ticks go on.
+one node's executor), another server takes over and the ticks go on -- run by the other
+node's executor, the only one left (node A's supervisor is paused, so its executor is not
+restarted meanwhile): node B does the work.
 
 Node A runs storage, an executor, a control plane and a router; node B adds its own
 executor, control plane and router to node A's storage (`BRYGGE_STORAGE_URL`), so
@@ -137,6 +139,7 @@ def test_two_nodes_fire_each_tick_once_and_survive_the_leader(cluster: NatsClust
     (tmp_path / "a").mkdir()
     a.start()
     b: RunningNode | None = None
+    paused = False
     try:
         b = new_node(tmp_path / "b", **common, BRYGGE_STORAGE_URL=a.node_json()["storage"])
         (tmp_path / "b").mkdir()
@@ -155,13 +158,19 @@ def test_two_nodes_fire_each_tick_once_and_survive_the_leader(cluster: NatsClust
         steady = runs(a)
         ids = [r["jobId"] for r in steady]
         assert len(ids) == len(set(ids)), f"a tick ran twice: {sorted(ids)}"
-        assert all(len(v) == 1 for v in firings_per_tick(steady).values()), steady
+        steady_ticks = firings_per_tick(steady)
+        assert len(steady_ticks) >= 5, steady  # NATS-fired runs, each stamped with its tick
+        assert all(len(v) == 1 for v in steady_ticks.values()), steady
 
-        # Kill the JetStream leader of JOBS, and node A's executor with it.
+        # Kill the JetStream leader of JOBS, and node A's executor with it, its supervisor
+        # paused so that only node B's executor is left to run the ticks.
         leader = cluster.jobs_leader()
         victim = cluster.procs[leader]
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
+        assert a.proc is not None
+        os.kill(a.proc.pid, signal.SIGSTOP)
+        paused = True
         executor = a.node_json()["components"]["executor-0"]
         os.kill(executor, signal.SIGKILL)
         killed_at = time.time() * 1000
@@ -169,8 +178,11 @@ def test_two_nodes_fire_each_tick_once_and_survive_the_leader(cluster: NatsClust
 
         def after() -> list[dict[str, Any]]:
             return [r for r in runs(b) if r["at"] > killed_at]
-        wait_until(lambda: len(after()) >= 5, 90, "ticks after the leader died")
+        wait_until(lambda: len(after()) >= 5, 90, "ticks run by node B after the leader died")
         assert cluster.jobs_leader() != leader
+        assert not pid_alive(executor) and a.node_json()["components"]["executor-0"] == executor
+        os.kill(a.proc.pid, signal.SIGCONT)
+        paused = False
         rows = runs(a)
         ticks = firings_per_tick(rows)
         fired_twice = {k: v for k, v in ticks.items() if len(v) > 1}
@@ -186,6 +198,8 @@ def test_two_nodes_fire_each_tick_once_and_survive_the_leader(cluster: NatsClust
               f"{skipped} ticks not fired while the stream had no leader; "
               f"{redelivered} runs redelivered (at-least-once)")
     finally:
+        if paused and a.proc is not None:
+            os.kill(a.proc.pid, signal.SIGCONT)
         if b is not None and b.proc is not None:
             b.stop()
         a.stop()
