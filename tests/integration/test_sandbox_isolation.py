@@ -155,20 +155,26 @@ def call(ex: Executor, deployed: dict[str, str], space: str, method: str, path: 
     return Resp(status, body, error)
 
 
-ATTACKS = [
-    ("/loop", "CPU time limit exceeded"),
-    ("/loop-catch", "CPU time limit exceeded"),
-    ("/alloc", "memory"),
-    ("/storm", "CPU time limit exceeded"),
-    ("/storm-grow", ""),  # a chain that grows: memory or CPU, whichever ends first
-    ("/timer-storm", ""),
-    ("/hostcalls", "host calls"),
+CPU, MEMORY = "CPU time limit exceeded", "memory"
+# (path, the causes one of which the 500 names)
+ATTACKS: list[Any] = [
+    ("/loop", (CPU,)),
+    ("/loop-catch", (CPU,)),
+    ("/alloc", (MEMORY,)),
+    ("/storm", (CPU,)),
+    # a chain that grows: whichever ends first. Known defect (issue 16 item 6 finding):
+    # the 500 says "the handler finished without sending a response", not why it ended
+    pytest.param("/storm-grow", (MEMORY, CPU), marks=pytest.mark.xfail(
+        strict=True, reason="the 500 of a growing promise chain does not name its cause")),
+    ("/timer-storm", (MEMORY, CPU)),
+    ("/hostcalls", ("host calls",)),
 ]
 
 
-@pytest.mark.parametrize("path,cause", ATTACKS, ids=[a[0] for a in ATTACKS])
+@pytest.mark.parametrize("path,cause", ATTACKS,
+                         ids=[getattr(a, "values", a)[0] for a in ATTACKS])
 def test_attack_ends_only_that_invocation(executor: Executor, deployed: dict[str, str],
-                                          path: str, cause: str) -> None:
+                                          path: str, cause: tuple[str, ...]) -> None:
     def idle() -> set[int]:
         return {id(i) for k, pl in executor.pools.items() if k[0] == ATTACKER for i in pl.idle}
 
@@ -178,7 +184,7 @@ def test_attack_ends_only_that_invocation(executor: Executor, deployed: dict[str
     body = r.json()
     assert body["requestId"].startswith("req-att-")
     # out of memory inside JS is a (catchable) InternalError: the chain's 500 names it
-    assert cause in body["error"] + body.get("detail", ""), body
+    assert any(c in body["error"] + body.get("detail", "") for c in cause), body
     # the instance that served the attack did not go back to the pool
     after = idle()
     assert after <= before and len(after) == max(len(before) - 1, 0), (before, after)
