@@ -27,7 +27,6 @@ import hashlib
 import json
 import posixpath
 import re
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -66,8 +65,9 @@ def _vendored() -> frozenset[str]:
     return frozenset(deps)
 
 
-# Whitelisted packages the runtime ships (sandbox/vendor/package.json; installed by
-# `python -m sandbox.modules vendor`, node_modules is not committed). The other
+# Whitelisted packages the runtime ships (sandbox/vendor/package.json; node_modules is not
+# committed: `python -m sandbox.modules vendor` installs it in a source tree, setup.py puts it
+# in the wheel). The other
 # whitelisted names (mongodb, aws-sdk, googleapis, grpc, ...) need native code,
 # sockets or the file system: a bundle requiring them is refused at deploy.
 VENDORED = _vendored()
@@ -1129,12 +1129,9 @@ def reachable_files(root: Path, entry: str) -> tuple[list[str], list[str]]:
 # -- the vendored npm packages -----------------------------------------------------------------
 
 def install_vendor(directory: Path = VENDOR_DIR) -> None:
-    """npm install the vendored set (needs npm and network; a build step, not run time)."""
-    cmd = ["npm", "ci" if (directory / "package-lock.json").exists() else "install",
-           "--no-audit", "--no-fund", "--loglevel=error", "--ignore-scripts"]
-    r = subprocess.run(cmd, cwd=directory, capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed in {directory}:\n{r.stderr}")
+    """npm ci the vendored set (sandbox/npm_vendor.py; a build step, not run time)."""
+    from sandbox.npm_vendor import npm_ci
+    npm_ci(directory)
     _vendor_read.cache_clear()
     _vendor_is_dir.cache_clear()
 
