@@ -4,6 +4,9 @@ it, at a version its range allows. Stdlib only (scripts/test.sh and scripts/up.s
 it before anything is installed); the range check uses `packaging` when it is importable.
 
 Usage: python3 scripts/check_lock.py [ROOT]   exit 1 naming each stale entry.
+       python scripts/check_lock.py --drift    list where this interpreter's installed
+                                               packages differ from requirements-test.lock
+                                               (what `scripts/test.sh --latest` runs on)
 """
 
 from __future__ import annotations
@@ -75,7 +78,28 @@ def problems(root: Path) -> list[str]:
     return out
 
 
+def drift(root: Path) -> list[str]:
+    from importlib import metadata
+    out = []
+    for name, (locked, _) in sorted(read_lock(root / "requirements-test.lock").items()):
+        try:
+            have = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            have = "not installed"
+        if have != locked:
+            out.append(f"{name}: locked {locked}, running {have}")
+    return out
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--drift"]:
+        root = Path(argv[1]) if argv[1:] else Path(__file__).resolve().parent.parent
+        lines = drift(root)
+        print("newest allowed versions differing from requirements-test.lock:"
+              if lines else "the newest allowed versions are the locked ones")
+        for line in lines:
+            print(f"  {line}")
+        return 0
     root = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent
     found = problems(root)
     for p in found:
