@@ -116,3 +116,22 @@ def test_installed_wheel_serves_a_bundle_requiring_lodash_and_ajv(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_building_without_npm_stops_with_one_line_naming_the_fix(tmp_path: Path) -> None:
+    src = _clean_copy(tmp_path / "src")
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+            "-w", str(tmp_path / "dist"), str(src)]
+    env = {**os.environ, "PATH": str(tmp_path / "empty-bin")}  # no npm on it
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode != 0
+    assert ("brygge build: npm not found: the runtime's npm packages (sandbox/vendor/"
+            "package-lock.json) are installed with `npm ci`") in r.stdout + r.stderr
+    assert not list((tmp_path / "dist").glob("*.whl"))
+    # the opt-out builds a wheel without the set
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=300,
+                       env={**env, "BRYGGE_BUILD_WITHOUT_NPM": "1"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    names = zipfile.ZipFile(next((tmp_path / "dist").glob("brygge-*.whl"))).namelist()
+    assert "sandbox/vendor/package-lock.json" in names
+    assert not [n for n in names if "/node_modules/" in n]
