@@ -30,7 +30,8 @@ _JS = resources.files("sandbox").joinpath("js")
 SCOPES: list[tuple[str, list[str]]] = [
     ("runtime", [
         "runtime/host.js", "runtime/console.js", "runtime/timers.js", "runtime/process.js",
-        "runtime/events.js", "runtime/datastore.js", "runtime/modules.js", "runtime/routes.js",
+        "node/next_tick.js", "node/errors.js", "node/util_inspect.js", "node/events.js",
+        "runtime/datastore.js", "runtime/modules.js", "runtime/routes.js",
         "runtime/request.js", "runtime/response.js", "runtime/dispatch.js", "runtime/jobs.js",
         "runtime/files.js", "runtime/views.js", "runtime/queues.js", "runtime/realtime.js",
     ]),
@@ -40,7 +41,6 @@ SCOPES: list[tuple[str, list[str]]] = [
         "node/blob.js", "node/fetch_body.js", "node/fetch.js", "node/crypto.js",
     ]),
     ("streams", [
-        "node/next_tick.js", "node/errors.js", "node/util_inspect.js", "node/events.js",
         "node/string_decoder.js", "node/buffer_stream_methods.js", "node/stream_base.js",
         "node/stream_readable.js", "node/stream_writable.js", "node/stream_duplex.js",
         "node/stream_pipeline.js", "node/assert.js", "node/stream_register.js",

@@ -4,13 +4,17 @@ order (sandbox/prelude.py), and one EventEmitter and one inspect printer in the 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 from sandbox import prelude
+from sandbox.app import AppInstance
 
 JS = Path(prelude.__file__).resolve().parent / "js"
 PRELUDE_DIRS = ("node", "runtime")
+APP = {"kind": "source", "entry": "index.js", "files": {
+    "index.js": "import {app} from 'codehooks-js';\nexport default app.init();"}}
 
 
 def _prelude_files() -> list[str]:
@@ -37,3 +41,36 @@ def test_the_prelude_is_its_scopes_in_order() -> None:
     for (_, src), (_, files) in zip(prelude.PRELUDE, prelude.SCOPES, strict=True):
         pos = [src.index((JS / f).read_text()) for f in files]
         assert pos == sorted(pos)
+
+
+def _prelude_sources() -> dict[str, str]:
+    return {f: (JS / f).read_text() for f in _prelude_files()}
+
+
+def test_one_eventemitter_and_one_inspect_printer_in_the_guest() -> None:
+    """Grep-level: one EventEmitter, one printer; every other inspect delegates to it."""
+    src = _prelude_sources()
+    emitters = [f for f, s in src.items() for _ in re.finditer(r"\b(class|function) EventEmitter\b", s)]
+    assert emitters == ["node/events.js"]
+    printers = [f for f, s in src.items() for _ in re.finditer(r"\bfunction (inspect\w*)\s*\(", s)]
+    assert printers == ["node/util_inspect.js"]
+    others = [(f, m.group(0)) for f, s in src.items()
+              for m in re.finditer(r"\b(const|let|var) (inspect\w*)\s*=[^\n]*", s)]
+    assert others and all("I.inspectValue(" in line for _, line in others), others
+
+
+def test_the_datastore_stream_and_the_events_module_are_one_eventemitter() -> None:
+    app = AppInstance(APP, lambda op, payload: "")
+    try:
+        app.inst.eval_script("""globalThis.__ee = async () => {
+            const EE = require('events');
+            const s = (await DB.open()).getMany('c', {});
+            return JSON.stringify([s instanceof EE, EE === require('stream').EventEmitter,
+                                   typeof EE.once, EE.defaultMaxListeners]);
+        };""")
+        app.inst.eval_script("__ee().then((r) => { globalThis.__ee_r = r; });")
+        app.inst.run_jobs()
+        app.inst.eval_script("globalThis.__ee_get = () => globalThis.__ee_r;")
+        assert app.inst.call("__ee_get", "") == '[true,true,"function",10]'
+    finally:
+        app.close()

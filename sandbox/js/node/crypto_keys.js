@@ -25,12 +25,7 @@
     }
     return e;
   }
-  function inspectValue(v) {
-    if (typeof v === "string") return `'${v}'`;
-    if (typeof v === "bigint") return `${v}n`;
-    if (v === null || typeof v !== "object") return String(v);
-    try { return JSON.stringify(v); } catch (_) { return "[object]"; }
-  }
+  const inspectValue = (v) => I.inspectValue(v, true); // the runtime's one printer, on one line
   function received(v) {
     if (v === null || v === undefined) return ` Received ${v}`;
     if (typeof v === "function") return ` Received function ${v.name}`;

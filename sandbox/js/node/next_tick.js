@@ -1,15 +1,8 @@
-// Node's `events`, `stream` (+ `stream/promises`), `string_decoder` and `assert` for
-// tenant code, written from Node's documented behaviour. Constructors are plain
-// functions (not classes) because packages still do `Readable.call(this, opts)` with
-// util.inherits; `class X extends Readable` works as well.
-// Event timing follows Node: process.nextTick callbacks run as one batch before the
-// promise jobs queued after them (a batched queue drained from a microtask).
-  const G = globalThis;
-  const I = G.__brygge_internal;
-  const define = I.define;
-  const Buffer = I.Buffer;
-  const utf8Decode = I.utf8Decode;
-  const toBase64 = I.toBase64;
+  // Node's core for the built-ins (this file through events.js, evaluated in the runtime
+  // scope; the later scopes get them through __brygge_internal): process.nextTick, Node-style
+  // errors, the one util.inspect printer and the one EventEmitter.
+  // Event timing follows Node: process.nextTick callbacks run as one batch before the
+  // promise jobs queued after them (a batched queue drained from a microtask).
   const queueMicrotask = G.queueMicrotask;
   const consoleError = (...a) => G.console.error(...a);
 

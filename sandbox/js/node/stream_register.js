@@ -1,5 +1,4 @@
   // -- registration --------------------------------------------------------------------------------------
-  define("events", () => EventEmitter);
   define("stream", () => Stream);
   define("stream/promises", () => promises);
   define("string_decoder", () => ({ StringDecoder }));

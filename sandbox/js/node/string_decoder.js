@@ -1,3 +1,17 @@
+// Node's `stream` (+ `stream/promises`), `string_decoder` and `assert` for tenant code,
+// written from Node's documented behaviour. Constructors are plain functions (not
+// classes) because packages still do `Readable.call(this, opts)` with util.inherits;
+// `class X extends Readable` works as well. nextTick, the errors, inspect and
+// EventEmitter come from the runtime scope (node/next_tick.js .. node/events.js).
+  const G = globalThis;
+  const I = G.__brygge_internal;
+  const define = I.define;
+  const Buffer = I.Buffer;
+  const utf8Decode = I.utf8Decode;
+  const toBase64 = I.toBase64;
+  const { nextTick, nodeError, invalidArgType, invalidReturn, E, abortError, inspectValue } = I;
+  const { EventEmitter, captureRejectionSymbol, eventsOf, abortListen } = I;
+
   // -- string_decoder ---------------------------------------------------------------------------
   const ENCODINGS = {
     utf8: "utf8", "utf-8": "utf8", ucs2: "utf16le", "ucs-2": "utf16le", utf16le: "utf16le", "utf-16le": "utf16le",

@@ -1,21 +1,6 @@
-  function inspect(v, opts, depth = 0, seen = []) {
-    if (typeof v === "string") return depth ? `'${v.replace(/'/g, "\\'")}'` : `'${v}'`;
-    if (typeof v === "function") return `[Function: ${v.name || "(anonymous)"}]`;
-    if (typeof v === "bigint") return `${v}n`;
-    if (typeof v === "symbol") return v.toString();
-    if (v === null || typeof v !== "object") return String(v);
-    if (seen.includes(v)) return "[Circular *1]";
-    if (v instanceof Error) return v.stack || `${v.name}: ${v.message}`;
-    if (v instanceof Date) return v.toISOString();
-    if (v instanceof RegExp) return String(v);
-    if (depth > (opts && opts.depth !== undefined ? opts.depth : 2)) return Array.isArray(v) ? "[Array]" : "[Object]";
-    const s2 = seen.concat([v]);
-    if (Array.isArray(v)) return v.length ? `[ ${v.map((x) => inspect(x, opts, depth + 1, s2)).join(", ")} ]` : "[]";
-    const keys = Object.keys(v);
-    if (!keys.length) return "{}";
-    const body = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${inspect(v[k], opts, depth + 1, s2)}`).join(", ");
-    return `{ ${body} }`;
-  }
+  // The runtime's one printer (node/util_inspect.js) as util.inspect prints by default:
+  // insertion order, depth 2 (opts.depth; null for all), here on one line.
+  const inspect = (v, opts) => I.inspectValue(v, true, { sorted: false, depth: opts && opts.depth !== undefined ? opts.depth : 2 });
   function format(f, ...args) {
     if (typeof f !== "string") return [f, ...args].map((a) => (typeof a === "string" ? a : inspect(a))).join(" ");
     if (!args.length) return f; // Node leaves a lone format string untouched, %% included

@@ -1,7 +1,13 @@
-  // -- util.inspect-like printing (used for messages: compact=false, sorted keys) --------------
+  // -- util.inspect: the guest's one printer ----------------------------------------------------
+  // By default as Node's messages print values (assert's diffs, ERR_* "Received ..."):
+  // compact=false, sorted keys, every level. util.inspect/format ask for one line,
+  // insertion order and a depth ({sorted: false, depth: 2}).
   const IDENT = /^[A-Za-z_$][\w$]*$/;
-  function inspectValue(v, oneLine) {
+  function inspectValue(v, oneLine, opts) {
     const seen = [];
+    const sorted = !opts || opts.sorted !== false;
+    const maxDepth = !opts || opts.depth === undefined || opts.depth === null ? Infinity : opts.depth;
+    const order = (xs) => (sorted ? xs.slice().sort() : xs);
     const ind = (n) => "  ".repeat(n);
     const key = (k) => (typeof k === "symbol" ? `[${k.toString()}]` : IDENT.test(k) ? k : quoteString(k));
     function block(open, close, items, depth) {
@@ -28,12 +34,16 @@
       if (x instanceof Date) return isNaN(x) ? "Invalid Date" : x.toISOString();
       if (x instanceof RegExp) return String(x);
       if (x instanceof Error) return x.stack && String(x.stack).startsWith(x.name) ? String(x.stack) : `${x.name}: ${x.message}`;
+      if (depth > maxDepth) {
+        if (Array.isArray(x)) return "[Array]";
+        const p = Object.getPrototypeOf(x);
+        return `[${(p && p.constructor && p.constructor.name) || "Object"}]`;
+      }
       seen.push(x);
       try {
         const proto = Object.getPrototypeOf(x);
         const ctor = proto && proto.constructor && proto.constructor.name;
-        const sortKeys = (ks) => ks.slice().sort();
-        const props = (skipIndex) => sortKeys(Object.keys(x).filter((k) => !skipIndex || !/^\d+$/.test(k)))
+        const props = (skipIndex) => order(Object.keys(x).filter((k) => !skipIndex || !/^\d+$/.test(k)))
           .map((k) => `${key(k)}: ${fmt(x[k], depth + 1)}`);
         if (Array.isArray(x)) {
           const items = [];
@@ -48,11 +58,11 @@
           return block(pre, "]", items, depth);
         }
         if (x instanceof Map) {
-          const items = [...x].map(([k, val]) => `${fmt(k, depth + 1)} => ${fmt(val, depth + 1)}`).sort();
+          const items = order([...x].map(([k, val]) => `${fmt(k, depth + 1)} => ${fmt(val, depth + 1)}`));
           return block(`${ctor || "Map"}(${x.size}) {`, "}", items.concat(props()), depth);
         }
         if (x instanceof Set) {
-          const items = [...x].map((val) => fmt(val, depth + 1)).sort();
+          const items = order([...x].map((val) => fmt(val, depth + 1)));
           return block(`${ctor || "Set"}(${x.size}) {`, "}", items.concat(props()), depth);
         }
         const syms = Object.getOwnPropertySymbols(x).filter((s) => Object.prototype.propertyIsEnumerable.call(x, s))

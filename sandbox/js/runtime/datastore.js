@@ -72,6 +72,7 @@
       }
       return this;
     }
+    addListener(ev, fn) { return this.on(ev, fn); } // starts the stream as on() does
     cancel() { this._cancelled = true; }
     end() { this._cancelled = true; }
     pause() {}

@@ -35,10 +35,12 @@
     }),
   });
   const cache = Object.create(null);
-  // The prelude files after this one (sandbox/js/*.js, see PRELUDE in sandbox/app.py)
-  // add Node built-ins and share helpers through this object; the host deletes it
-  // before the app's code evaluates.
-  G.__brygge_internal = { host, hostJSON, EventEmitter, define: (name, factory) => { builtins[name] = factory; delete cache[name]; } };
+  // The prelude's later scopes (see SCOPES in sandbox/prelude.py) add Node built-ins and
+  // share helpers through this object; the host deletes it before the app's code evaluates.
+  G.__brygge_internal = { host, hostJSON, EventEmitter, define: (name, factory) => { builtins[name] = factory; delete cache[name]; },
+    // Node's core (node/next_tick.js .. node/events.js): one of each for every built-in.
+    nextTick, nodeError, quoteString, invalidArgType, invalidReturn, E, abortError, inspectValue,
+    captureRejectionSymbol, eventsOf, abortListen };
   function builtin(n) {
     if (n in cache) return cache[n];
     return (cache[n] = builtins[n] ? builtins[n]() : unavailable(n));
