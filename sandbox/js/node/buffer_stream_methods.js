@@ -1,5 +1,5 @@
   // -- Buffer methods stream packages call (busboy, streamsearch) ------------------------------
-  // Only where node.js does not define them: node.js owns Buffer.
+  // Only where node/buffer.js does not define them: it owns Buffer.
   const BP = Buffer.prototype;
   const fill = (name, fn) => {
     if (typeof BP[name] !== "function") Object.defineProperty(BP, name, { value: fn, writable: true, configurable: true });

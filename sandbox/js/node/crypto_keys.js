@@ -1,4 +1,4 @@
-// Asymmetric crypto and WebCrypto for tenant code, on top of node.js's `crypto` module:
+// Asymmetric crypto and WebCrypto for tenant code, on top of node/crypto.js's `crypto` module:
 // KeyObject (createPublicKey/createPrivateKey/createSecretKey, export), sign/verify and
 // createSign/createVerify (Ed25519, RSA PKCS#1 v1.5 and PSS, ECDSA, DSA), generateKeyPair,
 // publicEncrypt/privateDecrypt, crypto.constants, and `webcrypto.subtle` (digest, HMAC,

@@ -37,7 +37,7 @@
     })();
   }
   // Response.body of fetch(): a minimal web ReadableStream of Uint8Array chunks (getReader,
-  // async iteration). node-fetch's is a Node Readable (I.nodeBodyStream, http_client.js).
+  // async iteration). node-fetch's is a Node Readable (I.nodeBodyStream, node/http.js).
   class BodyStream {
     constructor(bytes, onRead) { this._bytes = bytes; this._onRead = onRead; this._reader = null; }
     get locked() { return this._reader !== null; }
