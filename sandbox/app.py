@@ -27,14 +27,12 @@ from sandbox import hostcrypto
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.modules import BundleError, ModuleSystem
+from sandbox.prelude import PRELUDE, PRELUDE_END
 
 log = logging.getLogger("brygge.sandbox")
 _JS = resources.files("sandbox").joinpath("js")
-# Evaluated in order in every instance before the app. runtime.js comes first (host
-# calls, console, timers, req/res, require); the others add Node built-ins.
-PRELUDE = [(f"brygge:{name}", _JS.joinpath(name).read_text())
-           for name in ("runtime.js", "node.js", "streams.js", "crypto_keys.js", "http_client.js")]
-PRELUDE_END = "delete globalThis.__brygge_internal;"
+# PRELUDE: the guest runtime, evaluated in every instance before the app; its files and
+# their load order are listed in sandbox/prelude.py.
 # The built-in codehooks-js: one ES module assembled from its parts (declarations
 # first, then the core that creates the app and exports).
 CODEHOOKS_JS = "\n".join(_JS.joinpath(name).read_text() for name in (
