@@ -20,6 +20,7 @@ import json
 import os
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from typing import Any
 
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, x448, x25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.utils import CryptographyDeprecationWarning
 
 ALGORITHMS = {"md5", "sha1", "sha256", "sha384", "sha512"}
 MAX_RANDOM = 65536
@@ -36,10 +38,15 @@ KEY_CACHE_SIZE = 256
 MAX_RSA_GENERATE_BITS = 4096  # one generation blocks the instance; larger sizes take seconds
 MAX_RSA_BITS = 16384  # OpenSSL's own limit for RSA keys
 
+# Node still signs and verifies with DSA keys, so tenants may; cryptography >= 51
+# warns on every touch of the DSA classes, which would reach a CLI user's stderr.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    DSAPrivateKey, DSAPublicKey = dsa.DSAPrivateKey, dsa.DSAPublicKey
 PrivateKey = (rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-              | ed448.Ed448PrivateKey | x25519.X25519PrivateKey | x448.X448PrivateKey | dsa.DSAPrivateKey)
+              | ed448.Ed448PrivateKey | x25519.X25519PrivateKey | x448.X448PrivateKey | DSAPrivateKey)
 PublicKey = (rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-             | ed448.Ed448PublicKey | x25519.X25519PublicKey | x448.X448PublicKey | dsa.DSAPublicKey)
+             | ed448.Ed448PublicKey | x25519.X25519PublicKey | x448.X448PublicKey | DSAPublicKey)
 AnyKey = PrivateKey | PublicKey
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -412,7 +419,7 @@ def asym_type(key: AnyKey) -> str:
         return "rsa"
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
         return "ec"
-    if isinstance(key, dsa.DSAPrivateKey | dsa.DSAPublicKey):
+    if isinstance(key, DSAPrivateKey | DSAPublicKey):
         return "dsa"
     for name, (pub_cls, priv_cls, _) in OKP.items():
         if isinstance(key, pub_cls | priv_cls):
