@@ -118,6 +118,13 @@ class Settings:
     stack_limit_kb: int = knob(512, "JS stack one invocation may use; deeper recursion is a "
                                "catchable RangeError (~2,900 frames at 512). The guest's stack "
                                "is 1 MiB, so 640 is the most that takes effect.", 64, 640)
+    max_guest_reentry: int = knob(64, "Host calls that may nest inside one another on one "
+                                  "thread (guest -> host -> guest: each require() of an ES "
+                                  "module from CommonJS is one level); past it the innermost "
+                                  "require() throws a RangeError. Bounds the native and Python "
+                                  "stack a tenant's require() chain can take (~10 Python frames "
+                                  "and ~25 KiB of stack a level; the recursion limit is raised to "
+                                  "fit).", 4, 200)
     cpu_epoch_ms: int = knob(10, "Period of the wasmtime epoch ticker (CPU deadline granularity).",
                              1, 1000)
     instances_per_space: int = knob(4, "Warm wasm instances one executor keeps per space.", 1, 256)

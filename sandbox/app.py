@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any
 
 from brygge import envcrypt
-from sandbox import hostcrypto
+from sandbox import guestcalls, hostcrypto
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.modules import BundleError, ModuleSystem
@@ -169,7 +169,8 @@ class AppInstance:
                  memory_mb: int = 128, stack_kb: int = 512, epoch_ms: int = 10,
                  max_host_calls: int = 100_000, eval_timeout_s: float = 10.0,
                  env_json: str = "", snapshot: Snapshot | None = None,
-                 max_outbound_requests: int = 50) -> None:
+                 max_outbound_requests: int = 50,
+                 max_reentry: int = guestcalls.DEFAULT_MAX_REENTRY) -> None:
         """Evaluate the app, in a heap restored from the runtime's snapshot; or, with
         `snapshot` (from `AppInstance.snapshot()` of this artifact and env), restore
         the evaluated app itself."""
@@ -188,7 +189,8 @@ class AppInstance:
         t0 = time.perf_counter()
         base = snapshot or prelude_snapshot(eval_timeout_s)
         self.inst = Instance(self._host, memory_mb=memory_mb, stack_kb=stack_kb,
-                             epoch_ms=epoch_ms, module_loader=self._resolve, snapshot=base)
+                             epoch_ms=epoch_ms, module_loader=self._resolve, snapshot=base,
+                             max_reentry=max_reentry)
         if snapshot is not None:
             self.modules.guest_call = self.inst.call
             self.modules.guest_eval_module = self._eval_esm
@@ -249,11 +251,16 @@ class AppInstance:
         return self.modules.esm_module(base, spec)
 
     def _eval_esm(self, code: str, name: str) -> str:
-        """Evaluate an ES module now (require() of an ES module); "" or a host error reply."""
+        """Evaluate an ES module now (require() of an ES module); "" or a host error reply.
+        A module that threw is left to the runtime's ERR_REQUIRE_ESM, except past the
+        re-entry bound: that error goes up the require() chain as it is, so the app
+        (or the deploy) sees the limit and not the outermost module's name."""
         try:
-            self.inst.eval_module(code, name)
+            thrown = self.inst.eval_module_error(code, name)
         except JSError as e:
             return f"\0{e.name}\0{e.message}"
+        if thrown is not None and guestcalls.REENTRY_MARK in thrown.message:
+            return f"\0{thrown.name}\0{thrown.message}"
         return ""
 
     def _source_file(self, op: str, payload: str) -> str:

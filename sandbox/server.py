@@ -96,8 +96,11 @@ class Executor(pbg.ExecutorServicer):
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
-        # The router is on this node (loopback): only internal calls may reach it.
-        self.gateway_allow = outbound.parse_allow("127.0.0.0/8,::1/128")
+        # The router is on this node (loopback): only internal calls may reach it, and
+        # only their hops on the router's origin may use loopback (sandbox/outbound.py).
+        self.gateway_home = outbound.Home(
+            settings.internal_gateway_url, outbound.parse_allow("127.0.0.0/8,::1/128"),
+            settings.request_timeout_s, settings.max_response_bytes, frozenset({internal.HEADER}))
         # Snapshots of deployments Validate evaluated, for the pool their first request
         # creates: the first request after a deploy restores instead of evaluating.
         self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
@@ -126,9 +129,10 @@ class Executor(pbg.ExecutorServicer):
                         (internal_req := internal.rewrite(payload, space_id,
                                                           self.s.internal_gateway_url,
                                                           self.s.internal_secret)):
-                    try:
-                        return outbound.fetch(internal_req, self.gateway_allow,
-                                              self.s.request_timeout_s, self.s.max_response_bytes)
+                    try:  # loopback only while on the router: redirects are re-checked
+                        return outbound.fetch(internal_req, self.outbound_allow,
+                                              self.s.outbound_timeout_s, self.s.outbound_max_bytes,
+                                              self.gateway_home)
                     except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
                         return f"\0TypeError\0internal fetch failed: {e}"
                 try:
@@ -224,7 +228,8 @@ class Executor(pbg.ExecutorServicer):
         app = AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
                           memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                           epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
-                          snapshot=snap, max_outbound_requests=self.s.max_outbound_requests)
+                          snapshot=snap, max_outbound_requests=self.s.max_outbound_requests,
+                          max_reentry=self.s.max_guest_reentry)
         if pool is not None and snap is None:
             self._keep_snapshot(pool, app)
         return app
@@ -478,7 +483,8 @@ class Executor(pbg.ExecutorServicer):
             app = AppInstance(art, self._host_ops(request.space_id), env_json=request.env_json,
                               memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                               epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
-                              max_outbound_requests=self.s.max_outbound_requests)
+                              max_outbound_requests=self.s.max_outbound_requests,
+                              max_reentry=self.s.max_guest_reentry)
         except DeployError as e:
             return pb.ValidateReply(ok=False, error=str(e))
         self._prepare(request.space_id, request.deployment + request.env_json, app)
