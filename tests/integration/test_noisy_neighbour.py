@@ -220,9 +220,14 @@ def test_a_client_that_stops_reading_is_not_buffered(node: RunningNode) -> None:
     s, rest = _open_stream(node, 128, "paused")
     peak = dict(before)
     try:
-        def deadline_logged() -> bool:
+        def grown_mb() -> dict[str, int]:
             for n, p in pids.items():
                 peak[n] = max(peak[n], _rss_kb(p))
+            return {n: (peak[n] - before[n]) // 1024 for n in pids}
+
+        def deadline_logged() -> bool:
+            grown = grown_mb()
+            assert all(mb < 16 for mb in grown.values()), f"RSS grew by MB: {grown}"
             # other requests keep working meanwhile
             assert httpx.get(node.base + "/dev/ping", timeout=30).status_code == 200
             r = brygge("logs", "--data-dir", str(node.data_dir), "--json")
@@ -233,9 +238,7 @@ def test_a_client_that_stops_reading_is_not_buffered(node: RunningNode) -> None:
         # The guest waits in its write while nobody reads, until its deadline ends it;
         # without backpressure it would have written all 128 MB into the node's memory.
         wait_until(deadline_logged, DEADLINE_S + 60, "the paused stream's deadline")
-        for n, p in pids.items():
-            peak[n] = max(peak[n], _rss_kb(p))
-        grown = {n: (peak[n] - before[n]) // 1024 for n in pids}
+        grown = grown_mb()
         assert all(mb < 16 for mb in grown.values()), f"RSS grew by MB: {grown}"
         # the client resumes: it gets what was under way, then the stream's end
         assert _read_chunked(s, rest) < 64 * MB
