@@ -24,7 +24,10 @@ class Outbox:
         self.loop = loop
         self.limit = limit
         self.q: asyncio.Queue[tuple[Any, int]] = asyncio.Queue()
-        self.cond = threading.Condition(threading.Lock())
+        self.lock = threading.Lock()
+        # made when a write first has to wait: a Condition costs more to build than the
+        # whole hand-off of a small response
+        self.cond: threading.Condition | None = None
         self.held = 0  # body bytes put and not yet taken
         self.waiting = False  # the producer waits for room
         self.closed = False
@@ -33,10 +36,12 @@ class Outbox:
     def reserve(self, n: int, deadline: float) -> bool:
         """Room for a body piece of n bytes, waiting until time.monotonic() reaches
         `deadline` at most (then SandboxTrap). True when it had to wait."""
-        with self.cond:
+        with self.lock:
             if self.closed or self.held == 0 or self.held + n <= self.limit:
                 self.held += n
                 return False
+            if self.cond is None:
+                self.cond = threading.Condition(self.lock)
             self.waiting = True
             try:
                 while not (self.closed or self.held == 0 or self.held + n <= self.limit):
@@ -58,15 +63,17 @@ class Outbox:
     async def get(self) -> Any:
         item, n = await self.q.get()
         if n:
-            with self.cond:
+            with self.lock:
                 self.held -= n
                 if self.waiting:
+                    assert self.cond is not None
                     self.cond.notify()
         return item
 
     def close(self) -> None:
         """The consumer is gone: the producer must never wait for it again."""
-        with self.cond:
+        with self.lock:
             self.closed = True
             self.held = 0
-            self.cond.notify_all()
+            if self.cond is not None:
+                self.cond.notify_all()

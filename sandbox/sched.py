@@ -114,7 +114,8 @@ class Scheduler:
                     self.expiry = [e for e in self.expiry if not e[2].done]  # drop stale
                     heapq.heapify(self.expiry)
                 self._ensure_sweeper()
-                self.wake.notify()
+                if self.expiry[0][2] is w:  # the sweeper sleeps until an earlier deadline
+                    self.wake.notify()
                 return
         if start:
             self.runner.submit(self._run, slots, run)
