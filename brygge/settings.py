@@ -128,7 +128,22 @@ class Settings:
     cpu_epoch_ms: int = knob(10, "Period of the wasmtime epoch ticker (CPU deadline granularity).",
                              1, 1000)
     instances_per_space: int = knob(4, "Warm wasm instances one executor keeps per space.", 1, 256)
-    executor_threads: int = knob(16, "Concurrent invocations one executor process runs.", 1, 1024)
+    executor_threads: int = knob(16, "Concurrent invocations one executor process (or router, "
+                                 "in-process) runs. An HTTP invocation takes one only once it "
+                                 "holds an instance of its space (sandbox/sched.py).", 1, 1024)
+    space_max_running: int = knob(8, "Most HTTP invocations of one space one executor runs at "
+                                  "once (its instances_per_space bound it too); always below "
+                                  "executor_threads, so that one space never holds every "
+                                  "thread. When threads are short, spaces take turns.", 1, 1024)
+    space_max_waiting: int = knob(64, "HTTP invocations of one space that may wait in one "
+                                  "executor for an instance (holding no thread); more are "
+                                  "refused at once with 429. One waiting longer than its "
+                                  "deadline gets 503.", 0, 100_000)
+    stream_buffer_bytes: int = knob(1024 * 1024, "Response bytes of one invocation buffered "
+                                    "between the guest and the client; beyond it the guest's "
+                                    "write waits (its wall-clock deadline still runs) until "
+                                    "the client reads. Bounds what a client that stops "
+                                    "reading costs.", 64 * 1024, 256 * 1024 * 1024)
     max_host_calls: int = knob(100_000, "Host calls allowed in one invocation.", 10, 10_000_000)
     max_response_bytes: int = knob(256 * 1024 * 1024, "Largest response one invocation may "
                                    "write (streamed, so this bounds abuse, not memory); at "

@@ -143,7 +143,9 @@ def _js_error_text(e: JSError) -> str:
 @dataclass
 class Invocation:
     """State of one running invocation, written by host calls."""
-    emit: Callable[[str, Any], None]
+    # ("head", {status, headers}) / ("chunk" | "end", bytes); True when it waited for
+    # the client to read (then the guest's budgets are re-armed: waiting is not CPU)
+    emit: Callable[[str, Any], bool | None]
     host_calls: int = 0
     outbound: int = 0  # net.fetch calls (each an outbound HTTP request)
     ended: bool = False
@@ -384,26 +386,28 @@ class AppInstance:
             head, _, body = payload.partition("\n")
             inv.ended = True
             inv.emit("head", json.loads(head))
-            inv.emit("end", body.encode("utf-8", "surrogatepass"))
-            return ""
+            return self._emitted(inv.emit("end", body.encode("utf-8", "surrogatepass")))
         if op == "http.head":
             inv.emit("head", json.loads(payload))
             return ""
         if op == "http.write":
-            inv.emit("chunk", payload.encode("utf-8", "surrogatepass"))
-            return ""
+            return self._emitted(inv.emit("chunk", payload.encode("utf-8", "surrogatepass")))
         if op == "http.end":
             inv.ended = True
-            inv.emit("end", payload.encode("utf-8", "surrogatepass"))
-            return ""
+            return self._emitted(inv.emit("end", payload.encode("utf-8", "surrogatepass")))
         if op == "http.writeb":  # binary: one Latin-1 char per byte
-            inv.emit("chunk", payload.encode("latin-1"))
-            return ""
+            return self._emitted(inv.emit("chunk", payload.encode("latin-1")))
         if op == "http.endb":
             inv.ended = True
-            inv.emit("end", payload.encode("latin-1"))
-            return ""
+            return self._emitted(inv.emit("end", payload.encode("latin-1")))
         return self.host_ops(op, payload)
+
+    def _emitted(self, waited: bool | None) -> str:
+        """After a response write: one that waited for the client re-arms the epoch
+        deadline (the wall clock ran on, the CPU budget did not)."""
+        if waited and self._arm is not None:
+            self._arm()
+        return ""
 
     def _body_read(self, inv: Invocation) -> str:
         """The next piece of a streamed request body as base64, "" at its end."""
