@@ -109,8 +109,9 @@ class Settings:
                                "deeper is 400 before anything parses it. The guest's "
                                "JSON.parse traps near 100,000 levels and Python's json (the "
                                "control plane, storage) fails near 1,000.", 16, 900)
-    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above).",
-                              256, 1024**2)
+    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above, "
+                              "measured as the request line arrives). At most 65,000: "
+                              "httptools cannot parse a longer URL.", 256, 65000)
     jwt_leeway_s: float = knob(30.0, "Clock skew allowed on JWT exp/nbf/iat.", 0, 600)
     jwks_cache_s: float = knob(600.0, "How long a space's fetched JWKS is reused.", 1, 86400)
     jwks_refetch_s: float = knob(30.0, "Least time between refetches of a JWKS for an unknown "

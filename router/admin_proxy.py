@@ -62,8 +62,9 @@ def path_problem(raw_path: str) -> str | None:
         low = s.lower()
         if "%2f" in low or "%5c" in low:
             return "encoded slashes are not allowed in the path"
+        # `_A_D_M_..` is a dot segment too: the op is appended after the prefix is cut
         segments = s.split("/")[1:]
-        if any(seg in (".", "..") for seg in segments):
+        if any(seg.removeprefix("_A_D_M_") in (".", "..") for seg in segments):
             return "'.' and '..' segments are not allowed in the path"
         if "" in segments:
             return "empty segments ('//') are not allowed in the path"
