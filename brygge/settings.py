@@ -97,8 +97,21 @@ class Settings:
                                    "then); -1 turns compression off.", -1, 1024**3)
     compress_level: int = knob(5, "zlib level of response compression (1 fastest, 9 smallest).",
                                1, 9)
-    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above).",
-                              256, 1024**2)
+    offload_min_bytes: int = knob(32 * 1024, "Response pieces to gzip and JSON request bodies "
+                                  "to check (max_json_depth) of at least this many bytes are "
+                                  "processed on a worker thread, so the router's event loop "
+                                  "keeps serving other requests meanwhile; smaller ones inline "
+                                  "(a thread hop costs about as much as gzipping 12 KiB). 0 "
+                                  "sends everything to a thread.", 0, 1024**2)
+    max_json_depth: int = knob(256, "Deepest nesting of arrays and objects accepted in a JSON "
+                               "request body (and in the JSON parameters, headers and bodies "
+                               "of _A_D_M_ calls, which also may not hold NaN/Infinity); "
+                               "deeper is 400 before anything parses it. The guest's "
+                               "JSON.parse traps near 100,000 levels and Python's json (the "
+                               "control plane, storage) fails near 1,000.", 16, 900)
+    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above, "
+                              "measured as the request line arrives). At most 65,000: "
+                              "httptools cannot parse a longer URL.", 256, 65000)
     jwt_leeway_s: float = knob(30.0, "Clock skew allowed on JWT exp/nbf/iat.", 0, 600)
     jwks_cache_s: float = knob(600.0, "How long a space's fetched JWKS is reused.", 1, 86400)
     jwks_refetch_s: float = knob(30.0, "Least time between refetches of a JWKS for an unknown "
