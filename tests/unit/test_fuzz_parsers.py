@@ -34,6 +34,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brygge import jsonsafe
+from brygge.settings import Settings
 from control_plane import query_to_mongo as q2m
 from control_plane import schedules
 from router.jwt_auth import JwksCache, JwtError
@@ -135,41 +137,33 @@ def test_json_bodies_are_parsed_or_refused_with_400(echo_app: AppInstance, body:
 
 def test_json_body_nesting_is_refused_before_the_guest() -> None:
     """Nesting far past what any app sends is refused by the router, cheaply."""
-    from router import body as rbody
-    check = getattr(rbody, "check_json_depth", None)
-    assert check is not None, "router/body.py has no JSON nesting check"
-    limit = rbody.json_depth_limit()
-    check(b"[" * limit + b"]" * limit)  # at the limit: fine
+    limit = Settings().max_json_depth
+    jsonsafe.check(b"[" * limit + b"]" * limit, limit)  # at the limit: fine
     for hostile in (b"[" * (limit + 1), b'{"a":' * (limit + 1), b"[" * 100_000):
-        with pytest.raises(rbody.BodyError) as e:
-            check(hostile)
-        assert e.value.status == 400 and "nest" in str(e.value)
+        with pytest.raises(jsonsafe.JsonUnsafe) as e:
+            jsonsafe.check(hostile, limit)
+        assert "nests" in str(e.value)
     # brackets inside strings do not count
-    check(b'["' + b"[" * (limit * 4) + b'"]')
+    jsonsafe.check(b'["' + b"[" * (limit * 4) + b'"]', limit)
 
 
 @FUZZ
 @given(body=json_like())
 def test_router_json_depth_check_agrees_with_a_parser(body: str) -> None:
-    from router import body as rbody
-    check = getattr(rbody, "check_json_depth", None)
-    assert check is not None, "router/body.py has no JSON nesting check"
+    limit = Settings().max_json_depth
     raw = body.encode("utf-8", "surrogatepass")
     try:
-        check(raw)
-        refused = False
-    except rbody.BodyError as e:
-        assert e.status == 400
-        refused = True
-    if not refused:
+        jsonsafe.check(raw, limit, finite=False)
         return
+    except jsonsafe.JsonUnsafe:
+        pass
     # refused only if a JSON reading of it really nests past the limit (or cannot be
     # read at all, in which case the guest would answer 400 anyway)
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):
         return
-    assert _depth(value) > rbody.json_depth_limit(), body[:200]
+    assert _depth(value) > limit, body[:200]
 
 
 def _depth(v: Any) -> int:
