@@ -73,7 +73,8 @@ async def restore_space(cp: Any, project: str, space_name: str,
             raise BackupError(409, f"space {space_name!r} of {project!r} is not empty "
                                 f"({_nonempty(what)}); restore with --force to replace it")
     staging = new_space_id()
-    rid = (await cp.storage.call(staging, "restore.open", {}))["restore"]
+    # `replaces`: artifacts the backup names but does not hold must be this space's own.
+    rid = (await cp.storage.call(staging, "restore.open", {"replaces": old}))["restore"]
     committed = False
     try:
         buf = b""
