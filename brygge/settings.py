@@ -96,8 +96,10 @@ class Settings:
                                 "invocations and invocation time to the stored usage (a crash "
                                 "loses at most this much metering).", 0.1, 3600)
     dev_mode: bool = knob(False, "Error responses carry stack traces (the app's, or the "
-                          "router's for its own failures). For a laptop, never in production: "
-                          "stacks name files and internals.")
+                          "router's for its own failures), and the admin API serves its "
+                          "interactive docs and schema (/docs, /redoc, /openapi.json; off "
+                          "otherwise). For a laptop, never in production: stacks name files "
+                          "and internals.")
     compress_min_bytes: int = knob(1024, "Smallest one-piece response body gzipped for clients "
                                    "that accept it (streamed textual bodies are always gzipped "
                                    "then); -1 turns compression off.", -1, 1024**3)

@@ -326,7 +326,7 @@ class Api:
         if encrypted:
             if not isinstance(value, str) or len(value) > 64 * 1024:
                 raise GraphQLError("an env var value must be a string of at most 64 KB")
-            stored = envcrypt.seal(self.cp.s.data_path, key, value)
+            stored = envcrypt.seal(self.cp.s.data_path, self.project, sp["name"], key, value)
         sp = await self.cat.set_env(self.project, sp["name"], key, stored, bool(encrypted))
         await self.changed(sp)
         return {"key": key, "value": "" if encrypted else value, "encrypted": bool(encrypted)}

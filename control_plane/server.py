@@ -42,6 +42,7 @@ from brygge.settings import Settings
 from control_plane import (
     adm,
     backup_admin,
+    env_migration,
     event_docs,
     files_admin,
     graphql,
@@ -86,6 +87,12 @@ class ControlPlane:
         self.catalog = Catalog(self.storage)
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
+        try:  # v1 env values re-sealed bound to their space, once (before serving)
+            n = await env_migration.migrate(self.catalog, self.s.data_path)
+            if n:
+                log.info("re-sealed the encrypted env values of %d space(s) (format v2)", n)
+        except Exception as e:  # not marked done: the next start tries again
+            log.warning("re-sealing encrypted env values failed: %s", e)
         self._spawn(self.sweep_event_docs())
         if self.nats_url:
             self.nc = await natsconn.connect(self.nats_url,
@@ -397,7 +404,13 @@ def create_app(cp: ControlPlane) -> FastAPI:
         yield
         await cp.stop()
 
-    app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan)
+    # The interactive docs and the schema describe every admin route; they are served
+    # to nobody but a developer's own node (dev_mode) until there are user logins.
+    docs = cp.s.dev_mode
+    app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan,
+                  openapi_url="/openapi.json" if docs else None,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -494,8 +507,8 @@ def create_app(cp: ControlPlane) -> FastAPI:
         if not isinstance(body, dict) or not isinstance(body.get("value"), str):
             raise ApiError(400, 'expected a JSON body {"value": "<string>"}')
         encrypted = bool(body.get("encrypted"))
-        value = envcrypt.seal(cp.s.data_path, key, body["value"]) if encrypted \
-            else body["value"]  # sealed at rest; opened only for the app's process.env
+        value = envcrypt.seal(cp.s.data_path, project, space, key, body["value"]) \
+            if encrypted else body["value"]  # sealed at rest; opened only for process.env
         sp = await cp.catalog.set_env(project, space, key, value, encrypted=encrypted)
         await cp.publish_space_changed(sp["id"])
         return {"key": key, "encrypted": True} if encrypted else \
