@@ -63,6 +63,12 @@ def loads(data: str | bytes | bytearray, *, max_depth: int = DEFAULT_MAX_DEPTH) 
     return check(value, max_depth)
 
 
+def decoder() -> json.JSONDecoder:
+    """A decoder whose `raw_decode` refuses NaN/Infinity (pass its result to `check`
+    for out-of-range numbers and depth)."""
+    return json.JSONDecoder(parse_constant=_constant)
+
+
 def dumps(value: Any, **kw: Any) -> str:
     """`json.dumps` that refuses NaN/Infinity instead of writing invalid JSON."""
     return json.dumps(value, allow_nan=False, **kw)

@@ -37,7 +37,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from brygge import __version__, cohotoken, envcrypt, events, logbus, natsconn, placement
+from brygge import __version__, cohotoken, envcrypt, events, jsonsafe, logbus, natsconn, placement
 from brygge.settings import Settings
 from control_plane import (
     adm,
@@ -501,7 +501,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     async def set_env(project: str, space: str, key: str, request: Request) -> dict[str, Any]:
         await cp.require_admin(request, project)
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = jsonsafe.loads(await request.body() or b"{}")
         except ValueError as e:
             raise ApiError(400, f"expected a JSON body {{\"value\": \"...\"}}: {e}") from None
         if not isinstance(body, dict) or not isinstance(body.get("value"), str):
@@ -524,7 +524,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     # -- admission settings of a space: JWKS, allowed hosts, CORS, rate limit -------------
     async def json_body(request: Request) -> Any:
         try:
-            return json.loads(await request.body() or b"null")
+            return jsonsafe.loads(await request.body() or b"null")
         except ValueError as e:
             raise ApiError(400, f"the body is not valid JSON: {e}") from None
 
