@@ -39,6 +39,12 @@ class Settings:
     nats_port: int = knob(0, "Port of the embedded nats-server (0: pick a free one).", 0, 65535)
     nats_url: str = knob("", "Use this external NATS instead of starting an embedded one; a "
                          "comma-separated list names several servers of one cluster.")
+    nats_user: str = knob("", "User name for an external NATS (`nats_url`) that requires one; "
+                          "`user:password@` in the URL works too. The embedded nats-server "
+                          "gets one user per component from `brygge up` instead "
+                          "(brygge/natsauth.py, <data>/nats-auth.json, mode 0600).")
+    nats_password: str = knob("", "Password of `nats_user` (never logged; the supervisor passes "
+                              "it to its components in their environment).")
     nats_replicas: int = knob(1, "Copies JetStream keeps of the JOBS, DEAD and LOGS streams. 1 "
                               "for a single nats-server; 3 on a three-server cluster, so that "
                               "jobs and cron schedules survive the loss of one server "
@@ -90,8 +96,10 @@ class Settings:
                                 "invocations and invocation time to the stored usage (a crash "
                                 "loses at most this much metering).", 0.1, 3600)
     dev_mode: bool = knob(False, "Error responses carry stack traces (the app's, or the "
-                          "router's for its own failures). For a laptop, never in production: "
-                          "stacks name files and internals.")
+                          "router's for its own failures), and the admin API serves its "
+                          "interactive docs and schema (/docs, /redoc, /openapi.json; off "
+                          "otherwise). For a laptop, never in production: stacks name files "
+                          "and internals.")
     compress_min_bytes: int = knob(1024, "Smallest one-piece response body gzipped for clients "
                                    "that accept it (streamed textual bodies are always gzipped "
                                    "then); -1 turns compression off.", -1, 1024**3)
@@ -183,6 +191,16 @@ class Settings:
     page_size: int = knob(500, "Documents fetched per storage round trip when streaming.", 1, 100_000)
     max_doc_bytes: int = knob(16 * 1024 * 1024, "Largest document the datastore accepts.",
                               1024, 256 * 1024 * 1024)
+    max_blob_bytes: int = knob(128 * 1024 * 1024, "Largest blob storage keeps: a deployment "
+                               "artifact (the upload as JSON, so somewhat larger than "
+                               "max_deploy_bytes; keep this above it) or a deployed asset. Also "
+                               "the largest blob frame a restore buffers (storage/backup.py).",
+                               1024 * 1024, 4 * 1024**3)
+    max_doc_depth: int = knob(100, "Deepest nesting of arrays/objects accepted in JSON from "
+                               "outside (storage op arguments, admin API bodies, backups; "
+                               "brygge/strictjson.py), as MongoDB's 100 levels for documents. "
+                               "Kept well under Python's recursion limit, which code walking "
+                               "a document must not reach.", 8, 500)
     max_file_bytes: int = knob(256 * 1024 * 1024, "Largest file of a space's blob storage "
                                "(filestore.saveFile, brygge files upload, served by "
                                "app.storage); files are stored and streamed in 256 KiB "

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from brygge import envcrypt
 from sandbox import guestcalls, hostcrypto
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
@@ -205,8 +204,8 @@ class AppInstance:
                 for name, src in PRELUDE:
                     self.inst.eval_script(src, name)
                 self.inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
-            if env_json:  # process.env is set before the app's top-level code runs
-                self.inst.call("__brygge_setEnv", envcrypt.open_env_json(env_json))
+            if env_json:  # process.env (sealed values opened by the executor, envcrypt)
+                self.inst.call("__brygge_setEnv", env_json)
             self.modules.guest_call = self.inst.call
             self.modules.guest_eval_module = self._eval_esm
             if artifact["kind"] == "bundle":

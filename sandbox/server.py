@@ -132,6 +132,12 @@ class Executor:
                 self.artifacts.popitem(last=False)
         return art
 
+    def _open_env(self, space_id: str, env_json: str) -> str:
+        """Sealed values the space's catalog record lists as encrypted, opened for
+        process.env (brygge/envcrypt.py); the record is read only when one looks sealed."""
+        return envcrypt.open_env_json(env_json, space_id, envcrypt.record_reader(
+            lambda key: self.storage.call("", "sys.get", {"key": key})))
+
     def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
         def ops(op: str, payload: str) -> str:
             if op == "net.fetch":
@@ -235,7 +241,8 @@ class Executor:
     def _new_instance(self, space_id: str, digest: str, env_json: str = "",
                       pool: SpacePool | None = None) -> AppInstance:
         snap = pool.snapshot if pool is not None else None
-        app = AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
+        app = AppInstance(self._artifact(digest), self._host_ops(space_id),
+                          env_json=env_json if snap else self._open_env(space_id, env_json),
                           memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                           epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
                           snapshot=snap, max_outbound_requests=self.s.max_outbound_requests,
@@ -533,7 +540,8 @@ class Executor:
         try:
             art = parse_artifact(raise_for(self.storage.raw("", "blob.get",
                                                             request.deployment.encode())))
-            app = AppInstance(art, self._host_ops(request.space_id), env_json=request.env_json,
+            app = AppInstance(art, self._host_ops(request.space_id),
+                              env_json=self._open_env(request.space_id, request.env_json),
                               memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                               epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
                               max_outbound_requests=self.s.max_outbound_requests,

@@ -39,7 +39,8 @@ CASES = {
         let seed = 7; const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
         for (let k = 0; k < 200; k++) {
           const n = 1 + Math.floor(rnd() * 8), b = [];
-          for (let i = 0; i < n; i++) b.push(rnd() < 0.5 ? 0x80 + Math.floor(rnd() * 0x80) : Math.floor(rnd() * 256));
+          for (let i = 0; i < n; i++)
+            b.push(rnd() < 0.5 ? 0x80 + Math.floor(rnd() * 0x80) : Math.floor(rnd() * 256));
           cases.push(b);
         }
         return cases.map((c) => [Buffer.from(c).toString(), new TextDecoder().decode(new Uint8Array(c))]
