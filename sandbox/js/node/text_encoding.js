@@ -27,24 +27,36 @@
     }
     return new Uint8Array(out);
   }
+  // WHATWG UTF-8 decode (what Node's Buffer#toString and TextDecoder do): an invalid or
+  // cut-short sequence becomes ONE U+FFFD for its maximal valid prefix, and the byte that
+  // broke it is read again as the start of the next sequence.
   function utf8Decode(u) {
+    const n = u.length, units = [];
     let s = "";
-    for (let i = 0; i < u.length;) {
+    for (let i = 0; i < n;) {
       const b = u[i];
-      let c = 0xfffd, n = 1;
-      if (b < 0x80) c = b;
-      else if (b >= 0xc2 && b < 0xe0 && i + 1 < u.length && (u[i + 1] & 0xc0) === 0x80) { c = ((b & 31) << 6) | (u[i + 1] & 63); n = 2; }
-      else if (b >= 0xe0 && b < 0xf0 && i + 2 < u.length && (u[i + 1] & 0xc0) === 0x80 && (u[i + 2] & 0xc0) === 0x80) {
-        c = ((b & 15) << 12) | ((u[i + 1] & 63) << 6) | (u[i + 2] & 63); n = 3;
-        if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) { c = 0xfffd; n = 1; }
-      } else if (b >= 0xf0 && b < 0xf5 && i + 3 < u.length && (u[i + 1] & 0xc0) === 0x80 && (u[i + 2] & 0xc0) === 0x80 && (u[i + 3] & 0xc0) === 0x80) {
-        c = ((b & 7) << 18) | ((u[i + 1] & 63) << 12) | ((u[i + 2] & 63) << 6) | (u[i + 3] & 63); n = 4;
-        if (c < 0x10000 || c > 0x10ffff) { c = 0xfffd; n = 1; }
+      let cp = 0xfffd;
+      if (b < 0x80) { cp = b; i++; }
+      else {
+        let need = 0, lo = 0x80, hi = 0xbf;
+        if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; }
+        else if (b >= 0xe0 && b <= 0xef) { need = 2; cp = b & 0xf; if (b === 0xe0) lo = 0xa0; else if (b === 0xed) hi = 0x9f; }
+        else if (b >= 0xf0 && b <= 0xf4) { need = 3; cp = b & 7; if (b === 0xf0) lo = 0x90; else if (b === 0xf4) hi = 0x8f; }
+        let j = i + 1;
+        if (need === 0) cp = 0xfffd;
+        for (let k = 0; k < need; k++, j++) {
+          const c = j < n ? u[j] : -1;
+          if (c < lo || c > hi) { cp = 0xfffd; break; }
+          lo = 0x80; hi = 0xbf;
+          cp = (cp << 6) | (c & 0x3f);
+        }
+        i = j;
       }
-      s += String.fromCodePoint(c);
-      i += n;
+      if (cp > 0xffff) { cp -= 0x10000; units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff)); }
+      else units.push(cp);
+      if (units.length >= 8192) { s += String.fromCharCode.apply(null, units); units.length = 0; }
     }
-    return s;
+    return units.length ? s + String.fromCharCode.apply(null, units) : s;
   }
   class TextEncoder {
     get encoding() { return "utf-8"; }
