@@ -31,7 +31,7 @@ AUTH_FILE = "nats-auth.json"
 COMPONENTS = ("control-plane", "executor", "router")
 
 # Replies (requests, JetStream API answers, push consumers' deliveries) come on inboxes.
-_COMMON_PUB = ["$JS.API.INFO", "_INBOX.>"]
+_COMMON_PUB = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "_INBOX.>"]  # NAMES: stream by subject
 _COMMON_SUB = ["_INBOX.>", "brygge.events.>"]
 
 
