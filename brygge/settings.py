@@ -39,6 +39,12 @@ class Settings:
     nats_port: int = knob(0, "Port of the embedded nats-server (0: pick a free one).", 0, 65535)
     nats_url: str = knob("", "Use this external NATS instead of starting an embedded one; a "
                          "comma-separated list names several servers of one cluster.")
+    nats_user: str = knob("", "User name for an external NATS (`nats_url`) that requires one; "
+                          "`user:password@` in the URL works too. The embedded nats-server "
+                          "gets one user per component from `brygge up` instead "
+                          "(brygge/natsauth.py, <data>/nats-auth.json, mode 0600).")
+    nats_password: str = knob("", "Password of `nats_user` (never logged; the supervisor passes "
+                              "it to its components in their environment).")
     nats_replicas: int = knob(1, "Copies JetStream keeps of the JOBS, DEAD and LOGS streams. 1 "
                               "for a single nats-server; 3 on a three-server cluster, so that "
                               "jobs and cron schedules survive the loss of one server "
@@ -90,15 +96,30 @@ class Settings:
                                 "invocations and invocation time to the stored usage (a crash "
                                 "loses at most this much metering).", 0.1, 3600)
     dev_mode: bool = knob(False, "Error responses carry stack traces (the app's, or the "
-                          "router's for its own failures). For a laptop, never in production: "
-                          "stacks name files and internals.")
+                          "router's for its own failures), and the admin API serves its "
+                          "interactive docs and schema (/docs, /redoc, /openapi.json; off "
+                          "otherwise). For a laptop, never in production: stacks name files "
+                          "and internals.")
     compress_min_bytes: int = knob(1024, "Smallest one-piece response body gzipped for clients "
                                    "that accept it (streamed textual bodies are always gzipped "
                                    "then); -1 turns compression off.", -1, 1024**3)
     compress_level: int = knob(5, "zlib level of response compression (1 fastest, 9 smallest).",
                                1, 9)
-    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above).",
-                              256, 1024**2)
+    offload_min_bytes: int = knob(32 * 1024, "Response pieces to gzip and JSON request bodies "
+                                  "to check (max_json_depth) of at least this many bytes are "
+                                  "processed on a worker thread, so the router's event loop "
+                                  "keeps serving other requests meanwhile; smaller ones inline "
+                                  "(a thread hop costs about as much as gzipping 12 KiB). 0 "
+                                  "sends everything to a thread.", 0, 1024**2)
+    max_json_depth: int = knob(256, "Deepest nesting of arrays and objects accepted in a JSON "
+                               "request body (and in the JSON parameters, headers and bodies "
+                               "of _A_D_M_ calls, which also may not hold NaN/Infinity); "
+                               "deeper is 400 before anything parses it. The guest's "
+                               "JSON.parse traps near 100,000 levels and Python's json (the "
+                               "control plane, storage) fails near 1,000.", 16, 900)
+    max_url_bytes: int = knob(8 * 1024, "Longest request path plus query string (414 above, "
+                              "measured as the request line arrives). At most 65,000: "
+                              "httptools cannot parse a longer URL.", 256, 65000)
     jwt_leeway_s: float = knob(30.0, "Clock skew allowed on JWT exp/nbf/iat.", 0, 600)
     jwks_cache_s: float = knob(600.0, "How long a space's fetched JWKS is reused.", 1, 86400)
     jwks_refetch_s: float = knob(30.0, "Least time between refetches of a JWKS for an unknown "
@@ -118,10 +139,32 @@ class Settings:
     stack_limit_kb: int = knob(512, "JS stack one invocation may use; deeper recursion is a "
                                "catchable RangeError (~2,900 frames at 512). The guest's stack "
                                "is 1 MiB, so 640 is the most that takes effect.", 64, 640)
+    max_guest_reentry: int = knob(64, "Host calls that may nest inside one another on one "
+                                  "thread (guest -> host -> guest: each require() of an ES "
+                                  "module from CommonJS is one level); past it the innermost "
+                                  "require() throws a RangeError. Bounds the native and Python "
+                                  "stack a tenant's require() chain can take (~10 Python frames "
+                                  "and ~25 KiB of stack a level; the recursion limit is raised to "
+                                  "fit).", 4, 200)
     cpu_epoch_ms: int = knob(10, "Period of the wasmtime epoch ticker (CPU deadline granularity).",
                              1, 1000)
     instances_per_space: int = knob(4, "Warm wasm instances one executor keeps per space.", 1, 256)
-    executor_threads: int = knob(16, "Concurrent invocations one executor process runs.", 1, 1024)
+    executor_threads: int = knob(16, "Concurrent invocations one executor process (or router, "
+                                 "in-process) runs. An HTTP invocation takes one only once it "
+                                 "holds an instance of its space (sandbox/sched.py).", 1, 1024)
+    space_max_running: int = knob(8, "Most HTTP invocations of one space one executor runs at "
+                                  "once (its instances_per_space bound it too); always below "
+                                  "executor_threads, so that one space never holds every "
+                                  "thread. When threads are short, spaces take turns.", 1, 1024)
+    space_max_waiting: int = knob(64, "HTTP invocations of one space that may wait in one "
+                                  "executor for an instance (holding no thread); more are "
+                                  "refused at once with 429. One waiting longer than its "
+                                  "deadline gets 503.", 0, 100_000)
+    stream_buffer_bytes: int = knob(1024 * 1024, "Response bytes of one invocation buffered "
+                                    "between the guest and the client; beyond it the guest's "
+                                    "write waits (its wall-clock deadline still runs) until "
+                                    "the client reads. Bounds what a client that stops "
+                                    "reading costs.", 64 * 1024, 256 * 1024 * 1024)
     max_host_calls: int = knob(100_000, "Host calls allowed in one invocation.", 10, 10_000_000)
     max_response_bytes: int = knob(256 * 1024 * 1024, "Largest response one invocation may "
                                    "write (streamed, so this bounds abuse, not memory); at "
@@ -148,6 +191,16 @@ class Settings:
     page_size: int = knob(500, "Documents fetched per storage round trip when streaming.", 1, 100_000)
     max_doc_bytes: int = knob(16 * 1024 * 1024, "Largest document the datastore accepts.",
                               1024, 256 * 1024 * 1024)
+    max_blob_bytes: int = knob(128 * 1024 * 1024, "Largest blob storage keeps: a deployment "
+                               "artifact (the upload as JSON, so somewhat larger than "
+                               "max_deploy_bytes; keep this above it) or a deployed asset. Also "
+                               "the largest blob frame a restore buffers (storage/backup.py).",
+                               1024 * 1024, 4 * 1024**3)
+    max_doc_depth: int = knob(100, "Deepest nesting of arrays/objects accepted in JSON from "
+                               "outside (storage op arguments, admin API bodies, backups; "
+                               "brygge/strictjson.py), as MongoDB's 100 levels for documents. "
+                               "Kept well under Python's recursion limit, which code walking "
+                               "a document must not reach.", 8, 500)
     max_file_bytes: int = knob(256 * 1024 * 1024, "Largest file of a space's blob storage "
                                "(filestore.saveFile, brygge files upload, served by "
                                "app.storage); files are stored and streamed in 256 KiB "

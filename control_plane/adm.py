@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from brygge import strictjson
 from control_plane import queues_admin
 from control_plane.catalog import CatalogError
 from storage.engine import StorageError
@@ -49,7 +50,7 @@ def json_param(params: dict[str, str], name: str, default: Any) -> Any:
     if raw == "":
         return default
     try:
-        value = json.loads(raw)
+        value = strictjson.loads(raw)
     except ValueError as e:
         raise AdmError(400, f"query parameter {name} is not valid JSON: {e}") from None
     if not isinstance(value, dict):
@@ -62,7 +63,7 @@ def json_header(request: Request, name: str) -> Any:
     if raw is None:
         return None
     try:
-        return json.loads(raw)
+        return strictjson.loads(raw)
     except ValueError as e:
         raise AdmError(400, f"header {name} is not valid JSON: {e}") from None
 
@@ -72,7 +73,7 @@ async def json_body(request: Request, what: str) -> Any:
         raise AdmError(413, f"the body is larger than {MAX_BODY} bytes")
     body = await request.body()
     try:
-        return json.loads(body)
+        return strictjson.loads(body)
     except ValueError as e:
         raise AdmError(400, f"expected a JSON body {what}: {e}") from None
 

@@ -13,14 +13,15 @@ erased, routers and executors are told (space-changed event) and the restored ac
 deployment's cron schedules are written, as a rollback does. Any error before that
 erases the staging id: the target space is untouched.
 
-Restored from the backup's space record: env, cron time zone, JWKS, allowed hosts,
-CORS, rate limit (SETTINGS). Not restored: API tokens (credentials of the target node
-stay as they are; a backup file is not a key to the space), metering counters, and
-what lives in NATS (queued jobs, dead letters, logs).
+Restored from the backup's space record: env (with which values are sealed), cron time
+zone, JWKS, allowed hosts, CORS, rate limit (SETTINGS). Not restored: API tokens
+(credentials of the target node stay as they are; a backup file is not a key to the
+space), metering counters, and what lives in NATS (queued jobs, dead letters, logs).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,7 @@ from storage.client import raise_for
 from storage.errors import NotFound, StorageError
 from storage.keys import new_space_id
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")  # as Catalog.set_env
 SETTINGS = ("env", "cron_timezone", "jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts",
             "cors_origins", "rate_limit")
 PIECE = 1024 * 1024  # bytes of the request body per restore.write
@@ -73,7 +75,8 @@ async def restore_space(cp: Any, project: str, space_name: str,
             raise BackupError(409, f"space {space_name!r} of {project!r} is not empty "
                                 f"({_nonempty(what)}); restore with --force to replace it")
     staging = new_space_id()
-    rid = (await cp.storage.call(staging, "restore.open", {}))["restore"]
+    # `replaces`: artifacts the backup names but does not hold must be this space's own.
+    rid = (await cp.storage.call(staging, "restore.open", {"replaces": old}))["restore"]
     committed = False
     try:
         buf = b""
@@ -117,6 +120,9 @@ async def _activate(cp: Any, space: dict[str, Any], staging: str,
         active = None  # the backup's record names a deployment it does not hold
     new = {k: v for k, v in space.items() if k not in SETTINGS}
     new.update({k: src[k] for k in SETTINGS if src.get(k) is not None})
+    if src.get("env") is not None:  # the env and which of its values are sealed go together
+        new.pop("env_encrypted", None)
+        new.update(_restored_env(src))
     new.update({"id": staging, "deployment": active, "restored_at": _now()})
     if active:
         new["deployed_at"] = next(d.get("date") for d in history if d.get("digest") == active)
@@ -145,6 +151,22 @@ async def _activate(cp: Any, space: dict[str, Any], staging: str,
             "deployment": dep["seq"] if dep else None, "deployments": len(history),
             "counts": result.get("counts") or {},
             "source_created": (result.get("manifest") or {}).get("created")}
+
+
+def _restored_env(src: dict[str, Any]) -> dict[str, Any]:
+    """The backup's env, checked as set-env checks it, with `env_encrypted` limited to
+    its names. Sealed values stay sealed; brygge/envcrypt.py opens a value only in the
+    project and space it was sealed for, so one copied from another space stays shut."""
+    env = src["env"]
+    if not isinstance(env, dict) or not all(
+            isinstance(k, str) and _ENV_NAME.match(k) and isinstance(v, str)
+            and len(v) <= 64 * 1024 for k, v in env.items()):
+        raise BackupError(400, "the backup's env is not a map of env var names to strings")
+    sealed = src.get("env_encrypted") or []
+    if not isinstance(sealed, list):
+        raise BackupError(400, "the backup's env_encrypted is not a list of names")
+    names = sorted({k for k in sealed if isinstance(k, str) and k in env})
+    return {"env": env, **({"env_encrypted": names} if names else {})}
 
 
 def _now() -> str:

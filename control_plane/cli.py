@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+# first: the libraries imported below may warn while they load
+import brygge.quiet_warnings  # noqa: F401
+
+# isort: split
 import httpx
 import typer
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import re
 import time
 from typing import Any
@@ -33,7 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError, build_schema, graphql
 
-from brygge import cohotoken, envcrypt
+from brygge import cohotoken, envcrypt, strictjson
 from control_plane import schedules
 from control_plane.catalog import CatalogError
 
@@ -326,7 +325,7 @@ class Api:
         if encrypted:
             if not isinstance(value, str) or len(value) > 64 * 1024:
                 raise GraphQLError("an env var value must be a string of at most 64 KB")
-            stored = envcrypt.seal(self.cp.s.data_path, key, value)
+            stored = envcrypt.seal(self.cp.s.data_path, self.project, sp["name"], key, value)
         sp = await self.cat.set_env(self.project, sp["name"], key, stored, bool(encrypted))
         await self.changed(sp)
         return {"key": key, "value": "" if encrypted else value, "encrypted": bool(encrypted)}
@@ -406,9 +405,9 @@ def register(app: FastAPI, cp: Any) -> None:
         if len(raw) > MAX_BODY:
             return _errors("the request body is too large", status=413)
         try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            return _errors("the body must be JSON: {query, variables}", status=400)
+            body = strictjson.loads(raw or b"null")
+        except ValueError as e:
+            return _errors(f"the body must be JSON: {{query, variables}}: {e}", status=400)
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return _errors("the body must be JSON: {query, variables}", status=400)
         variables = body.get("variables")

@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 import grpc
 
+from brygge import natsauth
 from brygge.settings import Settings
 from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
@@ -191,6 +192,9 @@ class Node:
         env = {**os.environ, **self.s.to_env(), "PYTHONUNBUFFERED": "1"}
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        component = child.name.rstrip("-0123456789")  # executor-1 → executor
+        if not self.s.nats_url and component in natsauth.COMPONENTS:
+            env.update(natsauth.env_of(natsauth.load(self.data), component))
         child.log = self.data / "logs" / f"{child.name}.log"
         logf = open(child.log, "ab")
         child.proc = subprocess.Popen(child.argv, env=env, stdout=logf, stderr=subprocess.STDOUT,
@@ -219,6 +223,8 @@ class Node:
     def nats_config(self) -> Path:
         conf = self.data / "nats.conf"
         store = str(self.data / "nats")
+        conf.touch(mode=0o600)
+        conf.chmod(0o600)  # it holds the passwords
         conf.write_text(
             "# written by brygge up; JetStream fsyncs before acknowledging (sync_interval: always)\n"
             f"listen: 127.0.0.1:{self.nats_port}\n"
@@ -226,7 +232,10 @@ class Node:
             f"  store_dir: {json.dumps(store)}\n"
             "  sync_interval: always\n"
             "  max_file_store: 10GB\n"
-            "}\n")
+            "}\n"
+            # one user per component, subject permissions each (brygge/natsauth.py)
+            + natsauth.config_block(natsauth.load(self.data),
+                                    self.s.executor_transport == "inprocess"))
         return conf
 
     def _grpc_ready(self, target: str, executor: bool) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from brygge import strictjson
 from sandbox.jobs import job_headers
 from storage import queues as q
 
@@ -165,9 +166,9 @@ def register(app: FastAPI, cp: Any) -> None:
 
     async def body(request: Request) -> dict[str, Any]:
         try:
-            b = await request.json()
-        except ValueError:
-            raise QueueAdminError(400, "the body must be JSON, e.g. {\"topic\": \"emails\"}") \
+            b = strictjson.loads(await request.body())
+        except ValueError as e:
+            raise QueueAdminError(400, f"the body must be JSON, e.g. {{\"topic\": \"emails\"}}: {e}") \
                 from None
         if not isinstance(b, dict):
             raise QueueAdminError(400, "the body must be a JSON object")

@@ -37,11 +37,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from brygge import __version__, cohotoken, envcrypt, events, logbus, natsconn, placement
+from brygge import __version__, cohotoken, envcrypt, events, logbus, natsconn, placement, strictjson
 from brygge.settings import Settings
 from control_plane import (
     adm,
     backup_admin,
+    env_migration,
     event_docs,
     files_admin,
     graphql,
@@ -86,6 +87,12 @@ class ControlPlane:
         self.catalog = Catalog(self.storage)
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
+        try:  # v1 env values re-sealed bound to their space, once (before serving)
+            n = await env_migration.migrate(self.catalog, self.s.data_path)
+            if n:
+                log.info("re-sealed the encrypted env values of %d space(s) (format v2)", n)
+        except Exception as e:  # not marked done: the next start tries again
+            log.warning("re-sealing encrypted env values failed: %s", e)
         self._spawn(self.sweep_event_docs())
         if self.nats_url:
             self.nc = await natsconn.connect(self.nats_url,
@@ -397,7 +404,13 @@ def create_app(cp: ControlPlane) -> FastAPI:
         yield
         await cp.stop()
 
-    app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan)
+    # The interactive docs and the schema describe every admin route; they are served
+    # to nobody but a developer's own node (dev_mode) until there are user logins.
+    docs = cp.s.dev_mode
+    app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan,
+                  openapi_url="/openapi.json" if docs else None,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -488,14 +501,14 @@ def create_app(cp: ControlPlane) -> FastAPI:
     async def set_env(project: str, space: str, key: str, request: Request) -> dict[str, Any]:
         await cp.require_admin(request, project)
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = strictjson.loads(await request.body() or b"{}")
         except ValueError as e:
             raise ApiError(400, f"expected a JSON body {{\"value\": \"...\"}}: {e}") from None
         if not isinstance(body, dict) or not isinstance(body.get("value"), str):
             raise ApiError(400, 'expected a JSON body {"value": "<string>"}')
         encrypted = bool(body.get("encrypted"))
-        value = envcrypt.seal(cp.s.data_path, key, body["value"]) if encrypted \
-            else body["value"]  # sealed at rest; opened only for the app's process.env
+        value = envcrypt.seal(cp.s.data_path, project, space, key, body["value"]) \
+            if encrypted else body["value"]  # sealed at rest; opened only for process.env
         sp = await cp.catalog.set_env(project, space, key, value, encrypted=encrypted)
         await cp.publish_space_changed(sp["id"])
         return {"key": key, "encrypted": True} if encrypted else \
@@ -511,7 +524,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     # -- admission settings of a space: JWKS, allowed hosts, CORS, rate limit -------------
     async def json_body(request: Request) -> Any:
         try:
-            return json.loads(await request.body() or b"null")
+            return strictjson.loads(await request.body() or b"null")
         except ValueError as e:
             raise ApiError(400, f"the body is not valid JSON: {e}") from None
 

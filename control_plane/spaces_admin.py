@@ -19,6 +19,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from brygge import strictjson
+
 
 class SpaceAdminError(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -31,10 +33,9 @@ async def _body(request: Request) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        import json
-        b = json.loads(raw)
-    except ValueError:
-        raise SpaceAdminError(400, "the body must be JSON") from None
+        b = strictjson.loads(raw)
+    except ValueError as e:
+        raise SpaceAdminError(400, f"the body must be JSON: {e}") from None
     if not isinstance(b, dict):
         raise SpaceAdminError(400, "the body must be a JSON object")
     return b

@@ -28,13 +28,15 @@ import grpc
 import grpc.aio
 import httpx
 
-from brygge import events, natsconn, placement
+from brygge import events, jsonsafe, natsconn, placement
 from brygge.settings import Settings
 from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from router import admission, compress
-from router.body import BodyError, RequestBody, read_body
+from router import admin_proxy, admission, compress
+from router.body import BodyError, RequestBody, parsed_as_json
+from router.errors import Reject, send_json
+from router.errors import rid as _rid
 from router.jwt_auth import JwksCache, JwtError, looks_like_jwt
 from router.meter import Meter
 from router.realtime import Realtime
@@ -52,14 +54,6 @@ CLAIMS_HEADER = "x-jwt-claims"  # verified JWT claims, JSON, as the app sees the
 CACHE_TTL_S = 5.0
 _HOP_HEADERS = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade",
                 b"proxy-connection", b"te", b"trailer", b"content-length"}
-
-
-class Reject(Exception):
-    def __init__(self, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
-                 ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or []
 
 
 class TTLCache:
@@ -241,8 +235,11 @@ class Router:
         api_path = "/" + (parts[2] if len(parts) > 2 else "")
         if not space_name:
             raise Reject(404, "no space in the URL: use /<space>/<route>, e.g. /dev/hello")
-        if api_path.startswith("/_A_D_M_"):
-            await self.admin_proxy(scope, receive, send, project, space_name, api_path[8:], query)
+        if api_path.startswith("/_A_D_M_"):  # router/admin_proxy.py: checked, then forwarded
+            assert self.http is not None
+            await admin_proxy.forward(self.s, self.http, self.admin_url, self.catalog, scope,
+                                      receive, send, headers, project, space_name,
+                                      api_path[8:], query)
             return
         space = await self.space(project, space_name)
         if space is None:
@@ -263,6 +260,8 @@ class Router:
             body, more = await reader.read_head()
         except BodyError as e:
             raise Reject(e.status, str(e)) from None
+        if body and not more and parsed_as_json(headers.get("content-type", "")):
+            await self.check_json_depth(body)
 
         original_url = raw_path + ("?" + query if query else "")
         http = pb.HttpRequest(
@@ -371,7 +370,9 @@ class Router:
                 continue
             rec = await self.token(candidate)
             if rec is not None and rec["space_id"] == space["id"]:
-                if rec["access"] != "RW" and method not in ("GET", "HEAD", "OPTIONS"):
+                # OPTIONS too is refused: an app.all() handler would run for it. CORS
+                # preflights never get here (admit() answers them).
+                if rec["access"] != "RW" and method not in ("GET", "HEAD"):
                     raise Reject(403, "this token is read-only: it allows GET and HEAD only")
                 return True, ""
             if source == "x-apikey":
@@ -443,7 +444,7 @@ class Router:
                             await send(head)
                             started = True
                         await send({"type": "http.response.body", "more_body": True,
-                                    "body": z.chunk(pending) if z else pending})
+                                    "body": await self.gzip(z, pending) if z else pending})
                     pending = out.body_chunk
                 elif part == "end":
                     break
@@ -466,7 +467,7 @@ class Router:
         if not started:
             if (gzip and len(body) >= self.s.compress_min_bytes
                     and compress.should_compress(head["status"], head["headers"])):
-                body = compress.Gzip(self.s.compress_level).last(body)
+                body = await self.gzip(compress.Gzip(self.s.compress_level), body, True)
                 head["headers"] = compress.adjust_headers(head["headers"])
             if head["status"] not in (204, 304):  # RFC 9110: no Content-Length on these
                 # HEAD: the size the app says a GET would have (app.static/app.storage
@@ -476,31 +477,23 @@ class Router:
                 head["headers"].append((b"content-length", length))
             await send(head)
         elif z is not None:
-            body = z.last(body)
+            body = await self.gzip(z, body, True)
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    # -- the official CLI's admin endpoints -------------------------------------------------------
-    async def admin_proxy(self, scope: Scope, receive: Receive, send: Send, project: str,
-                          space: str, op: str, query: str) -> None:
-        assert self.http is not None
+    async def gzip(self, z: compress.Gzip, data: bytes, last: bool = False) -> bytes:
+        return await compress.off_loop(z, data, last, self.s.offload_min_bytes)
+
+    async def check_json_depth(self, body: bytes) -> None:
+        """A JSON body the runtime will parse: refuse nesting beyond max_json_depth here
+        (the guest's JSON.parse would trap). NaN/Infinity are the guest's to refuse:
+        JSON.parse does. A large body is checked on a worker thread."""
         try:
-            body = await read_body(receive, self.s.max_deploy_bytes)
-        except BodyError as e:
-            raise Reject(e.status, str(e)) from None
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-                   if k.lower() not in (b"host", b"content-length")]
-        url = f"{self.admin_url}/_adm/{project}/{space}/{op}" + (f"?{query}" if query else "")
-        req = self.http.build_request(scope["method"], url, headers=headers, content=body)
-        resp = await self.http.send(req, stream=True)
-        try:
-            await send({"type": "http.response.start", "status": resp.status_code,
-                        "headers": [(k.encode(), v.encode()) for k, v in resp.headers.items()
-                                    if k.encode() not in _HOP_HEADERS]})
-            async for chunk in resp.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            await resp.aclose()
+            if len(body) >= self.s.offload_min_bytes:
+                await asyncio.to_thread(jsonsafe.check, body, self.s.max_json_depth, False)
+            else:
+                jsonsafe.check(body, self.s.max_json_depth, False)
+        except jsonsafe.JsonUnsafe as e:
+            raise Reject(400, f"request body: {e}") from None
 
 
 def admin_client(s: Settings) -> httpx.AsyncClient:
@@ -512,10 +505,6 @@ def admin_client(s: Settings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(None, connect=5),
         transport=httpx.AsyncHTTPTransport(
             retries=1, limits=httpx.Limits(keepalive_expiry=s.keep_alive_s / 2)))
-
-
-def _rid(request_id: str) -> list[tuple[bytes, bytes]]:
-    return [(b"x-request-id", request_id.encode())]
 
 
 def _hostname(host: str) -> str:
@@ -534,12 +523,3 @@ async def _drain(call: AsyncIterator[pb.InvokeOut], request_id: str) -> None:
             pass
     except grpc.aio.AioRpcError:
         log.warning("request %s: executor stream broke after the response", request_id)
-
-
-async def send_json(send: Send, status: int, obj: dict[str, Any],
-                    extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps(obj).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()), *(extra or [])]})
-    await send({"type": "http.response.body", "body": body, "more_body": False})

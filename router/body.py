@@ -32,6 +32,12 @@ def parsed_by_runtime(content_type: str) -> bool:
             or t == "application/x-www-form-urlencoded" or t.startswith("text/"))
 
 
+def parsed_as_json(content_type: str) -> bool:
+    """Whether the runtime JSON.parses this body (sandbox/js/runtime.js parseBody)."""
+    t = content_type.split(";", 1)[0].strip().lower()
+    return t == "application/json" or t.endswith("+json")
+
+
 class RequestBody:
     """Reads one request body from ASGI `receive`."""
 

@@ -5,10 +5,15 @@ least `compress_min_bytes` (or a streamed one), no `Content-Encoding` of the app
 own, not a partial (206) or bodiless response, and never Server-Sent Events (a
 proxy could hold events back). Streamed bodies are flushed per chunk
 (Z_SYNC_FLUSH), so chunks still reach the client as the app writes them.
+
+Compressing is CPU work: a piece of `offload_min_bytes` or more is compressed on a
+worker thread (zlib releases the GIL while it deflates), so a multi-megabyte answer
+does not stall the router's event loop and every other tenant's requests with it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 
 _TEXTUAL = ("text/", "application/json", "application/javascript", "application/xml",
@@ -85,3 +90,12 @@ class Gzip:
 
     def last(self, data: bytes) -> bytes:
         return self.z.compress(data) + self.z.flush(zlib.Z_FINISH)
+
+
+async def off_loop(z: Gzip, data: bytes, last: bool, offload_min_bytes: int) -> bytes:
+    """`z.last(data)` or `z.chunk(data)`: inline when small, else on a worker thread.
+    One stream's pieces are compressed one after the other (the caller awaits each)."""
+    fn = z.last if last else z.chunk
+    if len(data) < offload_min_bytes:
+        return fn(data)
+    return await asyncio.to_thread(fn, data)

@@ -124,13 +124,16 @@ class JwksCache:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise JwtError("Bearer token is not a well-formed JWT") from None
+        # Header fields are untrusted JSON of any type: a list `alg` once reached a dict
+        # lookup (TypeError, 500). Each field the checks read must be a string.
+        for field in ("alg", "kid", "typ", "cty"):
+            if field in header and not isinstance(header[field], str):
+                raise JwtError(f"JWT {field} header must be a string")
         alg = header.get("alg")
         if alg not in ALGS:
             raise JwtError(f"JWT alg {str(alg)[:16]!r} is not accepted "
                            f"(use one of {', '.join(ALGS)})")
         kid = header.get("kid")
-        if kid is not None and not isinstance(kid, str):
-            raise JwtError("JWT kid header must be a string")
         jwk = await self.key(url, kid)
         key_alg = jwk._jwk_data.get("alg", alg)  # a JWK may pin its algorithm
         if jwk.key_type != ALGS[alg] or key_alg != alg:

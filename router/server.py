@@ -12,6 +12,7 @@ import socket
 import uvicorn
 
 from brygge.settings import Settings
+from router import http_protocol
 from router.app import Router
 
 
@@ -26,7 +27,9 @@ def main() -> None:
     s = Settings.from_env()
     router = Router(s, a.storage, a.executor, a.nats, a.admin_url)
     config = uvicorn.Config(router, log_level="warning", access_log=False, lifespan="on",
-                            http="httptools", loop="uvloop",
+                            # httptools, answering unparseable requests and long URLs in
+                            # the platform's JSON shape (router/http_protocol.py)
+                            http=http_protocol.protocol_class(s.max_url_bytes), loop="uvloop",
                             proxy_headers=False,  # X-Forwarded-* are ours (router/admission.py)
                             limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024,
                             timeout_keep_alive=int(s.keep_alive_s))

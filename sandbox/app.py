@@ -22,19 +22,16 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from brygge import envcrypt
-from sandbox import hostcrypto
+from sandbox import guestcalls, hostcrypto
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.modules import BundleError, ModuleSystem
+from sandbox.prelude import PRELUDE, PRELUDE_END
 
 log = logging.getLogger("brygge.sandbox")
 _JS = resources.files("sandbox").joinpath("js")
-# Evaluated in order in every instance before the app. runtime.js comes first (host
-# calls, console, timers, req/res, require); the others add Node built-ins.
-PRELUDE = [(f"brygge:{name}", _JS.joinpath(name).read_text())
-           for name in ("runtime.js", "node.js", "streams.js", "crypto_keys.js", "http_client.js")]
-PRELUDE_END = "delete globalThis.__brygge_internal;"
+# PRELUDE: the guest runtime, evaluated in every instance before the app; its files and
+# their load order are listed in sandbox/prelude.py.
 # The built-in codehooks-js: one ES module assembled from its parts (declarations
 # first, then the core that creates the app and exports).
 CODEHOOKS_JS = "\n".join(_JS.joinpath(name).read_text() for name in (
@@ -143,7 +140,9 @@ def _js_error_text(e: JSError) -> str:
 @dataclass
 class Invocation:
     """State of one running invocation, written by host calls."""
-    emit: Callable[[str, Any], None]
+    # ("head", {status, headers}) / ("chunk" | "end", bytes); True when it waited for
+    # the client to read (then the guest's budgets are re-armed: waiting is not CPU)
+    emit: Callable[[str, Any], bool | None]
     host_calls: int = 0
     outbound: int = 0  # net.fetch calls (each an outbound HTTP request)
     ended: bool = False
@@ -169,7 +168,8 @@ class AppInstance:
                  memory_mb: int = 128, stack_kb: int = 512, epoch_ms: int = 10,
                  max_host_calls: int = 100_000, eval_timeout_s: float = 10.0,
                  env_json: str = "", snapshot: Snapshot | None = None,
-                 max_outbound_requests: int = 50) -> None:
+                 max_outbound_requests: int = 50,
+                 max_reentry: int = guestcalls.DEFAULT_MAX_REENTRY) -> None:
         """Evaluate the app, in a heap restored from the runtime's snapshot; or, with
         `snapshot` (from `AppInstance.snapshot()` of this artifact and env), restore
         the evaluated app itself."""
@@ -188,7 +188,8 @@ class AppInstance:
         t0 = time.perf_counter()
         base = snapshot or prelude_snapshot(eval_timeout_s)
         self.inst = Instance(self._host, memory_mb=memory_mb, stack_kb=stack_kb,
-                             epoch_ms=epoch_ms, module_loader=self._resolve, snapshot=base)
+                             epoch_ms=epoch_ms, module_loader=self._resolve, snapshot=base,
+                             max_reentry=max_reentry)
         if snapshot is not None:
             self.modules.guest_call = self.inst.call
             self.modules.guest_eval_module = self._eval_esm
@@ -201,8 +202,8 @@ class AppInstance:
                 for name, src in PRELUDE:
                     self.inst.eval_script(src, name)
                 self.inst.eval_script(PRELUDE_END, "brygge:prelude-end.js")
-            if env_json:  # process.env is set before the app's top-level code runs
-                self.inst.call("__brygge_setEnv", envcrypt.open_env_json(env_json))
+            if env_json:  # process.env (sealed values opened by the executor, envcrypt)
+                self.inst.call("__brygge_setEnv", env_json)
             self.modules.guest_call = self.inst.call
             self.modules.guest_eval_module = self._eval_esm
             if artifact["kind"] == "bundle":
@@ -249,11 +250,16 @@ class AppInstance:
         return self.modules.esm_module(base, spec)
 
     def _eval_esm(self, code: str, name: str) -> str:
-        """Evaluate an ES module now (require() of an ES module); "" or a host error reply."""
+        """Evaluate an ES module now (require() of an ES module); "" or a host error reply.
+        A module that threw is left to the runtime's ERR_REQUIRE_ESM, except past the
+        re-entry bound: that error goes up the require() chain as it is, so the app
+        (or the deploy) sees the limit and not the outermost module's name."""
         try:
-            self.inst.eval_module(code, name)
+            thrown = self.inst.eval_module_error(code, name)
         except JSError as e:
             return f"\0{e.name}\0{e.message}"
+        if thrown is not None and guestcalls.REENTRY_MARK in thrown.message:
+            return f"\0{thrown.name}\0{thrown.message}"
         return ""
 
     def _source_file(self, op: str, payload: str) -> str:
@@ -377,26 +383,28 @@ class AppInstance:
             head, _, body = payload.partition("\n")
             inv.ended = True
             inv.emit("head", json.loads(head))
-            inv.emit("end", body.encode("utf-8", "surrogatepass"))
-            return ""
+            return self._emitted(inv.emit("end", body.encode("utf-8", "surrogatepass")))
         if op == "http.head":
             inv.emit("head", json.loads(payload))
             return ""
         if op == "http.write":
-            inv.emit("chunk", payload.encode("utf-8", "surrogatepass"))
-            return ""
+            return self._emitted(inv.emit("chunk", payload.encode("utf-8", "surrogatepass")))
         if op == "http.end":
             inv.ended = True
-            inv.emit("end", payload.encode("utf-8", "surrogatepass"))
-            return ""
+            return self._emitted(inv.emit("end", payload.encode("utf-8", "surrogatepass")))
         if op == "http.writeb":  # binary: one Latin-1 char per byte
-            inv.emit("chunk", payload.encode("latin-1"))
-            return ""
+            return self._emitted(inv.emit("chunk", payload.encode("latin-1")))
         if op == "http.endb":
             inv.ended = True
-            inv.emit("end", payload.encode("latin-1"))
-            return ""
+            return self._emitted(inv.emit("end", payload.encode("latin-1")))
         return self.host_ops(op, payload)
+
+    def _emitted(self, waited: bool | None) -> str:
+        """After a response write: one that waited for the client re-arms the epoch
+        deadline (the wall clock ran on, the CPU budget did not)."""
+        if waited and self._arm is not None:
+            self._arm()
+        return ""
 
     def _body_read(self, inv: Invocation) -> str:
         """The next piece of a streamed request body as base64, "" at its end."""

@@ -2,17 +2,17 @@
 `req` stream pulls them with the blocking host op `http.body_read`.
 
 A BodySource hands out the part that came with the invocation, then whatever its
-`more` function fetches: the next InvokeIn message on the gRPC transport, or a
-coroutine on the router's event loop with the in-process one. Pieces are at most
-CHUNK bytes so the guest's heap holds little of a large upload at a time.
+`more` function fetches with a coroutine on an event loop: the router's read of the
+client (in-process) or the gRPC server's read of the next InvokeIn message
+(sandbox/grpc_service.py). Pieces are at most CHUNK bytes so the guest's heap holds
+little of a large upload at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 CHUNK = 256 * 1024
 
@@ -41,26 +41,9 @@ class BodySource:
         return bytes(piece)
 
 
-def from_messages(first: bytes, messages: Iterator[Any]) -> BodySource:
-    """gRPC transport: the InvokeIn messages after `start`."""
-
-    def more(_timeout: float) -> bytes | None:
-        m = next(messages, None)
-        if m is None:
-            raise BodyReadError("the request body broke off")
-        part = m.WhichOneof("part")
-        if part == "body_chunk":
-            return bytes(m.body_chunk)
-        if part == "body_error":
-            raise BodyReadError(m.body_error)
-        return None  # body_end
-
-    return BodySource(first, more)
-
-
 def from_loop(first: bytes, loop: asyncio.AbstractEventLoop,
               pull: Callable[[], Awaitable[bytes | None]]) -> BodySource:
-    """In-process transport: `pull` runs on the router's event loop."""
+    """`pull` runs on `loop`: the router's (in-process) or the gRPC server's."""
 
     def more(timeout: float) -> bytes | None:
         fut = asyncio.run_coroutine_threadsafe(pull(), loop)  # type: ignore[arg-type]

@@ -53,15 +53,13 @@ from typing import Any
 import wasmtime
 from wasmtime import _bindings
 from wasmtime import _ffi as ffi
-from wasmtime import _func as wfunc
 from wasmtime._extern import wrap_extern
+
+from sandbox import guestcalls
 
 STATUS_OK = 0
 STATUS_JS_ERROR = 1
 HOST_CALL_ERROR = -1
-
-_I32 = wasmtime.ValType.i32()
-
 
 class JSError(Exception):
     """An exception thrown by guest JS (name, message, stack)."""
@@ -115,7 +113,7 @@ def _patch_guest(wasm: bytes) -> tuple[bytes, bool]:
 # ticker thread advances it so deadlines can be expressed in ticks.
 _engine_lock = threading.Lock()
 _shared: dict[str, Any] = {}
-_current = threading.local()
+_current = guestcalls.current  # per thread: the running instance, callback depth
 _cache_dir: list[Path] = []
 
 
@@ -184,46 +182,6 @@ def ensure_thread_stack_size() -> None:
         threading.stack_size(THREAD_STACK_BYTES)
 
 
-def _raw_host_call(env: Any, caller: Any, args: Any, nargs: int) -> int:
-    """`env.host_call(name_ptr, name_len, this, argc, argv) -> handle`, registered
-    unchecked: wasmtime-py's generic trampoline boxes every argument in `Val`
-    objects, which costs more than the rest of a host call together."""
-    try:
-        args[0].i32 = _current.inst._host_call(args[3].i32, args[4].i32)
-        return 0
-    except BaseException as e:  # re-raised by the caller of the wasm call
-        wfunc.LAST_EXCEPTION = e
-        msg = b"host call failed"
-        return ctypes.cast(ffi.wasmtime_trap_new(msg, len(msg)), ctypes.c_void_p).value or 0
-
-
-_RAW_HOST_CALL = ffi.wasmtime_func_unchecked_callback_t(_raw_host_call)
-_NO_FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda _: None)
-
-
-def _define_unchecked(linker: wasmtime.Linker, module: str, name: str, ty: wasmtime.FuncType,
-                      cb: Any) -> None:
-    m, n = module.encode(), name.encode()
-    err = ffi.wasmtime_linker_define_func_unchecked(
-        linker.ptr(), ctypes.create_string_buffer(m), len(m), ctypes.create_string_buffer(n),
-        len(n), ty.ptr(), cb, None, _NO_FINALIZER)
-    if err:
-        raise wasmtime.WasmtimeError._from_ptr(err)
-
-
-def _tramp_interrupt() -> int:
-    return 0  # deadlines are enforced by epoch interruption, not by polling
-
-
-def _tramp_normalize(base_ptr: int, base_len: int, spec_ptr: int, spec_len: int,
-                     out_len_ptr: int) -> int:
-    return _current.inst._module_normalize(base_ptr, base_len, spec_ptr, spec_len, out_len_ptr)
-
-
-def _tramp_load(name_ptr: int, name_len: int, out_len_ptr: int) -> int:
-    return _current.inst._module_load(name_ptr, name_len, out_len_ptr)
-
-
 def shared_engine(epoch_ms: int = 10) -> tuple[wasmtime.Engine, wasmtime.Module, wasmtime.Linker]:
     with _engine_lock:
         if not _shared:
@@ -242,14 +200,7 @@ def shared_engine(epoch_ms: int = 10) -> tuple[wasmtime.Engine, wasmtime.Module,
                                       f"{sys.platform} epoch speed fixed-memory stack={WASM_STACK_BYTES}")
             linker = wasmtime.Linker(engine)
             linker.define_wasi()
-            _define_unchecked(linker, "env", "host_call", wasmtime.FuncType([_I32] * 5, [_I32]),
-                              _RAW_HOST_CALL)
-            linker.define_func("env", "host_interrupt", wasmtime.FuncType([], [_I32]),
-                               _tramp_interrupt)
-            linker.define_func("env", "host_module_normalize",
-                               wasmtime.FuncType([_I32] * 5, [_I32]), _tramp_normalize)
-            linker.define_func("env", "host_module_load", wasmtime.FuncType([_I32] * 3, [_I32]),
-                               _tramp_load)
+            guestcalls.define_imports(linker)  # raw callbacks that never raise through ctypes
 
             def tick() -> None:
                 while True:
@@ -293,11 +244,13 @@ class _FastFunc:
         trap = ctypes.POINTER(ffi.wasm_trap_t)()
         err = _call_unchecked(self.ctx, self.fref, buf, 8, ctypes.byref(trap))
         if err:
-            wfunc.maybe_raise_last_exn()
+            if (e := guestcalls.take_exception()) is not None:
+                raise e
             raise wasmtime.WasmtimeError._from_ptr(err)
         if trap:
             t = wasmtime.Trap._from_ptr(trap)
-            wfunc.maybe_raise_last_exn()
+            if (e := guestcalls.take_exception()) is not None:
+                raise e  # what a host callback raised (it unwound the guest as a trap)
             raise t
         return buf[0].i32
 
@@ -403,9 +356,13 @@ class Instance:
     def __init__(self, host: HostFn, *, memory_mb: int = 128, stack_kb: int = 512,
                  epoch_ms: int = 10,
                  module_loader: Callable[[str, str], tuple[str, str] | None] | None = None,
-                 snapshot: Snapshot | None = None) -> None:
+                 snapshot: Snapshot | None = None,
+                 max_reentry: int = guestcalls.DEFAULT_MAX_REENTRY) -> None:
         engine, module, linker = shared_engine(epoch_ms)
         self._epoch_ms = _shared["epoch_ms"]
+        # host callbacks that may nest on one thread while this instance runs innermost
+        self.max_reentry = max_reentry
+        guestcalls.ensure_recursion_room(max_reentry)
         self.host = host
         self.module_loader = module_loader
         self._module_sources: dict[str, str] = {}
@@ -571,6 +528,9 @@ class Instance:
         except wasmtime.WasmtimeError as e:
             self.dead = True
             raise SandboxTrap(str(e).splitlines()[0]) from None
+        except BaseException:  # from a host callback (KeyboardInterrupt...): guest unwound
+            self.dead = True
+            raise
         finally:
             _current.inst = prev
 
@@ -646,7 +606,10 @@ class Instance:
     def _exception(self) -> JSError:
         if self._call("last_exception", self._out) != STATUS_OK:
             return JSError("Error", "unknown JS error")
-        exc = struct.unpack("<i", self._read(self._out, 4))[0]
+        return self._error_of(struct.unpack("<i", self._read(self._out, 4))[0])
+
+    def _error_of(self, exc: int) -> JSError:
+        """A thrown value as a JSError (the handle is freed)."""
         try:
             fields = {}
             for f in ("name", "message", "stack"):
@@ -771,6 +734,18 @@ class Instance:
         h = self._eval("eval_module", code, name)
         self._call("free_value", h)
 
+    def eval_module_error(self, code: str, name: str) -> JSError | None:
+        """Evaluate an ES module now; what it threw while evaluating, if it did (None
+        also while a top-level await is pending)."""
+        h = self._eval("eval_module_async", code, name)  # its evaluation promise
+        try:
+            if self.promise_state(h) != 2:
+                return None
+            self._call("promise_result", h, self._out)
+            return self._error_of(struct.unpack("<i", self._read(self._out, 4))[0])
+        finally:
+            self._call("free_value", h)
+
     def _eval(self, export: str, code: str, name: str | None) -> int:
         data = code.encode()
         p = self._write(data)
@@ -781,7 +756,7 @@ class Instance:
                 nb = name.encode()
                 np_ = self._write(nb)
                 try:
-                    st = self._call("eval_module", p, len(data), np_, len(nb), self._out)
+                    st = self._call(export, p, len(data), np_, len(nb), self._out)
                 finally:
                     self._call("qjs_free", np_, len(nb))
         finally:

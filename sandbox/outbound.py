@@ -10,6 +10,13 @@ address that was checked, so a DNS answer cannot change between check and use.
 One request (all its hops) ends within the timeout knob, and its response within
 the size knob; the number of requests per invocation is capped by the caller.
 
+An internal call (app.internalFetch, sandbox/internal.py) starts at this node's
+router on loopback, which no tenant fetch may reach: its `Home` allows loopback
+and carries the router's limits and the signed internal header, but only while a
+hop stays on the router's own origin (scheme, host, port). A redirect elsewhere
+is checked like any outbound fetch (loopback, the admin API and other local
+services refused), loses the internal header, and gets the outbound limits.
+
 Failures are answered in-band, `{"error": {code, message, ...}}` with Node's codes
 where Node has one (ECONNREFUSED, ENOTFOUND, ...), so the guest can raise what
 Node raises (a fetch TypeError with a cause, an 'error' event on a ClientRequest).
@@ -24,6 +31,7 @@ import json
 import socket
 import ssl
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -63,6 +71,18 @@ class NetError(Exception):
         super().__init__(message)
         self.code = code
         self.extra = extra
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where an internal call starts: this node's router. Hops on `url`'s origin may
+    reach `allow` (loopback) with `timeout_s`/`max_bytes` and send `private`
+    headers; any other hop is an ordinary outbound request."""
+    url: str
+    allow: list[ipaddress._BaseNetwork]
+    timeout_s: float
+    max_bytes: int
+    private: frozenset[str]
 
 
 def _allowed(addr: ipaddress._BaseAddress, allow: list[ipaddress._BaseNetwork]) -> bool:
@@ -129,7 +149,7 @@ def _net_error(e: httpx.HTTPError, addr: str, port: int) -> NetError:
 
 
 def fetch(payload: str, allow: list[ipaddress._BaseNetwork], timeout_s: float,
-          max_bytes: int) -> str:
+          max_bytes: int, home: Home | None = None) -> str:
     """Host op `net.fetch`.
 
     In: {url, method, headers: {name: value}, body (base64), redirect: "follow" |
@@ -137,9 +157,11 @@ def fetch(payload: str, allow: list[ipaddress._BaseNetwork], timeout_s: float,
     raw (http module: no default headers, body as sent), decode (with raw: gzip and
     deflate bodies decoded, content-encoding and content-length dropped)}.
     Out: {status, statusText, url, redirected, httpVersion, headers: [[lower, v]],
-    rawHeaders: [[Name, v]], body (base64)} or {error: {code, message, ...}}."""
+    rawHeaders: [[Name, v]], body (base64)} or {error: {code, message, ...}}.
+    `allow`, `timeout_s` and `max_bytes` are the outbound ones; with `home`, hops on
+    the home origin use its own (see Home)."""
     try:
-        return json.dumps(_fetch(json.loads(payload), allow, timeout_s, max_bytes))
+        return json.dumps(_fetch(json.loads(payload), allow, timeout_s, max_bytes, home))
     except (ValueError, TypeError, KeyError, AttributeError, httpx.InvalidURL) as e:
         # whatever the app put in the request, the host answers instead of failing
         return json.dumps({"error": {"code": "ERR_BRYGGE_OUTBOUND_REFUSED", "brygge": True,
@@ -151,8 +173,13 @@ def fetch(payload: str, allow: list[ipaddress._BaseNetwork], timeout_s: float,
 
 
 def _fetch(req: dict[str, Any], allow: list[ipaddress._BaseNetwork], timeout_s: float,
-           max_bytes: int) -> dict[str, Any]:
+           max_bytes: int, home: Home | None = None) -> dict[str, Any]:
     url = str(req.get("url", ""))
+    home_origin = _origin(home.url) if home is not None else None
+    out_allow, out_timeout, out_max = allow, timeout_s, max_bytes
+    at_home = home is not None and _origin(url) == home_origin
+    if home is not None and at_home:
+        allow, timeout_s, max_bytes = home.allow, home.timeout_s, home.max_bytes
     method = str(req.get("method") or "GET")
     raw = bool(req.get("raw"))
     mode = str(req.get("redirect") or ("manual" if raw else "follow"))
@@ -215,6 +242,15 @@ def _fetch(req: dict[str, Any], allow: list[ipaddress._BaseNetwork], timeout_s: 
                         nxt = urljoin(url, r.headers["location"])
                         if _origin(nxt) != _origin(url):
                             headers = [(k, v) for k, v in headers if k.lower() not in _CROSS_ORIGIN_DROP]
+                        if home is not None and at_home and _origin(nxt) != home_origin:
+                            # Off the router: from here on an ordinary outbound request
+                            # (checked, limited, without the internal credential).
+                            at_home = False
+                            headers = [(k, v) for k, v in headers if k.lower() not in home.private]
+                            allow, max_bytes = out_allow, min(max_bytes, out_max)
+                            timeout_s = out_timeout
+                            deadline = min(deadline, time.monotonic() + out_timeout)
+                            idle = min(idle, out_timeout)
                         url, redirected = nxt, True
                         if (r.status_code == 303 and method.upper() != "HEAD") or \
                                 (r.status_code in (301, 302) and method.upper() == "POST"):

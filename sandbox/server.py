@@ -7,19 +7,19 @@ warm wasm instances pooled per (space, deployment).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
+import functools
 import json
 import logging
 import os
-import queue
-import signal
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent import futures
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 import httpx
@@ -28,16 +28,24 @@ from brygge import __version__, envcrypt
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
-from proto import brygge_pb2_grpc as pbg
 from sandbox import body as body_source
 from sandbox import engine, internal, jobs, outbound
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact, prelude_snapshot
 from sandbox.engine import SandboxTrap, Snapshot
-from sandbox.slots import FairSlots
+from sandbox.outbox import Outbox
+from sandbox.sched import Scheduler, Slots
 from storage.client import StorageClient, raise_for
 from storage.errors import StorageError
 
 log = logging.getLogger("brygge.executor")
+PIECE = 256 * 1024  # response writes are handed on in pieces of at most this
+
+
+class Out(Protocol):
+    """Where an invocation's InvokeOut messages go: an Outbox (with backpressure), or
+    anything with put() (a queue.Queue, in tests)."""
+
+    def put(self, item: Any) -> None: ...
 
 
 def _iso(epoch_ms: float) -> str:
@@ -69,9 +77,9 @@ def _raise_fd_limit() -> None:
 class SpacePool:
     """Warm instances of one deployment of one space; at most `size` exist."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, slots: Slots) -> None:
         self.idle: list[AppInstance] = []
-        self.slots = FairSlots(size)  # first come, first served (sandbox/slots.py)
+        self.slots = slots  # its instances, handed out by sandbox/sched.py
         self.lock = threading.Lock()
         # The deployment right after evaluation: every instance but the first (and
         # each replacement of a recycled one) is restored from it, not evaluated.
@@ -84,7 +92,7 @@ class SpacePool:
             self.snapshot.close()  # instances restored from it keep their mappings
 
 
-class Executor(pbg.ExecutorServicer):
+class Executor:
     def __init__(self, settings: Settings, storage: StorageClient,
                  logs: LogPublisher | None, job_publisher: jobs.JobPublisher | None = None
                  ) -> None:
@@ -96,8 +104,11 @@ class Executor(pbg.ExecutorServicer):
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
-        # The router is on this node (loopback): only internal calls may reach it.
-        self.gateway_allow = outbound.parse_allow("127.0.0.0/8,::1/128")
+        # The router is on this node (loopback): only internal calls may reach it, and
+        # only their hops on the router's origin may use loopback (sandbox/outbound.py).
+        self.gateway_home = outbound.Home(
+            settings.internal_gateway_url, outbound.parse_allow("127.0.0.0/8,::1/128"),
+            settings.request_timeout_s, settings.max_response_bytes, frozenset({internal.HEADER}))
         # Snapshots of deployments Validate evaluated, for the pool their first request
         # creates: the first request after a deploy restores instead of evaluating.
         self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
@@ -107,6 +118,8 @@ class Executor(pbg.ExecutorServicer):
         _raise_fd_limit()  # each deployment snapshot keeps a file descriptor (a memfd)
         self.runner = futures.ThreadPoolExecutor(max_workers=settings.executor_threads,
                                                  thread_name_prefix="invoke")
+        self.sched = Scheduler(self.runner, settings.executor_threads,
+                               settings.space_max_running, settings.space_max_waiting)
         self.runner.submit(prelude_snapshot)  # compile + runtime snapshot before traffic
 
     # -- artifacts and instances ------------------------------------------------------
@@ -119,6 +132,12 @@ class Executor(pbg.ExecutorServicer):
                 self.artifacts.popitem(last=False)
         return art
 
+    def _open_env(self, space_id: str, env_json: str) -> str:
+        """Sealed values the space's catalog record lists as encrypted, opened for
+        process.env (brygge/envcrypt.py); the record is read only when one looks sealed."""
+        return envcrypt.open_env_json(env_json, space_id, envcrypt.record_reader(
+            lambda key: self.storage.call("", "sys.get", {"key": key})))
+
     def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
         def ops(op: str, payload: str) -> str:
             if op == "net.fetch":
@@ -126,9 +145,10 @@ class Executor(pbg.ExecutorServicer):
                         (internal_req := internal.rewrite(payload, space_id,
                                                           self.s.internal_gateway_url,
                                                           self.s.internal_secret)):
-                    try:
-                        return outbound.fetch(internal_req, self.gateway_allow,
-                                              self.s.request_timeout_s, self.s.max_response_bytes)
+                    try:  # loopback only while on the router: redirects are re-checked
+                        return outbound.fetch(internal_req, self.outbound_allow,
+                                              self.s.outbound_timeout_s, self.s.outbound_max_bytes,
+                                              self.gateway_home)
                     except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
                         return f"\0TypeError\0internal fetch failed: {e}"
                 try:
@@ -221,10 +241,12 @@ class Executor(pbg.ExecutorServicer):
     def _new_instance(self, space_id: str, digest: str, env_json: str = "",
                       pool: SpacePool | None = None) -> AppInstance:
         snap = pool.snapshot if pool is not None else None
-        app = AppInstance(self._artifact(digest), self._host_ops(space_id), env_json=env_json,
+        app = AppInstance(self._artifact(digest), self._host_ops(space_id),
+                          env_json=env_json if snap else self._open_env(space_id, env_json),
                           memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                           epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
-                          snapshot=snap, max_outbound_requests=self.s.max_outbound_requests)
+                          snapshot=snap, max_outbound_requests=self.s.max_outbound_requests,
+                          max_reentry=self.s.max_guest_reentry)
         if pool is not None and snap is None:
             self._keep_snapshot(pool, app)
         return app
@@ -244,54 +266,93 @@ class Executor(pbg.ExecutorServicer):
             snap.close()  # another thread's first instance won
 
     def _pool(self, space_id: str, digest: str, env_json: str = "") -> SpacePool:
+        """(Called on the router's event loop, in-process: no instance work here.)"""
         key = (space_id, digest + env_json)  # new code or new env: fresh instances
         with self.pools_lock:
             pool = self.pools.get(key)
             if pool is None:
                 # A new deployment of the space retires the old one's instances.
-                for old in [k for k in self.pools if k[0] == space_id]:
-                    self.pools.pop(old).retire()
-                pool = self.pools[key] = SpacePool(self.s.instances_per_space)
+                old = [self.pools.pop(k) for k in [k for k in self.pools if k[0] == space_id]]
+                if old:
+                    threading.Thread(target=lambda: [p.retire() for p in old],
+                                     name="retire", daemon=True).start()
+                pool = self.pools[key] = SpacePool(
+                    self.sched.slots(space_id, self.s.instances_per_space))
                 pool.snapshot = self.prepared.pop(key, None)
             return pool
 
     # -- invocation ---------------------------------------------------------------------
-    def Invoke(self, request_iterator: Iterator[pb.InvokeIn],
-               context: grpc.ServicerContext) -> Iterator[pb.InvokeOut]:
-        first = next(request_iterator, None)
-        if first is None or not first.HasField("start"):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "first message must be start")
-        inv = first.start
-        source = (body_source.from_messages(inv.http.body, request_iterator)
-                  if inv.http.body_follows else None)
-        out: queue.Queue[pb.InvokeOut | None] = queue.Queue()
-        self.runner.submit(self._run_http, inv, inv.http.body, out, source)
-        while True:
-            item = out.get()
-            if item is None:
-                return
-            yield item
+    async def invoke(self, inv: pb.Invocation,
+                     pull: Callable[[], Awaitable[bytes | None]] | None = None
+                     ) -> AsyncIterator[pb.InvokeOut]:
+        """Run an HTTP invocation for a consumer on the running event loop: the
+        router's (in-process) or the gRPC server's. `pull` gives the rest of a body
+        that follows (inv.http.body_follows)."""
+        loop = asyncio.get_running_loop()
+        out = Outbox(loop, self.s.stream_buffer_bytes)
+        source = body_source.from_loop(inv.http.body, loop, pull) if pull is not None else None
+        self.start_http(inv, out, source)
+        try:
+            while (item := await out.get()) is not None:
+                yield item
+        finally:
+            out.close()  # the consumer went away: the guest's writes go nowhere, at once
 
-    def _run_http(self, inv: pb.Invocation, body: bytes,
-                  out: queue.Queue[pb.InvokeOut | None],
-                  source: body_source.BodySource | None = None) -> None:
+    def start_http(self, inv: pb.Invocation, out: Out,
+                   source: body_source.BodySource | None = None) -> None:
+        """Queue the invocation for an instance of its space; it takes a runner thread
+        only once it holds one (sandbox/sched.py). Never blocks."""
+        pool = self._pool(inv.space_id, inv.deployment, inv.env_json)
+        self.sched.submit(pool.slots,
+                          functools.partial(self._run_http, inv, inv.http.body, out, source,
+                                            pool),
+                          functools.partial(self._refuse, inv, out),
+                          inv.deadline_s or self.s.request_timeout_s)
+
+    @staticmethod
+    def _refuse(inv: pb.Invocation, out: Out, status: int, message: str) -> None:
+        """The answer to an invocation that never got an instance."""
+        out.put(pb.InvokeOut(head=pb.ResponseHead(status=status, headers=[
+            pb.Header(name="content-type", value="application/json; charset=utf-8"),
+            pb.Header(name="retry-after", value="1")])))
+        out.put(pb.InvokeOut(body_chunk=json.dumps(
+            {"error": message, "requestId": inv.request_id}).encode()))
+        out.put(pb.InvokeOut(end=pb.InvokeEnd(error=message)))
+        out.put(None)
+
+    def _run_http(self, inv: pb.Invocation, body: bytes, out: Out,
+                  source: body_source.BodySource | None = None,
+                  held: SpacePool | None = None) -> None:
+        """Run the invocation on this thread (holding an instance of `held`, else
+        waiting for one), its output into `out`."""
         t0 = time.perf_counter()
         state = {"head": False, "bytes": 0}
+        box = out if isinstance(out, Outbox) else None  # with backpressure
 
-        def emit(kind: str, data: Any) -> None:
+        def emit(kind: str, data: Any) -> bool:
+            """True when it had to wait for the client (the caller re-arms budgets)."""
+            waited = False
             if kind == "head":
                 state["head"] = True
                 out.put(pb.InvokeOut(head=pb.ResponseHead(
                     status=int(data["status"]),
                     headers=[pb.Header(name=k, value=v) for k, v in data["headers"]])))
-            else:
-                state["bytes"] += len(data)
-                if state["bytes"] > self.s.max_response_bytes:
-                    raise SandboxTrap("response size limit exceeded")
+                return False
+            state["bytes"] += len(data)
+            if state["bytes"] > self.s.max_response_bytes:
+                raise SandboxTrap("response size limit exceeded")
+            if box is None:
                 if data:
                     out.put(pb.InvokeOut(body_chunk=data))
-                if kind == "end":
-                    out.put(pb.InvokeOut(body_end=True))
+            else:
+                for i in range(0, len(data), PIECE):
+                    piece = data[i:i + PIECE]  # the whole of a small write, not a copy
+                    # waits while the client is not reading, up to the deadline
+                    waited = box.reserve(len(piece), invocation.deadline) or waited
+                    box.put(pb.InvokeOut(body_chunk=piece), len(piece))
+            if kind == "end":
+                out.put(pb.InvokeOut(body_end=True))
+            return waited
 
         invocation = Invocation(emit=emit)
         h = inv.http
@@ -309,7 +370,7 @@ class Executor(pbg.ExecutorServicer):
                 req["dev"] = True  # error responses carry the app's stack
             deadline = inv.deadline_s or self.s.request_timeout_s
             self._run_in_space(inv.space_id, inv.deployment, inv.env_json, "__brygge_invoke",
-                               json.dumps(req), invocation, deadline)
+                               json.dumps(req), invocation, deadline, held)
             error = invocation.error
             if error and not invocation.ended:
                 self._error_response(emit, state, 500, error, inv.request_id)
@@ -334,11 +395,14 @@ class Executor(pbg.ExecutorServicer):
             self._publish_logs(inv, invocation)
 
     def _run_in_space(self, space_id: str, digest: str, env_json: str, entry: str, arg: str,
-                      invocation: Invocation, deadline_s: float) -> None:
-        """Run `entry(arg)` on a warm instance of the space (waiting at most deadline_s
-        for one), then give the instance back, or drop it when it must not be reused."""
-        pool = self._pool(space_id, digest, env_json)
-        if not pool.slots.acquire(timeout=deadline_s):
+                      invocation: Invocation, deadline_s: float,
+                      held: SpacePool | None = None) -> None:
+        """Run `entry(arg)` on a warm instance of the space, then give the instance
+        back, or drop it when it must not be reused. With `held`, the scheduler gave
+        this thread an instance of that pool (and takes it back after); otherwise wait
+        at most deadline_s for one here."""
+        pool = held or self._pool(space_id, digest, env_json)
+        if held is None and not self.sched.acquire(pool.slots, deadline_s):
             raise SandboxTrap("all instances of this space are busy")
         try:
             with pool.lock:
@@ -357,7 +421,8 @@ class Executor(pbg.ExecutorServicer):
                     with pool.lock:
                         pool.idle.append(app)
         finally:
-            pool.slots.release()
+            if held is None:
+                self.sched.release(pool.slots)
 
     def run_job(self, space_id: str, digest: str, env_json: str, kind: str, name: str,
                 payload: Any, job_id: str, enqueued: str, timeout_s: float) -> str:
@@ -475,10 +540,12 @@ class Executor(pbg.ExecutorServicer):
         try:
             art = parse_artifact(raise_for(self.storage.raw("", "blob.get",
                                                             request.deployment.encode())))
-            app = AppInstance(art, self._host_ops(request.space_id), env_json=request.env_json,
+            app = AppInstance(art, self._host_ops(request.space_id),
+                              env_json=self._open_env(request.space_id, request.env_json),
                               memory_mb=self.s.memory_limit_mb, stack_kb=self.s.stack_limit_kb,
                               epoch_ms=self.s.cpu_epoch_ms, max_host_calls=self.s.max_host_calls,
-                              max_outbound_requests=self.s.max_outbound_requests)
+                              max_outbound_requests=self.s.max_outbound_requests,
+                              max_reentry=self.s.max_guest_reentry)
         except DeployError as e:
             return pb.ValidateReply(ok=False, error=str(e))
         self._prepare(request.space_id, request.deployment + request.env_json, app)
@@ -522,24 +589,12 @@ def serve(socket_path: str, storage_target: str, nats_url: str, settings: Settin
     storage = StorageClient(storage_target, settings.storage_transport == "wire")
     logs = LogPublisher(nats_url) if nats_url else None
     publisher = jobs.JobPublisher(nats_url, settings) if nats_url else None
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=settings.executor_threads * 2 + 4),
-                         options=[("grpc.max_receive_message_length", 1 << 30),
-                                  ("grpc.max_send_message_length", 1 << 30)])
     executor = Executor(settings, storage, logs, publisher)
-    pbg.add_ExecutorServicer_to_server(executor, server)
     if nats_url:  # background work (queues, cron) runs here, off the HTTP path
         from sandbox.dispatcher import Dispatcher
         Dispatcher(executor, settings, storage_target, nats_url).start()
-    if os.path.exists(socket_path):
-        os.unlink(socket_path)
-    server.add_insecure_port(f"unix:{socket_path}")
-    server.start()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    print("executor ready", flush=True)
-    stop.wait()
-    server.stop(grace=1).wait()
+    from sandbox.grpc_service import serve_grpc
+    asyncio.run(serve_grpc(executor, socket_path, settings))
 
 
 def main() -> None:

@@ -3,8 +3,14 @@
 # with its test extras, checks lint, then runs every test (unit, integration
 # against real NATS/RocksDB/wasm/HTTP, the official codehooks CLI from npm, and
 # Debian's chromium driven by Playwright for the browser tests).
+# Python packages come from requirements-test.lock (exact versions, sha256 hashes).
+# `scripts/test.sh --latest` instead runs the suite in .venv-latest against the newest
+# versions pyproject.toml's ranges allow, and first lists where they differ from the lock,
+# so upstream drift shows up as named test failures before it reaches a user's first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LATEST=0
+if [ "${1:-}" = "--latest" ]; then LATEST=1; shift; fi
 
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -24,13 +30,27 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
 fi
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' >/dev/null 2>&1 \
-  || .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'  # show why it failed
+# A dependency added to pyproject.toml without a re-lock stops here, named.
+"$PY" scripts/check_lock.py
+quiet() { "$@" >/dev/null 2>&1 || "$@"; }  # quiet when it works; run again to show why not
+if [ "$LATEST" = 1 ]; then
+  VENV=.venv-latest
+  [ -x $VENV/bin/python ] || "$PY" -m venv $VENV
+  quiet $VENV/bin/python -m pip install -q --disable-pip-version-check -U --upgrade-strategy eager \
+    -e '.[test]'
+  $VENV/bin/python scripts/check_lock.py --drift
+else
+  VENV=.venv
+  [ -x $VENV/bin/python ] || "$PY" -m venv $VENV
+  quiet $VENV/bin/python -m pip install -q --disable-pip-version-check --require-hashes \
+    -r requirements-test.lock
+  quiet $VENV/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+fi
+$VENV/bin/python -m pip check
 # npm packages the runtime provides to webpack bundles (lodash, ajv, yup, ...): pinned by
-# sandbox/vendor/package-lock.json, installed once.
-[ -d sandbox/vendor/node_modules ] || .venv/bin/python -m sandbox.modules vendor
-.venv/bin/ruff check .
+# sandbox/vendor/package-lock.json; npm ci runs when node_modules is missing or differs.
+$VENV/bin/python -m sandbox.npm_vendor --if-stale
+$VENV/bin/ruff check .
 # Two workers by default (tests/conftest.py groups them by module); BRYGGE_TEST_WORKERS=0
 # runs everything in this one process.
-exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${BRYGGE_TEST_WORKERS:-2}" "$@"
+exec $VENV/bin/python -m pytest -q -p no:cacheprovider -n "${BRYGGE_TEST_WORKERS:-2}" "$@"

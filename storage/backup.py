@@ -21,6 +21,14 @@ rebuilds the key-value expiry index. Not in a backup: uploads in progress, meter
 counters (`c`), expired key-value entries, and what lives in NATS (queued jobs, dead
 letters, logs, realtime events).
 
+A backup file is input from outside, so restore trusts none of it: every frame's
+length is bounded by its kind before any of it is buffered (`_limit`: a document or
+record by max_doc_bytes, a blob by max_blob_bytes), JSON values are parsed strictly
+(brygge/strictjson.py: no NaN/Infinity, bounded nesting), and every artifact a
+restored deployment record names, and every asset those artifacts name, must be a
+`B` frame of the same file or already belong to the space being replaced
+(`_check_artifacts`): a crafted record cannot point a space at another tenant's code.
+
 Restore always writes into a fresh *staging* space id that nothing points at; only
 `restore.commit`, after the end frame and the checksum matched, says it is complete,
 and the control plane then points the space at it (control_plane/backup_admin.py). A
@@ -31,7 +39,8 @@ Operations (storage/engine.py dispatches them):
     backup.open  {space_key}          -> {backup}        (space = the sid to back up)
     backup.read  raw payload: id      -> raw bytes, b"" at the end (≤ ~1 MiB per call)
     backup.close {backup}
-    restore.open {}                   -> {restore}       (space = the staging sid)
+    restore.open {replaces?}          -> {restore}       (space = the staging sid;
+                                                          replaces = the target's sid)
     restore.write raw payload: id + b"\\n" + bytes -> {frames}
     restore.commit {restore}          -> {manifest, counts}
     restore.abort {restore}
@@ -55,6 +64,7 @@ from typing import Any
 
 from rocksdict import Rdict, WriteBatch
 
+from brygge import strictjson
 from storage import keys
 from storage.errors import BadRequest, NotFound
 
@@ -63,7 +73,8 @@ FORMAT = 1
 _FRAME = struct.Struct(">cII")
 READ_CHUNK = 1024 * 1024  # compressed bytes per backup.read answer (about)
 MAX_KEY = 4096
-MAX_VALUE = 1024**3  # a corrupt length must not make restore buffer without end
+MAX_END = 64 * 1024  # the end frame's JSON {frames, sha256}
+_SLACK = 64 * 1024  # a document's or value's encoding around its max_doc_bytes
 IDLE_S = 600.0
 # Tenant key kinds of a space, in backup order. Those in _PREFIXED are `kind sid \0 ...`,
 # the others `kind sid` (one record per space).
@@ -120,8 +131,11 @@ class _Backup:
 
 
 class _Restore:
-    def __init__(self, sid: str) -> None:
+    def __init__(self, sid: str, replaces: str | None) -> None:
         self.sid = sid
+        self.replaces = replaces  # the space id the restored one takes over from
+        self.blobs: set[str] = set()  # digests of the B frames (contents checked)
+        self.named: set[str] = set()  # digests deploy records and artifacts name
         self.z = zlib.decompressobj(31)
         self.buf = bytearray()
         self.magic = False
@@ -137,8 +151,12 @@ class _Restore:
 
 class Backups:
     def __init__(self, db: Rdict, *, datastore: Any, erase_space: Callable[[str], None],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, max_doc_bytes: int = 16 * 1024**2,
+                 max_blob_bytes: int = 128 * 1024**2, max_doc_depth: int = 100) -> None:
         self.db = db
+        self.max_doc_bytes = max_doc_bytes
+        self.max_blob_bytes = max_blob_bytes
+        self.max_doc_depth = max_doc_depth
         self.datastore = datastore
         self._erase_tenant = erase_space  # Engine.drop_space's work: d i m u k f g h q c
         self.clock = clock
@@ -316,26 +334,23 @@ class Backups:
             if data is None:
                 continue
             yield emit(b"B", d.encode(), data)
-            if data[:1] == b"{" and b'"assets"' in data:
-                try:
-                    assets = json.loads(data).get("assets") or {}
-                except ValueError:
-                    assets = {}
-                if isinstance(assets, dict):
-                    for a in assets.values():
-                        if isinstance(a, dict) and isinstance(a.get("digest"), str):
-                            digests.append(a["digest"])
+            digests.extend(sorted(_asset_digests(data)))
         yield _frame(b"E", b"", _dumps({"frames": n, "sha256": sha.hexdigest()}))
 
     # -- restore -----------------------------------------------------------------------
     def open_restore(self, sid: str, args: dict[str, Any]) -> dict[str, str]:
         keys.check_space(sid)
+        replaces = args.get("replaces")
+        if replaces is not None:
+            if not isinstance(replaces, str):
+                raise BadRequest("restore.open: replaces must be a space id")
+            keys.check_space(replaces)
         self._expire()
         rid = secrets.token_hex(16)
         with self._lock:
             if any(r.sid == sid for r in self.restores.values()):
                 raise BadRequest(f"a restore into {sid} is in progress already")
-            self.restores[rid] = _Restore(sid)
+            self.restores[rid] = _Restore(sid, replaces)
         return {"restore": rid}
 
     def write_restore(self, sid: str, payload: bytes) -> bytes:
@@ -383,8 +398,13 @@ class Backups:
             pos = len(MAGIC)
         while len(buf) - pos >= _FRAME.size:
             kind, klen, vlen = _FRAME.unpack_from(buf, pos)
-            if klen > MAX_KEY or vlen > MAX_VALUE:
+            if klen > MAX_KEY:  # checked on the header: nothing of the frame is buffered yet
                 raise BadRequest("corrupt backup: a frame length is out of range")
+            limit, knob = self._limit(kind)
+            if vlen > limit:
+                raise BadRequest(f"the backup holds a {kind.decode(errors='replace')!r} frame "
+                                 f"of {vlen} bytes, more than this node accepts ({limit}, "
+                                 f"BRYGGE_{knob.upper()})")
             end = pos + _FRAME.size + klen + vlen
             if len(buf) < end:
                 break
@@ -398,12 +418,41 @@ class Backups:
             self._apply(r, wb, kind, key, value)
         del buf[:pos]
 
+    def _limit(self, kind: bytes) -> tuple[int, str]:
+        """The largest value a frame of this kind may carry, and the knob that sets it:
+        only blobs (artifacts, assets) are larger than one document."""
+        if kind == b"B":
+            return self.max_blob_bytes, "max_blob_bytes"
+        if kind == b"E":
+            return MAX_END, "max_doc_bytes"
+        return self.max_doc_bytes + _SLACK, "max_doc_bytes"
+
+    def _json(self, value: bytes | memoryview, what: str) -> Any:
+        try:
+            return strictjson.loads(bytes(value), max_depth=self.max_doc_depth)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise BadRequest(f"corrupt backup: {what} is not valid JSON ({e})") from None
+
+    def _check_value(self, kind: bytes, value: bytes) -> None:
+        """Tenant values the datastore, KV and files read back as JSON must be strict
+        JSON (a NaN document would make every read of its collection fail)."""
+        if kind == b"d":
+            if not isinstance(self._json(value, "a document"), dict):
+                raise BadRequest("corrupt backup: a document is not a JSON object")
+        elif kind == b"k":
+            _KV_HEADER.unpack_from(value)
+            self._json(memoryview(value)[_KV_HEADER.size:], "a key-value entry")
+        elif kind in (b"m", b"f", b"u", b"q"):
+            self._json(value, f"a record of kind {kind.decode()!r}")
+
     def _apply(self, r: _Restore, wb: WriteBatch, kind: bytes, key: bytes,
                value: bytes) -> None:
         if r.manifest is None and kind != b"M":
             raise BadRequest("corrupt backup: the manifest is missing")
         if kind == b"E":
-            end = json.loads(value)
+            end = self._json(value, "the end frame")
+            if not isinstance(end, dict):
+                raise BadRequest("corrupt backup: the end frame is not an object")
             if end.get("frames") != r.frames or end.get("sha256") != r.sha.hexdigest():
                 raise BadRequest("corrupt backup: the checksum does not match")
             r.end = end
@@ -412,28 +461,34 @@ class Backups:
         if kind == b"M":
             if r.manifest is not None:
                 raise BadRequest("corrupt backup: two manifests")
-            m = json.loads(value)
+            m = self._json(value, "the manifest")
             if not isinstance(m, dict) or m.get("format") != FORMAT:
                 raise BadRequest(f"backup format {m.get('format') if isinstance(m, dict) else '?'}"
                                  f" is not supported (this node reads format {FORMAT})")
             r.manifest = m
         elif kind == b"K":
             k = absolute_key(key, r.sid)
+            c = key[:1]
+            self._check_value(c, value)
             wb.put(k, value)
             r.counts["keys"] += 1
-            c = key[:1]
             if c == b"d":
                 r.counts["documents"] += 1
             elif c == b"f":
                 r.counts["files"] += 1
             elif c == b"k":
-                r.counts["kv"] += 1
-                _KV_HEADER.unpack_from(value)  # the expiry index is built by commit
+                r.counts["kv"] += 1  # the expiry index is built by commit
         elif kind == b"S":
             m = _SYS_NAME.match(key.decode("utf-8"))
             if not m:
                 raise BadRequest(f"corrupt backup: unexpected system record {key[:80]!r}")
-            json.loads(value)
+            rec = self._json(value, f"record {m.group(0)[:80]!r}")
+            if m.group(1) == "deploy":
+                digest = rec.get("digest") if isinstance(rec, dict) else None
+                if not isinstance(digest, str):
+                    raise BadRequest(f"corrupt backup: deployment record {m.group(2)!r} names "
+                                     "no artifact")
+                r.named.add(digest)
             wb.put(keys.system_key(f"{m.group(1)}/{r.sid}/{m.group(2)}"), value)
             r.counts["records"] += 1
         elif kind == b"B":
@@ -444,6 +499,8 @@ class Backups:
             bk = keys.blob_key(digest)
             if self.db.get(bk) is None:
                 wb.put(bk, value)
+            r.blobs.add(digest)
+            r.named.update(_asset_digests(value))
             r.counts["blobs"] += 1
         else:
             raise BadRequest(f"corrupt backup: unknown frame type {kind!r}")
@@ -455,6 +512,11 @@ class Backups:
                 raise BadRequest("the backup file is truncated (its end is missing)")
             with self._lock:
                 self.restores.pop(str(args.get("restore")), None)
+            try:
+                self._check_artifacts(r)
+            except BadRequest:
+                self.erase(r.sid, {})
+                raise
             # The key-value expiry index, only now: an aborted restore leaves no entry
             # outside the staging id's own prefixes.
             prefix = b"k" + keys.check_space(r.sid) + b"\x00"
@@ -469,6 +531,43 @@ class Backups:
             self.db.write(wb)
         self._forget(r.sid)
         return {"manifest": r.manifest, "counts": r.counts, "space": r.sid}
+
+    def _check_artifacts(self, r: _Restore) -> None:
+        """Every artifact a restored deployment names, and every asset of those, comes
+        from this backup file (its contents matched the digest) or already belongs to
+        the space being replaced. Blobs are shared content-addressed storage: without
+        this a crafted record could point the space at another tenant's artifact."""
+        missing = r.named - r.blobs
+        if missing:
+            missing -= self._owned(r.replaces)
+        if missing:
+            d = sorted(missing)[0]
+            raise BadRequest(f"the backup names artifact {d[:16]}… that it does not hold and "
+                             "the target space does not own; restore refused")
+
+    def _owned(self, sid: str | None) -> set[str]:
+        """The artifacts and assets of a space's deployment history."""
+        if not sid:
+            return set()
+        out: set[str] = set()
+        p = keys.system_key(f"deploy/{sid}/")
+        it = self.db.iter()
+        it.seek(p)
+        while it.valid() and it.key().startswith(p):
+            try:
+                d = json.loads(it.value()).get("digest")
+            except (ValueError, AttributeError):
+                d = None
+            if isinstance(d, str) and d not in out:
+                out.add(d)
+                try:
+                    art = self.db.get(keys.blob_key(d))
+                except keys.BadName:
+                    art = None
+                if art is not None:
+                    out.update(_asset_digests(art))
+            it.next()
+        return out
 
     def abort_restore(self, sid: str, args: dict[str, Any]) -> dict[str, bool]:
         with self._lock:
@@ -506,3 +605,18 @@ class Backups:
                "files": count(b"f" + sb + b"\x00"),
                "deployments": count(keys.system_key(f"deploy/{sid}/"))}
         return {"empty": not any(out.values()), **out}
+
+
+def _asset_digests(blob: bytes) -> set[str]:
+    """The asset digests an artifact names (`assets: {path: {digest, size}}`,
+    control_plane/server.py store_assets); nothing for other blobs."""
+    if blob[:1] != b"{" or b'"assets"' not in blob:
+        return set()
+    try:
+        assets = json.loads(blob).get("assets") or {}
+    except (ValueError, AttributeError):
+        return set()
+    if not isinstance(assets, dict):
+        return set()
+    return {a["digest"] for a in assets.values()
+            if isinstance(a, dict) and isinstance(a.get("digest"), str)}

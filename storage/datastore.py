@@ -78,8 +78,9 @@ class Datastore:
         self.building: dict[tuple[str, str], dict[str, Any]] = {}
         self._locks = [threading.Lock() for _ in range(64)]
         self.lock_for = lock_for or (lambda sid: self._locks[hash(sid) % 64])
-        self._cursors: OrderedDict[str, tuple[float, dict[str, Any], Iterator[dict[str, Any]]]] = \
-            OrderedDict()
+        # cursor id -> (expiry, space id that opened it, read-ahead doc, iterator)
+        self._cursors: OrderedDict[
+            str, tuple[float, str, dict[str, Any], Iterator[dict[str, Any]]]] = OrderedDict()
         self._cursor_lock = threading.Lock()
         self.ops: dict[str, Callable[[str, dict[str, Any]], Any]] = {
             "db.insertOne": self.insert_one, "db.insertMany": self.insert_many,
@@ -320,11 +321,18 @@ class Datastore:
         """One page of results and a cursor for the next (kept here for 60 s)."""
         cursor = args.get("cursor")
         if cursor:
+            # A cursor is redeemed only by the space that opened it (and only here: the
+            # iterator lives in this storage process). Another space's id is "expired",
+            # as an unknown one, and is left alone for its owner.
             with self._cursor_lock:
-                hit = self._cursors.pop(str(cursor), None)
+                hit = self._cursors.get(str(cursor))
+                if hit is not None and hit[1] == sid:
+                    del self._cursors[str(cursor)]
+                else:
+                    hit = None
             if hit is None:
                 raise DataError("the result cursor expired; run the query again")
-            _, head, docs = hit
+            _, _, head, docs = hit
         else:
             head = None
             _, opts = _query_and_options(args)
@@ -340,10 +348,10 @@ class Datastore:
         nxt = None
         peek = next(docs, None)
         if peek is not None:
-            nxt = secrets.token_hex(8)
+            nxt = secrets.token_urlsafe(16)
             with self._cursor_lock:
                 now = time.monotonic()
-                self._cursors[nxt] = (now + 60, peek, docs)
+                self._cursors[nxt] = (now + 60, sid, peek, docs)
                 while self._cursors and (len(self._cursors) > 1000 or
                                          next(iter(self._cursors.values()))[0] < now):
                     self._cursors.popitem(last=False)

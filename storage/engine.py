@@ -19,12 +19,13 @@ from typing import Any
 
 from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
 
+from brygge import strictjson
 from brygge.ratelimit import RateLimiter
 from storage import keys
 from storage.backup import Backups
 from storage.datastore import Datastore
 from storage.errors import BY_NAME as _ERRORS
-from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, StorageError
+from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, StorageError, TooLarge
 from storage.files import MAX_READ, Files
 from storage.kv import KV, KVError
 from storage.query import BadQuery
@@ -43,7 +44,8 @@ class Engine:
                  page_size: int = 500, clock: Callable[[], float] = time.time,
                  max_doc_bytes: int = 16 * 1024 * 1024, sort_limit: int = 200_000,
                  max_file_bytes: int = 16 * 1024 * 1024,
-                 file_quota_bytes: int = 1024**3) -> None:
+                 file_quota_bytes: int = 1024**3, max_doc_depth: int = 100,
+                 max_blob_bytes: int = 128 * 1024**2) -> None:
         opts = Options(raw_mode=True)
         opts.create_if_missing(True)
         self.db = Rdict(path, opts, access_type=AccessType.read_only() if read_only
@@ -59,8 +61,12 @@ class Engine:
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
         self.files = Files(self.db, lock_for=self._lock, new_id=self.datastore.ids.next,
                            max_file_bytes=max_file_bytes, quota_bytes=file_quota_bytes)
+        self.max_doc_depth = max_doc_depth
+        self.max_blob_bytes = max_blob_bytes
         self.backups = Backups(self.db, datastore=self.datastore, clock=clock,
-                               erase_space=lambda sid: self.drop_space(sid, {}))
+                               erase_space=lambda sid: self.drop_space(sid, {}),
+                               max_doc_bytes=max_doc_bytes, max_blob_bytes=max_blob_bytes,
+                               max_doc_depth=max_doc_depth)
         self.limiter = RateLimiter()  # space.ratelimit: one bucket per space for the node
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
@@ -96,8 +102,8 @@ class Engine:
         fn = self.ops.get(op)
         if fn is None:
             raise BadRequest(f"unknown storage operation {op!r}")
-        try:
-            args = json.loads(payload) if payload else {}
+        try:  # strict: NaN/Infinity stored once would break every later read
+            args = strictjson.loads(payload, max_depth=self.max_doc_depth) if payload else {}
         except ValueError as e:
             raise BadRequest(f"malformed JSON arguments: {e}") from None
         if not isinstance(args, dict):
@@ -195,6 +201,9 @@ class Engine:
                 "size": len(data)}
 
     def blob_put(self, data: bytes) -> bytes:
+        if len(data) > self.max_blob_bytes:  # a restore could not hold it in one frame
+            raise TooLarge(f"a blob of {len(data)} bytes is larger than {self.max_blob_bytes} "
+                           "(BRYGGE_MAX_BLOB_BYTES)")
         digest = hashlib.sha256(data).hexdigest()
         key = keys.blob_key(digest)
         if self.db.get(key) is None:

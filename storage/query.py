@@ -449,7 +449,7 @@ def _type_fp(arg: Any, path: str, expand: bool) -> FieldPred:
     wanted = set()
     for a in arg if type(arg) is list else [arg]:
         key = int(a) if type(a) is float and a == int(a) else a
-        if type(key) is bool or key not in _TYPES:
+        if type(key) not in (int, str) or key not in _TYPES:  # also no list/dict: unhashable
             raise BadQuery(f"$type{_at(path)} has an unknown type {a!r}")
         wanted.add(_TYPES[key])
     return _any_cand(lambda c: _class(c) in wanted, expand)

@@ -48,7 +48,9 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
     engine = Engine(db_path, sync=settings.storage_sync, page_size=settings.page_size,
                     max_doc_bytes=settings.max_doc_bytes, sort_limit=settings.sort_limit_docs,
                     max_file_bytes=settings.max_file_bytes,
-                    file_quota_bytes=settings.space_file_quota_bytes)
+                    file_quota_bytes=settings.space_file_quota_bytes,
+                    max_doc_depth=settings.max_doc_depth,
+                    max_blob_bytes=settings.max_blob_bytes)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32),
                          options=[("grpc.max_receive_message_length", 1 << 30),
                                   ("grpc.max_send_message_length", 1 << 30)])

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
+from brygge import strictjson
+
 _NUM = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")
 
 
@@ -68,6 +70,8 @@ def _text(stream: BinaryIO, encoding: str) -> Iterator[str]:
 def _csv_value(v: str) -> Any:
     if _NUM.match(v):
         f = float(v)
+        if f - f != 0:  # 1e999: out of range, kept as the text it is (JSON has no Infinity)
+            return v
         return int(v) if re.fullmatch(r"-?\d+", v) and abs(f) < 2**53 else f
     return v
 
@@ -99,7 +103,7 @@ def parse(stream: BinaryIO, fmt: str, *, separator: str = ",", encoding: str = "
             if not line.strip():
                 continue
             try:
-                doc = json.loads(line)
+                doc = strictjson.loads(line)
             except ValueError as e:
                 raise ImportError_(f"JSON Lines line {n}: {e}") from None
             if not isinstance(doc, dict):
@@ -124,7 +128,7 @@ def _lines(chunks: Iterable[str]) -> Iterator[str]:
 
 def _json_array(chunks: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Stream the objects of a top-level JSON array without loading all of it."""
-    dec = json.JSONDecoder()
+    dec = strictjson.decoder()
     buf = ""
     it = iter(chunks)
     started = False
@@ -145,6 +149,9 @@ def _json_array(chunks: Iterable[str]) -> Iterator[dict[str, Any]]:
                 return
             try:
                 obj, end = dec.raw_decode(s)
+                strictjson.check(obj)
+            except strictjson.JSONError as e:  # NaN, Infinity, too deep: no more input helps
+                raise ImportError_(f"element {n + 1} of the JSON array: {e}") from None
             except ValueError:
                 buf = s
                 break  # need more input

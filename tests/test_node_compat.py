@@ -31,6 +31,20 @@ CASES = {
         const e = new TextEncoder().encode('hé ☃ 𝄞 x');
         const bad = new Uint8Array([0xff, 0x41]);
         return [Array.from(e), new TextDecoder().decode(e), new TextDecoder().decode(bad)];""",
+    "utf8_invalid_sequences": """
+        // maximal-subpart replacement (WHATWG): one U+FFFD per broken sequence prefix
+        const cases = [[0xfb, 0xe5, 0x8c], [0xe0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x90, 0x80],
+          [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf], [0xe2, 0x82], [0xe2, 0x82, 0xac, 0x41],
+          [0xf0, 0x9f, 0x98, 0x80, 0xff], [0x80, 0x80], [0xf5, 0x80], [0xef, 0xbf, 0xbf], [0xc2]];
+        let seed = 7; const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+        for (let k = 0; k < 200; k++) {
+          const n = 1 + Math.floor(rnd() * 8), b = [];
+          for (let i = 0; i < n; i++)
+            b.push(rnd() < 0.5 ? 0x80 + Math.floor(rnd() * 0x80) : Math.floor(rnd() * 256));
+          cases.push(b);
+        }
+        return cases.map((c) => [Buffer.from(c).toString(), new TextDecoder().decode(new Uint8Array(c))]
+          .map((t) => Array.from(t, (ch) => ch.codePointAt(0))));""",
     "buffer_encodings": """
         const b = Buffer.from('Blåbærsyltetøy 🍓');
         return [b.length, b.toString('hex'), b.toString('base64'), b.toString('base64url'),

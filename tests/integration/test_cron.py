@@ -19,6 +19,7 @@ import httpx
 import nats
 import pytest
 
+from brygge import natsauth
 from storage import queues
 from tests.nodes import RunningNode, brygge, new_node, wait_until, write_app
 
@@ -81,7 +82,7 @@ def count(node: RunningNode, k: str) -> int:
 
 def schedule_subjects(node: RunningNode) -> dict[str, int]:
     async def go() -> dict[str, int]:
-        nc = await nats.connect(node.node_json()["nats_url"])
+        nc = await nats.connect(node.node_json()["nats_url"], **natsauth.options(node.data_dir))
         try:
             info = await nc.jetstream().stream_info(queues.JOBS_STREAM, subjects_filter="sched.>")
             return {s: n for s, n in (info.state.subjects or {}).items() if ".c." in s}
@@ -207,7 +208,7 @@ def test_a_tick_made_up_for_is_not_run_again_when_nats_fires_it_late(node: Runni
     year = datetime.now(UTC).year
 
     async def publish(headers: dict[str, str]) -> None:
-        nc = await nats.connect(node.node_json()["nats_url"])
+        nc = await nats.connect(node.node_json()["nats_url"], **natsauth.options(node.data_dir))
         try:
             await nc.jetstream().publish(subject, b"{}", stream=queues.JOBS_STREAM,
                                          headers={queues.H_CRON: expr, **headers})
@@ -216,7 +217,7 @@ def test_a_tick_made_up_for_is_not_run_again_when_nats_fires_it_late(node: Runni
 
     def waiting() -> int:
         async def go() -> int:
-            nc = await nats.connect(node.node_json()["nats_url"])
+            nc = await nats.connect(node.node_json()["nats_url"], **natsauth.options(node.data_dir))
             try:
                 info = await nc.jetstream().stream_info(queues.JOBS_STREAM,
                                                         subjects_filter=subject)
@@ -257,7 +258,7 @@ def test_space_time_zone(node: RunningNode) -> None:
         return asyncio.run(last_headers(subject))
 
     async def last_headers(subject: str) -> dict[str, str]:
-        nc = await nats.connect(node.node_json()["nats_url"])
+        nc = await nats.connect(node.node_json()["nats_url"], **natsauth.options(node.data_dir))
         try:
             msg = await nc.jetstream().get_last_msg(queues.JOBS_STREAM, subject)
             return dict(msg.headers or {})
@@ -315,7 +316,7 @@ export default app.init();
         wait_until(lambda: count(n, "m") >= 1, 30, "the job to run once")
 
         async def purge() -> None:
-            nc = await nats.connect(n.node_json()["nats_url"])
+            nc = await nats.connect(n.node_json()["nats_url"], **natsauth.options(n.data_dir))
             try:
                 await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
             finally:
@@ -413,7 +414,7 @@ export default app.init();
             assert cur["start"] >= prev["end"], f"runs overlapped: {prev} {cur}"
 
         async def waiting() -> int:
-            nc = await nats.connect(n.node_json()["nats_url"])
+            nc = await nats.connect(n.node_json()["nats_url"], **natsauth.options(n.data_dir))
             try:
                 info = await nc.jetstream().stream_info(queues.JOBS_STREAM,
                                                         subjects_filter="jobs.*.c.>")

@@ -341,7 +341,7 @@ def test_cli_endpoint_refuses_bad_bundles_with_error_field(node: RunningNode, bu
 
 def test_cli_endpoint_wrong_token_and_body(node: RunningNode) -> None:
     r = _adm_deploy(node, "x", token="wrong")
-    assert r.status_code == 401 and r.json() == {"error": "wrong admin token"}
+    assert r.status_code == 401 and r.json()["error"] == "wrong admin token" and r.json()["requestId"]
     r = httpx.post(f"{node.base}/dev/_A_D_M_deploy", content=b"not json", timeout=10,
                    headers={"host": "brygge.api.codehooks.local.io",
                             "x-admintoken": node.admin_token})

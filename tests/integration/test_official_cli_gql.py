@@ -190,8 +190,10 @@ def test_set_env_plain_and_encrypted_then_remove(coho: Path, node: RunningNode,
     assert "s3cr3t" not in json.dumps(sp)
     key = node.data_dir / envcrypt.KEY_FILE
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert envcrypt.unseal(node.data_dir, "SECRET", sp["env"]["SECRET"]) == "s3cr3t-ø"
-    assert envcrypt.unseal(node.data_dir, "OTHER", sp["env"]["SECRET"]) is None  # name-bound
+    assert envcrypt.unseal(node.data_dir, "brygge", "dev", "SECRET",
+                           sp["env"]["SECRET"]) == "s3cr3t-ø"
+    for where in (("brygge", "dev", "OTHER"), ("brygge", "prod", "SECRET")):  # bound
+        assert envcrypt.unseal(node.data_dir, *where, sp["env"]["SECRET"]) is None
 
     assert "Environment variable removed" in cli(coho, node, work, "remove-env", "GREETING")
     wait_until(lambda: env() == {"greeting": None, "secret": "s3cr3t-ø"} or None, 30,

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from brygge import natsauth
 from tests.nodes import RunningNode, new_node, pid_alive, wait_until
 
 APP = r"""
@@ -307,8 +308,11 @@ def test_a_publish_on_one_node_reaches_a_stream_on_another(tmp_path: Path) -> No
     a.start(app=str(tmp_path / "app"))
     try:
         info = a.node_json()
+        # node A's NATS is external to B: B's operator supplies credentials for it
+        creds = natsauth.options(a.data_dir)
         b = new_node(tmp_path / "b", BRYGGE_NATS_URL=info["nats_url"],
-                     BRYGGE_STORAGE_URL=info["storage"])
+                     BRYGGE_STORAGE_URL=info["storage"], BRYGGE_NATS_USER=creds["user"],
+                     BRYGGE_NATS_PASSWORD=creds["password"])
         b.start()
         try:
             s = stream(b, listen(a, {}), base=b.base)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from brygge import natsconn
+from brygge import natsauth, natsconn
 from storage import realtime as rt
 from tests.nodes import RunningNode, new_node, pid_alive, wait_until
 
@@ -142,7 +142,7 @@ def test_the_browser_reconnects_with_last_event_id_and_gets_the_missed(
     sid = space_id(node)
 
     async def publish() -> None:
-        nc = await natsconn.connect(info["nats_url"])
+        nc = await natsconn.connect(info["nats_url"], **natsauth.options(node.data_dir))
         try:
             body = json.dumps({"data": {"message": "while you were away"}, "query": {}})
             await nc.jetstream().publish(rt.subject(sid, "/chat"), body.encode(),

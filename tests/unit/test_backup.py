@@ -84,8 +84,9 @@ def backup(e: Engine, sid: str = SID, piece: int | None = None) -> bytes:
         out.append(chunk)
 
 
-def restore(e: Engine, data: bytes, sid: str = NEW, piece: int = 7000) -> dict[str, Any]:
-    rid = call(e, "restore.open", sid)["restore"]
+def restore(e: Engine, data: bytes, sid: str = NEW, piece: int = 7000,
+            replaces: str | None = None) -> dict[str, Any]:
+    rid = call(e, "restore.open", sid, **({"replaces": replaces} if replaces else {}))["restore"]
     try:
         for i in range(0, len(data), piece):
             e.call(sid, "restore.write", rid.encode() + b"\n" + data[i:i + piece])
@@ -212,3 +213,118 @@ def test_erase_removes_every_key_and_record(src: Engine) -> None:
             and not k.startswith(b"sspace/")] == []
     assert keys_of(src, OTHER) == before
     assert call(src, "space.isEmpty", SID)["empty"] is True
+
+
+# -- a backup file is input from outside (issue 15 items 8, 12, 16) ---------------------------
+def _crafted(*frames: tuple[bytes, bytes, bytes], end: bool = True) -> bytes:
+    """A backup file of these frames (after a manifest), with a valid end frame."""
+    import hashlib
+    body = [bk._frame(b"M", b"", json.dumps({"format": bk.FORMAT, "space": None}).encode())]
+    body += [bk._frame(*f) for f in frames]
+    raw = bk.MAGIC + b"".join(body)
+    if end:
+        raw += bk._frame(b"E", b"", json.dumps({"frames": len(body),
+                                                "sha256": hashlib.sha256(raw).hexdigest()}).encode())
+    return gzip.compress(raw)
+
+
+@pytest.mark.parametrize("kind", [b"K", b"S", b"M", b"E", b"B"])
+def test_a_frame_longer_than_its_kind_allows_is_refused_on_its_header(dst: Engine,
+                                                                      kind: bytes) -> None:
+    """Only the 9-byte header of a huge frame arrives: restore refuses at once, naming the
+    knob, instead of buffering up to 1 GiB while it waits for the rest."""
+    import struct
+    size = {b"B": dst.backups.max_blob_bytes + 1, b"E": 65 * 1024}.get(
+        kind, 16 * 1024 * 1024 + 65 * 1024)  # documents and records: max_doc_bytes + slack
+    assert size < 1024**3  # what a frame could claim before (the old MAX_VALUE)
+    m = bk._frame(b"M", b"", json.dumps({"format": bk.FORMAT, "space": None}).encode())
+    head = struct.pack(">cII", kind, 2, size) + b"d\x00"
+    rid = call(dst, "restore.open", NEW)["restore"]
+    with pytest.raises(BadRequest, match=r"more than this node accepts .*BRYGGE_MAX_"):
+        dst.call(NEW, "restore.write", rid.encode() + b"\n" + gzip.compress(bk.MAGIC + m + head))
+    call(dst, "restore.abort", NEW, restore=rid)
+    assert keys_of(dst, NEW) == []
+
+
+def test_a_blob_over_max_blob_bytes_is_not_stored(tmp_path: Path) -> None:
+    e = Engine(str(tmp_path / "db"), max_blob_bytes=1024 * 1024)
+    try:
+        with pytest.raises(BadRequest, match="BRYGGE_MAX_BLOB_BYTES"):
+            e.call("", "blob.put", b"x" * (1024 * 1024 + 1))
+        assert e_put(e, b"x" * 1024)
+    finally:
+        e.close()
+
+
+@pytest.mark.parametrize("value", [b'{"_id":"a","n":NaN}', b'{"_id":"a","n":-Infinity}',
+                                   b'{"_id":"a","n":1e999}', b'[1,2]', b'{"a":' * 120 + b"1" +
+                                   b"}" * 120])
+def test_a_document_that_is_not_strict_json_is_refused(dst: Engine, value: bytes) -> None:
+    data = _crafted((b"K", b"d\x00people\x00a", value))
+    with pytest.raises(BadRequest, match="document"):
+        restore(dst, data)
+    assert keys_of(dst, NEW) == []
+
+
+def test_kv_values_and_records_must_be_strict_json(dst: Engine) -> None:
+    kv = bk._KV_HEADER.pack(0, 0) + b'{"x":NaN}'
+    with pytest.raises(BadRequest, match="key-value"):
+        restore(dst, _crafted((b"K", b"k\x00\x00key", kv)))
+    with pytest.raises(BadRequest, match="not valid JSON"):
+        restore(dst, _crafted((b"S", b"cronrun/abc", b'{"at": Infinity}')))
+    assert keys_of(dst, NEW) == []
+
+
+def test_storage_ops_refuse_non_finite_numbers(dst: Engine) -> None:
+    """Every storage write parses its arguments strictly (the admin API's imports, guest
+    db/kv calls): a NaN never reaches a document."""
+    for payload in (b'{"collection":"c","doc":{"n":NaN}}', b'{"collection":"c","doc":{"n":1e999}}',
+                    b'{"collection":"c","docs":[{"n":Infinity}]}'):
+        op = "db.insertMany" if b"docs" in payload else "db.insertOne"
+        with pytest.raises(BadRequest, match=r"finite|NaN"):
+            dst.call(NEW, op, payload)
+    assert call(dst, "db.count", NEW, collection="c")["count"] == 0
+
+
+def _deploy(e: Engine, sid: str, art: dict[str, Any]) -> str:
+    digest = e_put(e, json.dumps(art).encode())
+    call(e, "sys.put", "", batch={f"deploy/{sid}/0000000001": {"seq": 1, "digest": digest}})
+    return digest
+
+
+def test_a_deployment_record_cannot_name_another_spaces_artifact(dst: Engine) -> None:
+    """The victim (OTHER) runs an artifact on the same node; a crafted backup's deployment
+    record names its digest without holding it. Refused unless the target space owns it."""
+    victim = _deploy(dst, OTHER, {"kind": "source", "entry": "index.js",
+                                  "files": {"index.js": "const KEY = 'victim secret'"}})
+    data = _crafted((b"S", b"deploy/0000000001", json.dumps({"seq": 1,
+                                                              "digest": victim}).encode()))
+    with pytest.raises(BadRequest, match="does not hold and the target space does not own"):
+        restore(dst, data, replaces=SID)
+    assert keys_of(dst, NEW) == []
+    assert call(dst, "sys.get", "", key=f"deploy/{NEW}/0000000001") is None
+    # the owner itself may restore a backup that leaves its own artifact out
+    restore(dst, data, replaces=OTHER)
+    assert call(dst, "sys.get", "", key=f"deploy/{NEW}/0000000001")["digest"] == victim
+
+
+def test_a_restored_artifact_cannot_name_another_spaces_asset(dst: Engine) -> None:
+    asset = e_put(dst, b"victim's private image")
+    _deploy(dst, OTHER, {"kind": "source", "entry": "index.js", "files": {},
+                         "assets": {"p.png": {"digest": asset, "size": 22}}})
+    art = json.dumps({"kind": "source", "entry": "index.js", "files": {"index.js": "x"},
+                      "assets": {"stolen.png": {"digest": asset, "size": 22}}}).encode()
+    import hashlib
+    digest = hashlib.sha256(art).hexdigest()
+    data = _crafted((b"S", b"deploy/0000000001", json.dumps({"seq": 1, "digest": digest}).encode()),
+                    (b"B", digest.encode(), art))
+    with pytest.raises(BadRequest, match="does not hold"):
+        restore(dst, data, replaces=SID)
+    assert keys_of(dst, NEW) == []
+
+
+def test_a_real_backup_restores_into_the_space_it_replaces(src: Engine, dst: Engine) -> None:
+    """What a backup holds itself (artifacts and their assets) needs no ownership."""
+    fill(src)
+    res = restore(dst, backup(src), replaces=OTHER)
+    assert res["counts"]["blobs"] == 2

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import zlib
 
 import pytest
 
-from router.compress import Gzip, accepts_gzip, adjust_headers, should_compress
+from router.compress import Gzip, accepts_gzip, adjust_headers, off_loop, should_compress
 
 
 @pytest.mark.parametrize(("header", "want"), [
@@ -73,3 +74,48 @@ def test_streamed_chunks_decode_as_they_arrive() -> None:
 def test_one_piece_is_plain_gzip() -> None:
     body = b"x" * 5000
     assert gzip.decompress(Gzip(9).last(body)) == body
+
+
+@pytest.mark.parametrize("last", [True, False])
+def test_large_pieces_are_compressed_off_the_event_loop(last: bool) -> None:
+    # issue 15 #9: gzipping a multi-MB answer on the loop stalled every other request.
+    # While off_loop() compresses, another task of the same loop must get turns.
+    data = b"".join(b"line %d of a compressible answer\n" % i for i in range(400_000))
+    ticks_before_done: list[int] = []
+
+    async def go() -> bytes:
+        ticks = 0
+        done = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        t = asyncio.create_task(ticker())
+        await asyncio.sleep(0)  # the ticker has started
+        start = ticks
+        out = await off_loop(Gzip(9), data, last, 32 * 1024)
+        ticks_before_done.append(ticks - start)
+        done = True
+        await t
+        return out
+
+    out = asyncio.run(go())
+    assert ticks_before_done[0] > 0  # the loop ran other work during the compression
+    z = zlib.decompressobj(31)
+    assert z.decompress(out) == data
+
+
+def test_small_pieces_are_compressed_inline() -> None:
+    # below offload_min_bytes a thread hop costs more than the work: done at once
+    async def go() -> bytes:
+        coro = off_loop(Gzip(5), b"x" * 100, True, 32 * 1024)
+        try:
+            coro.send(None)
+        except StopIteration as e:  # finished without suspending
+            return bytes(e.value)
+        raise AssertionError("a small piece suspended the caller")
+
+    assert gzip.decompress(asyncio.run(go())) == b"x" * 100

@@ -149,6 +149,20 @@ def test_alg_none_refused(keys: Keys, server: JwksServer) -> None:
     assert server.hits == 0  # refused before any key lookup
 
 
+@pytest.mark.parametrize("header", [
+    {"alg": ["RS256"]}, {"alg": {"RS256": 1}}, {"alg": 256}, {"alg": None},
+    {"alg": "RS256", "typ": ["JWT"]}, {"alg": "RS256", "cty": {}},
+    {"alg": "RS256", "kid": ["rsa1"]}, {"alg": "RS256", "kid": {"a": 1}},
+])
+def test_header_fields_of_the_wrong_type_are_401(keys: Keys, server: JwksServer,
+                                                 header: dict[str, Any]) -> None:
+    # issue 15 #13: a list/object `alg` reached a dict lookup (TypeError, a 500)
+    token = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims()).encode())}.c2ln"
+    e = reason(JwksCache(), token, server.url)
+    assert e.status == 401
+    assert server.hits == 0  # refused before any key lookup
+
+
 def test_hs256_signed_with_the_public_key_refused(keys: Keys, server: JwksServer) -> None:
     pem = keys.rsa.public_key().public_bytes(serialization.Encoding.PEM,
                                              serialization.PublicFormat.SubjectPublicKeyInfo)

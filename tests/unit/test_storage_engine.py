@@ -198,6 +198,18 @@ def test_get_many_exact_page_multiple_has_no_empty_tail(eng: Engine) -> None:
     assert len(docs) == 9 and trips == 3
 
 
+def test_a_cursor_is_redeemed_only_by_the_space_that_opened_it(eng: Engine) -> None:
+    """Issue 15 item 11: space B holding space A's cursor id gets "expired" (not A's
+    documents), and A's cursor is left for A to redeem."""
+    ten(eng, space=SA)
+    first = call(eng, "db.getMany", {"collection": "c"}, SA)
+    assert first["cursor"] and len(first["cursor"]) >= 22  # 128 random bits
+    with pytest.raises(BadRequest, match="cursor expired"):
+        call(eng, "db.getMany", {"collection": "c", "cursor": first["cursor"]}, SB)
+    nxt = call(eng, "db.getMany", {"collection": "c", "cursor": first["cursor"]}, SA)
+    assert [d["_id"] for d in nxt["docs"]] == ["d03", "d04", "d05"]
+
+
 def test_get_many_empty_collection(eng: Engine) -> None:
     assert call(eng, "db.getMany", {"collection": "none"}) == {"docs": [], "cursor": None}
 

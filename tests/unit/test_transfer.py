@@ -27,6 +27,7 @@ def docs(data: bytes, fmt: str, **kw: str) -> list[dict]:
     ("navn\nBjørn\n".encode("latin-1"), "csv", {"encoding": "latin-1"}, [{"navn": "Bjørn"}]),
     (b"\xef\xbb\xbfa\n1\n", "csv", {}, [{"a": 1}]),
     (b'a,b\n"x, y","multi\nline"\n', "csv", {}, [{"a": "x, y", "b": "multi\nline"}]),
+    (b"a,b\n1e999,-1e999\n", "csv", {}, [{"a": "1e999", "b": "-1e999"}]),  # no Infinity
 ])
 def test_parse(data: bytes, fmt: str, kw: dict, expected: list) -> None:
     assert docs(data, fmt, **kw) == expected
@@ -40,6 +41,13 @@ def test_parse(data: bytes, fmt: str, kw: dict, expected: list) -> None:
     (b'[1]\n', "jsonl", "line 1 is not an object"),
     (b"a,b\n1,2,3\n", "csv", "CSV line 2"),
     (b"a\n1\n", "xml", "unknown format"),
+    # JSON has no NaN or Infinity: stored, they break every later read and export
+    (b'[{"a": 1}, {"a": NaN}]', "json", "element 2 .*NaN"),
+    (b'[{"a": -Infinity}]', "json", "element 1 .*Infinity"),
+    (b'[{"a": [1e999]}]', "json", "element 1 .*finite"),
+    (b'{"a": 1}\n{"a": Infinity}\n', "jsonl", "line 2.*Infinity"),
+    (b'{"a": {"b": 1e400}}\n', "jsonl", "line 1.*finite"),
+    (b'[' + b'{"a": ' * 150 + b'1' + b'}' * 150 + b']', "json", "element 1 .*levels"),
 ])
 def test_parse_errors(data: bytes, fmt: str, message: str) -> None:
     with pytest.raises(ImportError_, match=message):

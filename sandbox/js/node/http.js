@@ -7,8 +7,6 @@
 // http module never does). There is no zlib in the runtime, so the host decodes
 // gzip/deflate/br bodies and drops content-encoding: apps see what they would after
 // piping through zlib. Also: node-fetch's Response.body, a Node Readable.
-(function () {
-  "use strict";
   const G = globalThis;
   const I = G.__brygge_internal;
   const { Buffer, define, outbound, netError, toBase64, concatBytes } = I;
@@ -525,4 +523,3 @@
   const httpsAgent = new HttpsAgent({ keepAlive: true });
   define("http", () => makeModule(httpAgent, "http"));
   define("https", () => makeModule(httpsAgent, "https"));
-})();
