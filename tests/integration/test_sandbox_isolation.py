@@ -38,7 +38,7 @@ import {app, Datastore} from 'codehooks-js';
 app.get('/ok', (req, res) => res.json({ok: true}));
 app.get('/loop', (req, res) => { for (;;) {} });
 app.get('/loop-catch', (req, res) => { for (;;) { try { for (;;) {} } catch (e) {} } });
-app.get('/alloc', (req, res) => { const a = []; for (let i = 0; ; i++) a.push('x'.repeat(1 << 23) + i); });
+app.get('/alloc', (req, res) => { const a = []; for (let i = 0; ; i++) a.push('x'.repeat(1 << 25) + i); });
 app.get('/recurse', (req, res) => { const f = (n) => f(n + 1) + 1; f(0); });
 app.get('/storm', (req, res) => { const go = () => { Promise.resolve().then(go); }; go(); });
 app.get('/storm-grow', (req, res) => { const go = () => Promise.resolve().then(go); go(); });
