@@ -433,7 +433,7 @@ PROFILE_BUCKETS: dict[str, list[tuple[str, str]]] = {
          r"wasmtime_func_call|_FastFunc\.__call__|engine\.py"),
         ("invocation glue (AppInstance.run, pool lease, request/response marshalling)",
          r"sandbox/app\.py|sandbox/server\.py|sandbox/local\.py|InProcessExecutor"),
-        ("router code (admission, headers, ASGI messages)", r"router/app\.py|router/admission"),
+        ("router code (admission, headers, ASGI messages)", r"router/app\.py|storage/admission"),
         ("HTTP server (uvicorn + httptools)", r"uvicorn/protocols"),
         ("NATS client", r"nats/"),
         ("thread pool hand-off (futures, run_in_executor)",

@@ -77,9 +77,9 @@ def http_layer(port: int, n: int) -> dict[str, float]:
 async def grpc_layers(data: Path, n: int) -> dict[str, Any]:
     import grpc.aio
 
-    from control_plane.catalog import Catalog
     from proto import brygge_pb2 as pb
     from proto import brygge_pb2_grpc as pbg
+    from storage.catalog import Catalog
     from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 
     info = json.loads((data / "node.json").read_text())

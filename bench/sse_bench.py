@@ -186,7 +186,7 @@ async def run(a: argparse.Namespace, port: int, router_pid: int, base: str, nats
 
 
 def space_id(storage: str) -> str:
-    from control_plane.catalog import Catalog
+    from storage.catalog import Catalog
     from storage.client import AsyncStorageClient
 
     async def go() -> str:

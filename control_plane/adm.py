@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from brygge import strictjson
 from control_plane import queues_admin
-from control_plane.catalog import CatalogError
+from storage.catalog import CatalogError
 from storage.engine import StorageError
 
 Handler = Callable[[Any, str, str, Request], Awaitable[Response]]

@@ -184,7 +184,7 @@ def remove_env(key: str, project: str = typer.Option(None, "--project", "-p"),
     typer.echo(f"Removed {key} from {t.project}/{t.space}")
 
 
-# -- admission settings of a space (router/admission.py, router/jwt_auth.py) -----------------
+# -- admission settings of a space (storage/admission.py, router/jwt_auth.py) -----------------
 ADMISSION_KEYS = ("jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts", "cors_origins",
                   "rate_limit")
 
@@ -568,7 +568,7 @@ def info(project: str = typer.Option(None, "--project", "-p"),
          data_dir: str = DataDir) -> None:
     """Show the project: spaces, their URLs and tokens."""
     async def get(cat: Any, s: Settings) -> dict[str, Any]:
-        from control_plane.catalog import CatalogError
+        from storage.catalog import CatalogError
         proj = project or s.default_project
         try:
             await cat.project(proj)

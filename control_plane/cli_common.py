@@ -49,7 +49,7 @@ def settings_for(data_dir: str | None, **overrides: Any) -> Settings:
 def read_local(data_dir: str | None, fn: Any) -> Any:
     """Run `fn(catalog, settings)` against the data dir's RocksDB, opened read-only
     (works whether or not the node is running)."""
-    from control_plane.catalog import Catalog
+    from storage.catalog import Catalog
     from storage.client import LocalStorageClient
     from storage.engine import Engine
 

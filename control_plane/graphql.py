@@ -34,7 +34,7 @@ from graphql import GraphQLError, build_schema, graphql
 
 from brygge import cohotoken, envcrypt, strictjson
 from control_plane import schedules
-from control_plane.catalog import CatalogError
+from storage.catalog import CatalogError
 
 MAX_BODY = 64 * 1024
 

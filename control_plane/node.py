@@ -33,9 +33,9 @@ import grpc
 
 from brygge import natsauth
 from brygge.settings import Settings
-from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
+from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
 
 PR_SET_PDEATHSIG = 1

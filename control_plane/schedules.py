@@ -230,10 +230,6 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def cronrun_key(sid: str, expr: str) -> str:
-    return f"cronrun/{sid}/{queues.tok(expr)}"
-
-
 # -- NATS ------------------------------------------------------------------------------------
 async def sync_space(js: Any, sid: str, jobs: list[str], tz: str = "UTC") -> None:
     """Make the space's schedules those of `jobs`: purge `sched.<sid>.c.>`, publish one
@@ -329,7 +325,7 @@ async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = 
             continue
         deployed = parse_iso(space["deployed_at"]) if space.get("deployed_at") else now
         for expr in jobs:
-            rec = await catalog.store.call("", "sys.get", {"key": cronrun_key(sid, expr)})
+            rec = await catalog.store.call("", "sys.get", {"key": queues.cronrun_key(sid, expr)})
             last = deployed
             if isinstance(rec, dict) and rec.get("at"):
                 last = max(last, parse_iso(str(rec["at"])))

@@ -50,10 +50,10 @@ from control_plane import (
     schedules,
     spaces_admin,
 )
-from control_plane.catalog import Catalog, CatalogError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage import queues
+from storage.catalog import Catalog, CatalogError
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 from storage.engine import StorageError
 
@@ -240,7 +240,7 @@ class ControlPlane:
         for expr in await self.active_jobs(space):
             nxt = schedules.parse(expr, tz).next_after(now)
             rec = await self.storage.call("", "sys.get",
-                                          {"key": schedules.cronrun_key(space["id"], expr)})
+                                          {"key": queues.cronrun_key(space["id"], expr)})
             rec = rec if isinstance(rec, dict) else {}
             outcome = "-" if not rec else "ok" if rec.get("ok") else \
                 f"error: {rec.get('error') or 'failed'}"

@@ -31,9 +31,9 @@ import httpx
 
 from brygge import cohotoken, jsonsafe
 from brygge.settings import Settings
-from control_plane.catalog import NAME_RE, Catalog
 from router.body import BodyError, RequestBody
 from router.errors import Reject
+from storage.catalog import NAME_RE, Catalog
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]

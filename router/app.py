@@ -30,10 +30,9 @@ import httpx
 
 from brygge import events, jsonsafe, natsconn, placement
 from brygge.settings import Settings
-from control_plane.catalog import Catalog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from router import admin_proxy, admission, compress
+from router import admin_proxy, compress
 from router.body import BodyError, RequestBody, parsed_as_json
 from router.errors import Reject, send_json
 from router.errors import rid as _rid
@@ -41,6 +40,8 @@ from router.jwt_auth import JwksCache, JwtError, looks_like_jwt
 from router.meter import Meter
 from router.realtime import Realtime
 from sandbox import internal
+from storage import admission
+from storage.catalog import Catalog
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 
 log = logging.getLogger("brygge.router")
@@ -318,7 +319,7 @@ class Router:
 
     async def admit(self, scope: Scope, send: Send, headers: dict[str, str],
                     space: dict[str, Any], method: str, ip: str) -> bool:
-        """Allowed hosts, rate limit and CORS of the space (router/admission.py).
+        """Allowed hosts, rate limit and CORS of the space (storage/admission.py).
         Raises Reject; True when the request was a CORS preflight now answered."""
         allowed = space.get("allowed_hosts")
         if allowed and not admission.in_networks(ip, admission.parse_networks(allowed)):

@@ -30,7 +30,7 @@ def main() -> None:
                             # httptools, answering unparseable requests and long URLs in
                             # the platform's JSON shape (router/http_protocol.py)
                             http=http_protocol.protocol_class(s.max_url_bytes), loop="uvloop",
-                            proxy_headers=False,  # X-Forwarded-* are ours (router/admission.py)
+                            proxy_headers=False,  # X-Forwarded-* are ours (storage/admission.py)
                             limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024,
                             timeout_keep_alive=int(s.keep_alive_s))
     uvicorn.Server(config).run(sockets=[listen_socket(s.host, s.http_port)])

@@ -37,11 +37,11 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from brygge import events, natsconn
-from control_plane.catalog import Catalog
-from control_plane.schedules import cronrun_key
 from sandbox.jobs import now_iso
 from storage import queues as q
+from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
+from storage.queues import cronrun_key
 
 log = logging.getLogger("brygge.dispatcher")
 

@@ -58,6 +58,12 @@ def tok(name: str) -> str:
     return base64.urlsafe_b64encode(name.encode("utf-8")).decode().rstrip("=")
 
 
+def cronrun_key(sid: str, expr: str) -> str:
+    """System key of a cron job's last run: the executor's dispatcher and the control plane
+    both read it, so it lives below both."""
+    return f"cronrun/{sid}/{tok(expr)}"
+
+
 def untok(token: str) -> str:
     return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
 

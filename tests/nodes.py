@@ -147,7 +147,7 @@ def create_space(node: RunningNode, name: str, project: str = "brygge") -> None:
     (the admin API has no space creation yet)."""
     import asyncio
 
-    from control_plane.catalog import Catalog
+    from storage.catalog import Catalog
     from storage.client import AsyncStorageClient
 
     async def go() -> None:

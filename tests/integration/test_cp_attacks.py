@@ -19,7 +19,7 @@ import pytest
 from nats.errors import NoServersError
 
 from brygge import envcrypt, logbus, natsauth
-from control_plane.catalog import Catalog
+from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
 from tests.nodes import RunningNode, create_space, new_node, wait_until, write_app
 

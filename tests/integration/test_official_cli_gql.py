@@ -22,7 +22,7 @@ import jwt
 import pytest
 
 from brygge import cohotoken, envcrypt
-from control_plane.catalog import Catalog
+from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
 from tests.integration.test_official_cli import coho, node
 from tests.nodes import RunningNode, brygge, wait_until

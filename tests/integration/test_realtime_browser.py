@@ -172,7 +172,7 @@ def in_thread(fn: Any) -> Any:
 
 
 def space_id(node: RunningNode) -> str:
-    from control_plane.catalog import Catalog
+    from storage.catalog import Catalog
     from storage.client import AsyncStorageClient
 
     async def go() -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from control_plane.catalog import Catalog
+from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
 from tests.nodes import RunningNode, new_node
 

@@ -1,10 +1,10 @@
-"""Allowed hosts, trusted proxies, CORS and the rate limiter (router/admission.py)."""
+"""Allowed hosts, trusted proxies, CORS and the rate limiter (storage/admission.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from router.admission import (
+from storage.admission import (
     AdmissionError,
     RateLimiter,
     check_origins,

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from brygge import envcrypt
 from control_plane import env_migration
-from control_plane.catalog import Catalog
+from storage.catalog import Catalog
 from storage.engine import Engine
 
 

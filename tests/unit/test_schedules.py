@@ -176,7 +176,7 @@ def test_catch_up_publishes_one_run_per_missed_job() -> None:
     from storage import queues
 
     hourly, yearly = "0 * * * *", "0 0 1 1 *"
-    cat = FakeCatalog({schedules.cronrun_key("sid1", hourly):
+    cat = FakeCatalog({queues.cronrun_key("sid1", hourly):
                        {"at": "2026-03-01T10:00:01Z", "ok": True}})
     js = FakeJS()
     now = at(2026, 3, 1, 13, 30)

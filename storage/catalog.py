@@ -179,13 +179,13 @@ class Catalog:
         await self._put({f"space/{project}/{space}": sp})
         return sp
 
-    # -- admission: JWKS, allowed hosts, CORS, rate limit (router/admission.py) ------------------
+    # -- admission: JWKS, allowed hosts, CORS, rate limit (storage/admission.py) ------------------
     async def set_admission(self, project: str, space: str, kind: str, value: Any
                             ) -> dict[str, Any]:
         """Set (value None: clear) one admission setting of a space; returns the space.
         kind: 'jwks' {url, iss?, aud?} | 'whitelist-add' ip | 'whitelist-remove' ip |
         'cors' [origins] | 'ratelimit' {rate, burst}."""
-        from router import admission  # pure module: validation shared with the router
+        from storage import admission  # validation shared with the router
 
         sp = dict(await self.space(project, space))
         try:
