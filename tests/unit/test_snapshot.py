@@ -14,6 +14,7 @@ from sandbox import app as sapp
 from sandbox.app import AppInstance
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from tests.integration import test_sandbox_isolation as iso
+from tests.nodes import wait_until
 from tests.unit.test_sandbox_app import HEAD, invoke, make_app
 
 
@@ -285,7 +286,9 @@ def test_env_change_gets_a_fresh_evaluation_and_retires_the_old_snapshot(
     _, b = get(executor, "snappool0002", digest, "/boot", json.dumps({"MODE": "b"}))
     assert (a["env"], b["env"]) == ("a", "b")
     assert a["boot"] != b["boot"]  # evaluated afresh for the new env
-    assert old.snapshot is not None and not old.snapshot._finalizer.alive  # retired
+    # Retirement runs on its own thread (off the router's loop): wait for it.
+    assert old.snapshot is not None
+    wait_until(lambda: not old.snapshot._finalizer.alive, 30, "old snapshot retired")
     assert not any(k == ("snappool0002", digest + json.dumps({"MODE": "a"}))
                    for k in executor.pools)
 
