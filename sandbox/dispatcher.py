@@ -37,9 +37,8 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from brygge import events, natsconn
-from sandbox.jobs import now_iso
 from storage import queues as q
-from storage.catalog import Catalog
+from storage.catalog import Catalog, now_iso
 from storage.client import AsyncStorageClient
 from storage.queues import cronrun_key
 

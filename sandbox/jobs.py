@@ -19,29 +19,7 @@ from typing import Any
 from brygge import natsconn
 from storage import queues as q
 from storage import realtime as rt
-
-
-class QueueError(Exception):
-    """An enqueue that cannot be done (bad options, NATS unreachable)."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def job_headers(topic: str, job_id: str, options: dict[str, Any]) -> dict[str, str]:
-    """The job message's headers from enqueue options {retries, retryDelay, timeout,
-    idempotencyKey} (others, e.g. workers, are the worker's business)."""
-    h = {q.H_JOB_ID: job_id, q.H_TOPIC: topic, q.H_ENQUEUED: now_iso()}
-    for key, header in (("retries", q.H_RETRIES), ("retryDelay", q.H_RETRY_DELAY_MS),
-                        ("timeout", q.H_TIMEOUT_MS)):
-        v = options.get(key)
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v > 10**9:
-            raise QueueError(f"enqueue option {key} must be a number >= 0, not {v!r}")
-        h[header] = str(int(v))
-    return h
+from storage.queues import QueueError, job_headers
 
 
 def run_at(options: dict[str, Any]) -> datetime | None:
