@@ -8,15 +8,14 @@ block on `enqueue` until JetStream acknowledged the message, i.e. fsynced it
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from brygge import natsconn
+from brygge.loopthread import LoopThread
 from storage import queues as q
 from storage import realtime as rt
 from storage.queues import QueueError, job_headers
@@ -40,17 +39,10 @@ class JobPublisher:
     def __init__(self, url: str, settings: Any) -> None:
         self.url = url
         self.settings = settings
-        self._loop = asyncio.new_event_loop()
         self._js: Any = None
-        self._ready = threading.Event()
         self._error = ""
-        threading.Thread(target=self._run, name="job-publisher", daemon=True).start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._connect())
-        self._ready.set()
-        self._loop.run_forever()
+        self._bridge = LoopThread("job-publisher")
+        self._bridge.start(self._connect)
 
     async def _connect(self) -> None:
         try:
@@ -62,11 +54,11 @@ class JobPublisher:
             self._error = str(e)
 
     def _submit(self, coro: Any, timeout: float = 30) -> Any:
-        self._ready.wait(15)
+        self._bridge.ready.wait(15)
         if self._js is None:
             coro.close()
             raise QueueError(f"queues are not reachable: {self._error or 'not connected'}")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        return self._bridge.submit(coro).result(timeout)
 
     async def _publish(self, sid: str, topic: str, payload: Any,
                        options: dict[str, Any], job_id: str) -> None:
