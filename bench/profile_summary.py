@@ -53,7 +53,8 @@ BUCKETS: dict[str, list[tuple[str, str]]] = {
         ("gRPC client stream to the executor (grpc.aio: start call, write, read, decode; "
          "the aio poller thread)", r"grpc/|_poll_wrapper"),
         ("NATS client", r"nats/"),
-        ("router code (admission, headers, protobuf build, ASGI messages)", r"router/app\.py"),
+        ("router code (admission, headers, protobuf build, ASGI messages)",
+         r"router/(app|admit|credentials|resolve|streaming)\.py"),
         ("HTTP server (uvicorn + httptools: parse request, write response)", r"uvicorn/protocols"),
         ("event loop itself (uvloop run_forever: epoll, socket I/O, callbacks)",
          r"asyncio/runners\.py|uvicorn/"),

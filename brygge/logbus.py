@@ -17,6 +17,7 @@ from typing import Any
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
 from brygge import natsconn
+from brygge.loopthread import LoopThread
 
 STREAM = "LOGS"
 
@@ -47,26 +48,19 @@ class LogPublisher:
         self.url = url
         self.flush_s = flush_s
         self.dropped = 0
-        self._loop = asyncio.new_event_loop()
         self._nc: Any = None
         self._pending: dict[str, list[bytes]] = {}
         self._lock = threading.Lock()
-        self._ready = threading.Event()
-        threading.Thread(target=self._run, name="log-publisher", daemon=True).start()
-        self._ready.wait(10)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._connect())
-        self._ready.set()
-        self._loop.create_task(self._flusher())
-        self._loop.run_forever()
+        self._bridge = LoopThread("log-publisher")
+        self._bridge.start(self._connect)
+        self._bridge.ready.wait(10)
 
     async def _connect(self) -> None:
         try:
             self._nc = await natsconn.connect(self.url)
         except Exception:
             self._nc = None
+        self._flush_task = asyncio.get_running_loop().create_task(self._flusher())
 
     async def _flusher(self) -> None:
         while True:

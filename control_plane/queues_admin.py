@@ -19,8 +19,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from brygge import strictjson
-from sandbox.jobs import job_headers
 from storage import queues as q
+from storage.queues import job_headers
 
 MAX_DEAD_LIST = 1000
 

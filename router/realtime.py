@@ -25,6 +25,7 @@ from typing import Any
 
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from router.errors import send_json  # one error shape for everything the router says
 from storage import query as q
 from storage import realtime as rt
 
@@ -157,8 +158,6 @@ class Realtime:
                     request_id: str) -> None:
         """Answer with the event stream of listener `listener_id` (the response head has
         not been sent). Returns when the client goes away or is cut off."""
-        from router.app import send_json  # one error shape for everything the router says
-
         if self.js is None:
             await send_json(send, 503, {"error": "realtime is not available: the router has no "
                                         "NATS connection", "requestId": request_id})

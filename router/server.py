@@ -11,9 +11,11 @@ import socket
 
 import uvicorn
 
+from brygge.executor_api import Executor, ExecutorFactory
 from brygge.settings import Settings
 from router import http_protocol
 from router.app import Router
+from router.executor_client import GrpcExecutors
 
 
 def main() -> None:
@@ -25,7 +27,8 @@ def main() -> None:
     a = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s router %(levelname)s %(message)s")
     s = Settings.from_env()
-    router = Router(s, a.storage, a.executor, a.nats, a.admin_url)
+    router = Router(s, a.storage, a.nats, a.admin_url,
+                    executor_factory(s, a.storage, a.executor, a.nats))
     config = uvicorn.Config(router, log_level="warning", access_log=False, lifespan="on",
                             # httptools, answering unparseable requests and long URLs in
                             # the platform's JSON shape (router/http_protocol.py)
@@ -34,6 +37,20 @@ def main() -> None:
                             limit_concurrency=None, h11_max_incomplete_event_size=64 * 1024,
                             timeout_keep_alive=int(s.keep_alive_s))
     uvicorn.Server(config).run(sockets=[listen_socket(s.host, s.http_port)])
+
+
+def executor_factory(s: Settings, storage_target: str, executor_targets: list[str],
+                     nats_url: str) -> ExecutorFactory:
+    """The executor this router process invokes apps on: the sandbox in this very process
+    (executor_transport=inprocess) or the executor processes over gRPC."""
+
+    def make() -> Executor:
+        if s.executor_transport == "inprocess":
+            from sandbox.local import InProcessExecutor  # the gRPC transport never loads it
+            return InProcessExecutor(s, storage_target, nats_url)
+        return GrpcExecutors(executor_targets)
+
+    return make
 
 
 def listen_socket(host: str, port: int) -> socket.socket:

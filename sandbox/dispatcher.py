@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
 import time
 from concurrent import futures
 from datetime import UTC, datetime
@@ -37,9 +36,9 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from brygge import events, natsconn
-from sandbox.jobs import now_iso
+from brygge.loopthread import LoopThread
 from storage import queues as q
-from storage.catalog import Catalog
+from storage.catalog import Catalog, now_iso
 from storage.client import AsyncStorageClient
 from storage.queues import cronrun_key
 
@@ -75,16 +74,13 @@ class Dispatcher:
                                                thread_name_prefix="job")
         self.slots: asyncio.Semaphore | None = None  # FIFO: fair turns (made in the loop)
         self.subs: dict[str, dict[str, Any]] = {}  # consumer name -> {sub, sid, kind, ...}
-        self.loop = asyncio.new_event_loop()
+        self.bridge = LoopThread("dispatcher")
+        self.loop = self.bridge.loop
         self.changed = asyncio.Event()
         self.tasks: set[asyncio.Task[Any]] = set()  # kept referenced until done
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="dispatcher", daemon=True).start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._main())
+        self.bridge.start(self._main)  # _main never returns: its tasks do the work
 
     async def _main(self) -> None:
         self.nc = await natsconn.connect(self.nats_url)

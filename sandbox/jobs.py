@@ -8,40 +8,17 @@ block on `enqueue` until JetStream acknowledged the message, i.e. fsynced it
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from brygge import natsconn
+from brygge.loopthread import LoopThread
 from storage import queues as q
 from storage import realtime as rt
-
-
-class QueueError(Exception):
-    """An enqueue that cannot be done (bad options, NATS unreachable)."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def job_headers(topic: str, job_id: str, options: dict[str, Any]) -> dict[str, str]:
-    """The job message's headers from enqueue options {retries, retryDelay, timeout,
-    idempotencyKey} (others, e.g. workers, are the worker's business)."""
-    h = {q.H_JOB_ID: job_id, q.H_TOPIC: topic, q.H_ENQUEUED: now_iso()}
-    for key, header in (("retries", q.H_RETRIES), ("retryDelay", q.H_RETRY_DELAY_MS),
-                        ("timeout", q.H_TIMEOUT_MS)):
-        v = options.get(key)
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v > 10**9:
-            raise QueueError(f"enqueue option {key} must be a number >= 0, not {v!r}")
-        h[header] = str(int(v))
-    return h
+from storage.queues import QueueError, job_headers
 
 
 def run_at(options: dict[str, Any]) -> datetime | None:
@@ -62,17 +39,10 @@ class JobPublisher:
     def __init__(self, url: str, settings: Any) -> None:
         self.url = url
         self.settings = settings
-        self._loop = asyncio.new_event_loop()
         self._js: Any = None
-        self._ready = threading.Event()
         self._error = ""
-        threading.Thread(target=self._run, name="job-publisher", daemon=True).start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._connect())
-        self._ready.set()
-        self._loop.run_forever()
+        self._bridge = LoopThread("job-publisher")
+        self._bridge.start(self._connect)
 
     async def _connect(self) -> None:
         try:
@@ -84,11 +54,11 @@ class JobPublisher:
             self._error = str(e)
 
     def _submit(self, coro: Any, timeout: float = 30) -> Any:
-        self._ready.wait(15)
+        self._bridge.ready.wait(15)
         if self._js is None:
             coro.close()
             raise QueueError(f"queues are not reachable: {self._error or 'not connected'}")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        return self._bridge.submit(coro).result(timeout)
 
     async def _publish(self, sid: str, topic: str, payload: Any,
                        options: dict[str, Any], job_id: str) -> None:

@@ -51,6 +51,9 @@ $VENV/bin/python -m pip check
 # sandbox/vendor/package-lock.json; npm ci runs when node_modules is missing or differs.
 $VENV/bin/python -m sandbox.npm_vendor --if-stale
 $VENV/bin/ruff check .
+# The floors (pyproject.toml [tool.importlinter]): a wrong-way or circular import, lazy ones
+# included, fails here by name.
+$VENV/bin/lint-imports --no-cache
 # Two workers by default (tests/conftest.py groups them by module); BRYGGE_TEST_WORKERS=0
 # runs everything in this one process.
 exec $VENV/bin/python -m pytest -q -p no:cacheprovider -n "${BRYGGE_TEST_WORKERS:-2}" "$@"

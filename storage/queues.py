@@ -28,6 +28,8 @@ from typing import Any
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
+from storage.catalog import now_iso
+
 JOBS_STREAM = "JOBS"
 DEAD_STREAM = "DEAD"
 
@@ -51,6 +53,27 @@ H_DIED = "Brygge-Died"                # on dead letters: ISO time
 H_MSG_ID = "Nats-Msg-Id"              # idempotency key: duplicates within the window drop
 H_SCHEDULE = "Nats-Schedule"
 H_SCHEDULE_TARGET = "Nats-Schedule-Target"
+
+
+# The job message's wire format: the app path (sandbox/jobs.py) and the admin path
+# (control_plane/queues_admin.py) both build it here.
+class QueueError(Exception):
+    """An enqueue that cannot be done (bad options, NATS unreachable)."""
+
+
+def job_headers(topic: str, job_id: str, options: dict[str, Any]) -> dict[str, str]:
+    """The job message's headers from enqueue options {retries, retryDelay, timeout,
+    idempotencyKey} (others, e.g. workers, are the worker's business)."""
+    h = {H_JOB_ID: job_id, H_TOPIC: topic, H_ENQUEUED: now_iso()}
+    for key, header in (("retries", H_RETRIES), ("retryDelay", H_RETRY_DELAY_MS),
+                        ("timeout", H_TIMEOUT_MS)):
+        v = options.get(key)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v > 10**9:
+            raise QueueError(f"enqueue option {key} must be a number >= 0, not {v!r}")
+        h[header] = str(int(v))
+    return h
 
 
 def tok(name: str) -> str:
