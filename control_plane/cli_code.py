@@ -58,6 +58,7 @@ def verify(directory: str = typer.Argument(".", help="App folder with index.js")
     workers, cron jobs. Exit 1 with the error when it does not load."""
     from control_plane.deploy import DeployFailed, pack
     from sandbox.app import AppInstance, DeployError
+    from sandbox.hosterror import host_error
 
     try:
         art = pack(directory)
@@ -67,7 +68,7 @@ def verify(directory: str = typer.Argument(".", help="App folder with index.js")
     art.pop("assets", None)  # binary files play no part in evaluating the code
 
     def no_data(op: str, payload: str) -> str:
-        return f"\0Error\0{op}: there is no datastore while verifying (brygge verify)"
+        return host_error("Error", f"{op}: there is no datastore while verifying (brygge verify)")
 
     t0 = time.perf_counter()
     try:

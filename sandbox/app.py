@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from sandbox import guestcalls, hostcrypto
+from sandbox import guestcalls, hostcrypto, hostops
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
+from sandbox.hosterror import MARK, host_error, is_host_error, unknown_op
 from sandbox.modules import BundleError, ModuleSystem
 from sandbox.prelude import PRELUDE, PRELUDE_END
 
@@ -257,9 +258,9 @@ class AppInstance:
         try:
             thrown = self.inst.eval_module_error(code, name)
         except JSError as e:
-            return f"\0{e.name}\0{e.message}"
+            return host_error(e.name, e.message)
         if thrown is not None and guestcalls.REENTRY_MARK in thrown.message:
-            return f"\0{thrown.name}\0{thrown.message}"
+            return host_error(thrown.name, thrown.message)
         return ""
 
     def _source_file(self, op: str, payload: str) -> str:
@@ -272,12 +273,12 @@ class AppInstance:
             args = json.loads(payload)
             path = str(args["path"])
         except (ValueError, KeyError, TypeError):
-            return "\0TypeError\0_coho_fs: the path must be a string"
+            return host_error("TypeError", "_coho_fs: the path must be a string")
         rel = posixpath.normpath("/" + path).lstrip("/")
         text = self.files.get(rel)
         asset = self.assets.get(rel) if text is None else None
         if op in ("fs.read", "fs.stat") and text is None and not isinstance(asset, dict):
-            return f"\0Error\0ENOENT: no such file or directory, open '{path}'"
+            return host_error("Error", f"ENOENT: no such file or directory, open '{path}'")
         if op == "fs.stat":
             if asset is not None:
                 return json.dumps({"path": "/" + rel, "size": asset["size"],
@@ -308,7 +309,7 @@ class AppInstance:
             sizes.update({p: a["size"] for p, a in self.assets.items() if isinstance(a, dict)})
             return json.dumps([{"path": "/" + p, "size": n} for p, n in sorted(sizes.items())
                                if not folder or p == folder or p.startswith(folder + "/")])
-        return f"\0Error\0unknown host operation {op!r}"
+        return unknown_op(op)
 
     def _asset_bytes(self, asset: dict[str, Any], offset: int, length: int) -> bytes:
         out = []
@@ -317,8 +318,8 @@ class AppInstance:
             n = min(end - offset, 1024 * 1024)
             r = self.host_ops("file.asset", json.dumps({"digest": asset["digest"],
                                                          "offset": offset, "length": n}))
-            if r.startswith("\0"):
-                raise _AssetError(r.split("\0")[-1])
+            if is_host_error(r):
+                raise _AssetError(r.split(MARK)[-1])
             piece = base64.b64decode(json.loads(r)["data"])
             if not piece:
                 break
@@ -326,59 +327,62 @@ class AppInstance:
             offset += len(piece)
         return b"".join(out)
 
-    # -- host calls -------------------------------------------------------------------
+    # -- host calls: the guest's one door, dispatched from sandbox/hostops.py -----------
     def _host(self, op: str, payload: str) -> str:
-        if op.startswith("crypto."):
-            return hostcrypto.call(op, payload)
-        if op.startswith("module."):  # require(): resolution and sources, also at load
-            return self.modules.host_call(op, payload)
-        if op.startswith("fs."):  # deployed source files (_coho_fs {source: true}), also at load
-            try:
-                return self._source_file(op, payload)
-            except _AssetError as e:
-                return f"\0Error\0{e}"
-        if op == "file.asset":  # any blob by digest: only the host asks (_asset_bytes)
-            return "\0Error\0unknown host operation 'file.asset'"
+        spec = hostops.GUEST.get(op)
         inv = self.inv
-        if inv is None:  # module evaluation: only data calls make sense
-            if op == "net.fetch":
-                return ("\0Error\0outbound requests cannot be made while the app's module "
-                        "loads; make them in a route, worker, job or the app.init() hook")
-            return self.host_ops(op, payload) if op.startswith(("db.", "kv.", "file.", "queue.", "rt.")) \
-                else ""
-        if op == "net.fetch":
+        if spec is None:
+            if op in hostops.BY_NAME:  # the host's own op (file.asset): never the guest's
+                return unknown_op(op)
+            if inv is None:
+                return ""  # module load: a call it may not make does nothing
+            self._count(inv)
+            return unknown_op(op)
+        if inv is None:  # module evaluation: only the rows allowed at load
+            if not spec.at_load:
+                return host_error("Error", spec.load_error) if spec.load_error else ""
+            return self._answer(spec, op, payload)
+        if spec.outbound:
             inv.outbound += 1
             if inv.outbound > self.max_outbound_requests:  # catchable: each try is a host call
-                return (f"\0Error\0ERR_BRYGGE_OUTBOUND_LIMIT: more than "
-                        f"{self.max_outbound_requests} outbound requests in one invocation "
-                        "(BRYGGE_MAX_OUTBOUND_REQUESTS)")
-        if op.startswith(("db.", "kv.", "net.", "file.", "queue.", "rt.")):  # may block: not CPU
-            try:
-                return self._timed_host(op, payload, inv)
-            finally:
-                if self._arm is not None:
-                    self._arm()
-        if op == "http.body_read":  # blocks until the client sent more: not CPU time either
-            try:
-                return self._body_read(inv)
-            finally:
-                if self._arm is not None:
-                    self._arm()
-        if op == "job.done" and inv.on_job is not None:
-            # One job of a batch is over: the next one gets its own budgets (wall time,
-            # CPU, host calls, outbound requests). At most one call per job of the batch
-            # resets anything, so a batch never gets more than its jobs would one by one.
-            nxt = inv.on_job(payload)
-            if nxt is not None:
-                inv.host_calls = inv.outbound = 0
-                inv.ended = False
-                if self._restart is not None:
-                    self._restart(nxt)
-            return ""
+                return host_error("Error", f"ERR_BRYGGE_OUTBOUND_LIMIT: more than "
+                                  f"{self.max_outbound_requests} outbound requests in one "
+                                  "invocation (BRYGGE_MAX_OUTBOUND_REQUESTS)")
+        if spec.counted:
+            self._count(inv)
+        if not spec.blocking:
+            return self._answer(spec, op, payload)
+        try:  # it may wait (storage, the network, the client): not CPU time
+            return self._answer(spec, op, payload)
+        finally:
+            if self._arm is not None:
+                self._arm()
+
+    def _answer(self, spec: hostops.HostOp, op: str, payload: str) -> str:
+        if spec.side == "executor":
+            return self.host_ops(op, payload)
+        return _INSTANCE_HANDLERS[op](self, op, payload)
+
+    def _count(self, inv: Invocation) -> None:
         inv.host_calls += 1
         if inv.host_calls > self.max_host_calls:
             # Uncatchable: a guest that swallowed the error could loop forever.
             raise SandboxTrap(f"more than {self.max_host_calls} host calls in one invocation")
+
+    def host_crypto(self, op: str, payload: str) -> str:
+        return hostcrypto.call(op, payload)
+
+    def host_module(self, op: str, payload: str) -> str:  # require(): resolution, sources
+        return self.modules.host_call(op, payload)
+
+    def host_source_file(self, op: str, payload: str) -> str:  # _coho_fs {source: true}
+        try:
+            return self._source_file(op, payload)
+        except _AssetError as e:
+            return host_error("Error", str(e))
+
+    def host_response(self, op: str, payload: str) -> str:
+        inv = cast(Invocation, self.inv)  # (rows not allowed at load)
         if op == "http.res":
             head, _, body = payload.partition("\n")
             inv.ended = True
@@ -394,10 +398,27 @@ class AppInstance:
             return self._emitted(inv.emit("end", payload.encode("utf-8", "surrogatepass")))
         if op == "http.writeb":  # binary: one Latin-1 char per byte
             return self._emitted(inv.emit("chunk", payload.encode("latin-1")))
-        if op == "http.endb":
-            inv.ended = True
-            return self._emitted(inv.emit("end", payload.encode("latin-1")))
-        return self.host_ops(op, payload)
+        inv.ended = True  # http.endb
+        return self._emitted(inv.emit("end", payload.encode("latin-1")))
+
+    def host_body_read(self, op: str, payload: str) -> str:
+        return self._body_read(cast(Invocation, self.inv))
+
+    def host_job_done(self, op: str, payload: str) -> str:
+        inv = cast(Invocation, self.inv)
+        if inv.on_job is None:  # not a batch: no one here answers it
+            self._count(inv)
+            return self.host_ops(op, payload)
+        # One job of a batch is over: the next one gets its own budgets (wall time,
+        # CPU, host calls, outbound requests). At most one call per job of the batch
+        # resets anything, so a batch never gets more than its jobs would one by one.
+        nxt = inv.on_job(payload)
+        if nxt is not None:
+            inv.host_calls = inv.outbound = 0
+            inv.ended = False
+            if self._restart is not None:
+                self._restart(nxt)
+        return ""
 
     def _emitted(self, waited: bool | None) -> str:
         """After a response write: one that waited for the client re-arms the epoch
@@ -413,14 +434,8 @@ class AppInstance:
         try:
             piece = inv.body.read(max(0.05, inv.deadline - time.monotonic()))
         except BodyReadError as e:
-            return f"\0Error\0{e}"
+            return host_error("Error", str(e))
         return "" if piece is None else base64.b64encode(piece).decode()
-
-    def _timed_host(self, op: str, payload: str, inv: Invocation) -> str:
-        inv.host_calls += 1
-        if inv.host_calls > self.max_host_calls:
-            raise SandboxTrap(f"more than {self.max_host_calls} host calls in one invocation")
-        return self.host_ops(op, payload)
 
     # -- invocations ---------------------------------------------------------------------
     def run(self, entry: str, arg: str, inv: Invocation, deadline_s: float,
@@ -520,3 +535,8 @@ class AppInstance:
     @property
     def dead(self) -> bool:
         return self.inst.dead
+
+
+# op -> AppInstance method, from the table (a row naming no method fails at import).
+_INSTANCE_HANDLERS: dict[str, Callable[[AppInstance, str, str], str]] = {
+    op.name: getattr(AppInstance, op.handler) for op in hostops.TABLE if op.side == "instance"}

@@ -31,6 +31,8 @@ from typing import Any
 import wasmtime
 from wasmtime import _ffi as ffi
 
+from sandbox.hosterror import host_error
+
 # Marks the depth-limit error, so that each level of a require() chain passes it on
 # unchanged (sandbox/app.py `_eval_esm`) instead of the generic ERR_REQUIRE_ESM.
 REENTRY_MARK = "nested host/guest calls"
@@ -67,9 +69,9 @@ def take_exception() -> BaseException | None:
 
 def reentry_error(limit: int) -> str:
     """The host-call reply (a JS RangeError) past the re-entry bound."""
-    return (f"\0RangeError\0require() chain too deep: more than {limit} {REENTRY_MARK} "
-            "(each require() of an ES module from CommonJS or from require() nests one; "
-            "BRYGGE_MAX_GUEST_REENTRY)")
+    return host_error("RangeError", f"require() chain too deep: more than {limit} "
+                      f"{REENTRY_MARK} (each require() of an ES module from CommonJS or from "
+                      "require() nests one; BRYGGE_MAX_GUEST_REENTRY)")
 
 
 def ensure_recursion_room(max_reentry: int) -> None:

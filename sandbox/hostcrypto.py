@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.utils import CryptographyDeprecationWarning
 
+from sandbox.hosterror import host_error
+
 ALGORITHMS = {"md5", "sha1", "sha256", "sha384", "sha512"}
 MAX_RANDOM = 65536
 KEY_CACHE_SIZE = 256
@@ -108,7 +110,7 @@ def _ossl(what: str) -> KeyError_:
 
 
 def _error(msg: str) -> str:
-    return f"\0Error\0{msg}"
+    return host_error("Error", msg)
 
 
 def _b64(b: bytes) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from sandbox.hosterror import host_error
 from sandbox.jsscan import CJS_FREE, IDENT, MAYBE_ESM, scan
 
 APP = "/app"
@@ -615,16 +616,16 @@ class ModuleSystem:
             try:
                 return self.prepared(path_of(payload))[1]
             except Exception as e:
-                return f"\0Error\0{e}"
+                return host_error("Error", str(e))
         if op == "module.esm":
             # require() of an ES module: link and evaluate it now, synchronously
             # (module bodies without top-level await run to completion), as Node 22 does.
             if self.guest_eval_module is None:
-                return "\0Error\0ES modules cannot be required here"
+                return host_error("Error", "ES modules cannot be required here")
             return self.guest_eval_module(
                 f"import * as ns from {_js_str('brygge-id:' + payload)};\n"
                 "globalThis.__brygge_esm_ns = ns;\n", "brygge:require-esm")
-        return f"\0Error\0unknown module operation {op}"
+        return host_error("Error", f"unknown module operation {op}")
 
     # -- webpack bundles ----------------------------------------------------------------------
     def check_bundle(self, bundle: str, guest_builtins: set[str]) -> None:

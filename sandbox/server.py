@@ -22,20 +22,19 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import grpc
-import httpx
 
 from brygge import __version__, envcrypt
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from sandbox import body as body_source
-from sandbox import engine, internal, jobs, outbound
+from sandbox import engine, jobs
 from sandbox.app import AppInstance, DeployError, Invocation, parse_artifact, prelude_snapshot
 from sandbox.engine import SandboxTrap, Snapshot
+from sandbox.executor_hostops import HostBackend, HostOps
 from sandbox.outbox import Outbox
 from sandbox.sched import Scheduler, Slots
 from storage.client import StorageClient, raise_for
-from storage.errors import StorageError
 
 log = logging.getLogger("brygge.executor")
 PIECE = 256 * 1024  # response writes are handed on in pieces of at most this
@@ -103,12 +102,8 @@ class Executor:
         self.pools: dict[tuple[str, str], SpacePool] = {}  # (space, digest + env)
         self.pools_lock = threading.Lock()
         self.artifacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
-        # The router is on this node (loopback): only internal calls may reach it, and
-        # only their hops on the router's origin may use loopback (sandbox/outbound.py).
-        self.gateway_home = outbound.Home(
-            settings.internal_gateway_url, outbound.parse_allow("127.0.0.0/8,::1/128"),
-            settings.request_timeout_s, settings.max_response_bytes, frozenset({internal.HEADER}))
+        # The host ops of side "executor" (sandbox/hostops.py): storage, NATS, outbound.
+        self.backend = HostBackend(settings, storage, job_publisher)
         # Snapshots of deployments Validate evaluated, for the pool their first request
         # creates: the first request after a deploy restores instead of evaluating.
         self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
@@ -138,105 +133,8 @@ class Executor:
         return envcrypt.open_env_json(env_json, space_id, envcrypt.record_reader(
             lambda key: self.storage.call("", "sys.get", {"key": key})))
 
-    def _host_ops(self, space_id: str):  # type: ignore[no-untyped-def]
-        def ops(op: str, payload: str) -> str:
-            if op == "net.fetch":
-                if self.s.internal_gateway_url and \
-                        (internal_req := internal.rewrite(payload, space_id,
-                                                          self.s.internal_gateway_url,
-                                                          self.s.internal_secret)):
-                    try:  # loopback only while on the router: redirects are re-checked
-                        return outbound.fetch(internal_req, self.outbound_allow,
-                                              self.s.outbound_timeout_s, self.s.outbound_max_bytes,
-                                              self.gateway_home)
-                    except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
-                        return f"\0TypeError\0internal fetch failed: {e}"
-                try:
-                    return outbound.fetch(payload, self.outbound_allow, self.s.outbound_timeout_s,
-                                          self.s.outbound_max_bytes)
-                except (outbound.OutboundRefused, httpx.HTTPError, ValueError) as e:
-                    return f"\0TypeError\0fetch failed: {e}"
-            if op.startswith("queue."):
-                return self._queue_op(space_id, op, payload)
-            if op == "rt.publish":
-                return self._publish_event(space_id, payload)
-            if not op.startswith(("db.", "kv.", "file.")):
-                return f"\0Error\0unknown host operation {op!r}"
-            reply = self.storage.raw(space_id, op, payload.encode())
-            if reply.error:
-                return f"\0{reply.error_name}\0{reply.error}"
-            return reply.payload.decode()
-        return ops
-
-    def _publish_event(self, space_id: str, payload: str) -> str:
-        """rt.publish {channel, data, query}: the event for every router's listeners
-        (storage/realtime.py). Answers {id}: the event's stream sequence."""
-        if self.jobs is None:
-            return "\0Error\0realtime is not available: this executor has no NATS connection"
-        try:
-            args = json.loads(payload)
-        except ValueError:
-            return "\0TypeError\0publishEvent: the event is not JSON"
-        channel = args.get("channel")
-        if not isinstance(channel, str) or not channel.strip("/") or len(channel) > 200:
-            return ("\0TypeError\0publishEvent(channel, data, query): the channel must be a "
-                    "path such as '/chat'")
-        query = args.get("query")
-        if query is None:
-            query = {}
-        if not isinstance(query, dict):
-            return "\0TypeError\0publishEvent: the query must be an object (a filter)"
-        body = json.dumps({"data": args.get("data"), "query": query},
-                          separators=(",", ":")).encode()
-        if len(body) > self.s.realtime_max_event_bytes:
-            return (f"\0RangeError\0publishEvent: the event is {len(body)} bytes, more than "
-                    f"{self.s.realtime_max_event_bytes} (BRYGGE_REALTIME_MAX_EVENT_BYTES)")
-        try:
-            return json.dumps({"id": self.jobs.publish_event(space_id, channel, body)})
-        except Exception as e:
-            return f"\0Error\0publishEvent failed: {e}"
-
-    def _queue_op(self, space_id: str, op: str, payload: str) -> str:
-        """queue.enqueue {topic, payload, options} and queue.enqueueFromQuery
-        {collection, query, topic, options} (sandbox/jobs.py)."""
-        if self.jobs is None:
-            return "\0Error\0queues are not available: this executor has no NATS connection"
-        try:
-            args = json.loads(payload)
-            opts = args.get("options") or {}
-            if not isinstance(opts, dict):
-                raise jobs.QueueError("enqueue options must be an object")
-            if op == "queue.enqueue":
-                return json.dumps(self.jobs.enqueue(space_id, args.get("topic"),
-                                                    args.get("payload"), opts))
-            if op == "queue.enqueueFromQuery":
-                find = {"collection": args.get("collection"), "query": args.get("query") or {},
-                        "options": {k: v for k, v in opts.items()
-                                    if k in ("useIndex", "start", "end", "startIndex",
-                                             "endIndex", "limit", "offset", "reverse",
-                                             "hints", "sort")}}
-
-                def pages() -> Any:
-                    cursor = None
-                    while True:
-                        r = self.storage.call(space_id, "db.getMany", {**find, "cursor": cursor})
-                        if r.get("docs"):
-                            yield r["docs"]
-                        cursor = r.get("cursor")
-                        if not cursor:
-                            return
-
-                return json.dumps(self.jobs.enqueue_many(space_id, args.get("topic"), pages,
-                                                         opts))
-        except jobs.QueueError as e:
-            return f"\0Error\0{e}"
-        except StorageError as e:
-            return f"\0{e.name}\0{e}"
-        except (ValueError, TypeError, AttributeError) as e:
-            return f"\0TypeError\0{op}: {e}"
-        except Exception as e:  # NATS timeouts and the like: the app sees a clear error
-            return f"\0Error\0{op} failed: {type(e).__name__}: {e}"
-        return f"\0Error\0unknown host operation {op!r}"
+    def _host_ops(self, space_id: str) -> HostOps:
+        return self.backend.for_space(space_id)
 
     def _new_instance(self, space_id: str, digest: str, env_json: str = "",
                       pool: SpacePool | None = None) -> AppInstance:
