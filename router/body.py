@@ -33,7 +33,7 @@ def parsed_by_runtime(content_type: str) -> bool:
 
 
 def parsed_as_json(content_type: str) -> bool:
-    """Whether the runtime JSON.parses this body (sandbox/js/runtime.js parseBody)."""
+    """Whether the runtime JSON.parses this body (sandbox/js/runtime/request.js parseBody)."""
     t = content_type.split(";", 1)[0].strip().lower()
     return t == "application/json" or t.endswith("+json")
 

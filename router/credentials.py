@@ -1,4 +1,4 @@
-"""The credential check of a request to an app (decision 1 of DESIGN.md): an
+"""The credential check of a request to an app (docs/SECURITY.md, request path step 4): an
 internalFetch signature of the very space, a space token (x-apikey or Bearer), or a
 JWT verified against the space's JWKS; otherwise the app's auth hooks decide (in the
 sandbox), told why the router did not admit it."""
@@ -20,7 +20,7 @@ CLAIMS_HEADER = "x-jwt-claims"  # verified JWT claims, JSON, as the app sees the
 async def check_credential(s: Settings, resolver: Resolver, jwks: JwksCache,
                            headers: dict[str, str], space: dict[str, Any], method: str
                            ) -> tuple[bool, str]:
-    """(admitted, why not). Decision 1 of DESIGN.md: a valid space token admits
+    """(admitted, why not). docs/SECURITY.md step 4: a valid space token admits
     the request; otherwise the app's auth hooks decide (in the sandbox)."""
     signed = headers.pop(internal.HEADER, "")  # never shown to the app
     headers.pop(CLAIMS_HEADER, None)  # only the router may assert verified claims

@@ -7,7 +7,7 @@ eval and ~170 µs per host call (measured), while the sandbox crosses the wasm
 boundary on every request and every storage call. Here the only values that
 cross are strings: one JSON string in per invocation, one `op\\n payload` string
 per host call, one string back. Everything else (req/res objects, routing,
-chains) lives in the guest's JS runtime (`sandbox/js/runtime.js`).
+chains) lives in the guest's JS runtime (`sandbox/js/runtime/*.js`).
 
 Limits: linear memory is capped by wasmtime store limits and by QuickJS's own
 allocator limit; the CPU/wall deadline is enforced with wasmtime epoch
