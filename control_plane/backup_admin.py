@@ -29,6 +29,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from brygge.clock import now_iso
 from storage.client import raise_for
 from storage.errors import NotFound, StorageError
 from storage.keys import new_space_id
@@ -123,12 +124,12 @@ async def _activate(cp: Any, space: dict[str, Any], staging: str,
     if src.get("env") is not None:  # the env and which of its values are sealed go together
         new.pop("env_encrypted", None)
         new.update(_restored_env(src))
-    new.update({"id": staging, "deployment": active, "restored_at": _now()})
+    new.update({"id": staging, "deployment": active, "restored_at": now_iso()})
     if active:
         new["deployed_at"] = next(d.get("date") for d in history if d.get("digest") == active)
     new.pop("undeployed_at", None)
     if not active and history:
-        new["undeployed_at"] = src.get("undeployed_at") or _now()
+        new["undeployed_at"] = src.get("undeployed_at") or now_iso()
     batch: dict[str, Any] = {f"space/{project}/{name}": new,
                              f"space-id/{staging}": {"project": project, "name": name},
                              f"space-id/{old}": None}
@@ -167,10 +168,6 @@ def _restored_env(src: dict[str, Any]) -> dict[str, Any]:
         raise BackupError(400, "the backup's env_encrypted is not a list of names")
     names = sorted({k for k in sealed if isinstance(k, str) and k in env})
     return {"env": env, **({"env_encrypted": names} if names else {})}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def register(app: FastAPI, cp: Any) -> None:

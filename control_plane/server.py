@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from brygge import __version__, cohotoken, envcrypt, events, logbus, natsconn, placement, strictjson
+from brygge.clock import iso
 from brygge.settings import Settings
 from control_plane import (
     adm,
@@ -244,7 +245,7 @@ class ControlPlane:
             rec = rec if isinstance(rec, dict) else {}
             outcome = "-" if not rec else "ok" if rec.get("ok") else \
                 f"error: {rec.get('error') or 'failed'}"
-            out.append({"cron": expr, "next": schedules.iso(nxt) if nxt else "-",
+            out.append({"cron": expr, "next": iso(nxt, "seconds") if nxt else "-",
                         "timezone": tz, "lastRun": rec.get("at") or "-",
                         "lastOutcome": outcome})
         return out

@@ -37,7 +37,7 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from brygge import events, natsconn
-from sandbox.jobs import now_iso
+from brygge.clock import now_iso
 from storage import queues as q
 from storage.catalog import Catalog
 from storage.client import AsyncStorageClient

@@ -17,16 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from brygge import natsconn
+from brygge.clock import now_iso
 from storage import queues as q
 from storage import realtime as rt
 
 
 class QueueError(Exception):
     """An enqueue that cannot be done (bad options, NATS unreachable)."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def job_headers(topic: str, job_id: str, options: dict[str, Any]) -> dict[str, str]:
