@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from brygge import strictjson
 from sandbox.jobs import job_headers
 from storage import queues as q
+from storage.enqueue import EnqueueStopped, PayloadTooLarge, enqueue_pages
 
 MAX_DEAD_LIST = 1000
 
@@ -138,15 +139,13 @@ async def enqueue_documents(cp: Any, sid: str, topic: str, docs: AsyncIterator[l
     js = _js(cp)
     if not isinstance(topic, str) or not topic or len(topic) > 200:
         raise QueueAdminError(400, "x-options.enqueue must name a topic (a non-empty string)")
-    batch = str(uuid.uuid4())
-    count = 0
-    async for page in docs:
-        for d in page:
-            h = job_headers(topic, str(uuid.uuid4()), {})
-            h[q.H_BATCH] = batch
-            await js.publish(q.worker_subject(sid, topic), json.dumps(d).encode(), headers=h)
-            count += 1
-    return {"count": count, "jobId": batch}
+    try:
+        return await enqueue_pages(js, sid, topic, docs,
+                                   lambda job_id: job_headers(topic, job_id, {}),
+                                   cp.s.queue_publish_batch)
+    except EnqueueStopped as e:  # the jobs of the batches before it stay queued
+        status = 413 if isinstance(e.cause, PayloadTooLarge) else 503
+        raise QueueAdminError(status, f"enqueue stopped after {e.count} jobs: {e}") from None
 
 
 def register(app: FastAPI, cp: Any) -> None:
