@@ -261,7 +261,7 @@ def tail(path: Path, n: int = 15) -> str:
 
 _CLK = os.sysconf("SC_CLK_TCK")
 _MODULES = {"router.server": "router", "sandbox.server": "executor", "storage.server": "storage",
-            "control_plane.server": "control-plane"}
+            "control_plane.api.app": "control-plane"}
 
 
 def _label(argv: list[bytes]) -> str:

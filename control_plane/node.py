@@ -277,7 +277,7 @@ class Node:
                 self.storage_target, "--nats", self.nats_url],
                 lambda t=target: self._grpc_ready(t, True)))
         exec_args = [a for t in executors for a in ("--executor", t)]
-        self.start_child(Child("control-plane", [py, "-m", "control_plane.server", "--storage",
+        self.start_child(Child("control-plane", [py, "-m", "control_plane.api.app", "--storage",
                                                  self.storage_target, "--nats", self.nats_url,
                                                  *exec_args],
                                lambda: self._http_ready(self.admin_url + "/health")))
