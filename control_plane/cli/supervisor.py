@@ -190,7 +190,7 @@ class Node:
     # -- children ------------------------------------------------------------------------------
     def spawn(self, child: Child) -> None:
         env = {**os.environ, **self.s.to_env(), "PYTHONUNBUFFERED": "1"}
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])  # the source root (control_plane/cli/..)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         component = child.name.rstrip("-0123456789")  # executor-1 → executor
         if not self.s.nats_url and component in natsauth.COMPONENTS:
