@@ -1,7 +1,10 @@
-"""`brygge import` (`imp`) / `export`: documents in and out of a collection (JSON, CSV)."""
+"""`brygge import` (`imp`) / `export`: documents in and out of a collection (JSON, JSON Lines,
+CSV). CSV and JSON are read as coho 1.0.13 reads them; JSON Lines and `--encoding` (UTF-8,
+Latin-1, or auto-detected) are Brygge's own."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -14,6 +17,7 @@ from urllib.parse import quote
 import httpx
 import typer
 
+from brygge import strictjson
 from control_plane import query_to_mongo as q2m
 from control_plane.cli import node_format as nf
 from control_plane.cli.common import _A, _P, _S, _U, DataDir, app, fail
@@ -57,19 +61,74 @@ def csv_value(v: str) -> Any:
     return _js_parse_int(v) if "." not in v else _js_parse_float(v)
 
 
+_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "latin1": "latin-1",
+              "iso-8859-1": "latin-1", "auto": "auto"}
+_JSONL = (".jsonl", ".ndjson")
+
+
+def encoding_of(path: Path, name: str) -> str:
+    """The codec to read an import file with. `auto`: UTF-8 (a BOM dropped) when the whole
+    file decodes as UTF-8, else Latin-1 (every byte is a Latin-1 character); read once
+    ahead, in pieces, so a bad byte late in the file decides too."""
+    if name.lower() not in _ENCODINGS:
+        fail(f"--encoding must be utf-8, latin-1 or auto, not {name!r}")
+    enc = _ENCODINGS[name.lower()]
+    if enc != "auto":
+        return enc
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while piece := fh.read(1 << 16):
+                dec.decode(piece)
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "utf-8-sig"
+
+
+def csv_docs(lines: Iterator[str], sep: str) -> Iterator[dict[str, Any]]:
+    """CSV rows as coho reads them: the first row names the fields, fields named `_...`
+    are dropped, empty rows skipped, cells converted by `csv_value`."""
+    reader = csv.reader(lines, delimiter=sep)
+    header = next(reader, None) or []
+    for cells in reader:
+        if not cells:
+            continue
+        yield {h: csv_value(v) for h, v in zip(header, cells, strict=False) if h[:1] != "_"}
+
+
+def jsonl_docs(lines: Iterator[str], what: str) -> Iterator[dict[str, Any]]:
+    """The documents of a JSON Lines file, one object a line (blank lines skipped); strict
+    JSON (no NaN/Infinity, bounded depth), a bad line is named by its number."""
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = strictjson.loads(line)
+        except ValueError as e:
+            fail(f"{what} line {n} is not valid JSON: {e}")
+            raise
+        if not isinstance(doc, dict):
+            fail(f"{what} line {n} is not a JSON object")
+        yield doc
+
+
 def import_(filepath_arg: str = typer.Argument(None, metavar="[FILEPATH]"),
             collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
             filepath: str = typer.Option(None, "--filepath", "-f", help="File to import "
-                                         "(.csv or .json)"),
+                                         "(.csv, .json, or JSON Lines: .jsonl/.ndjson)"),
             collection: str = typer.Option(None, "--collection", "-c"),
             separator: str = typer.Option(",", "--separator", help="CSV field separator; "
                                           "'\\t' and ';' are common"),
             dryrun: bool = typer.Option(False, "--dryrun", help="Print, import nothing"),
             rowcount: bool = typer.Option(False, "--rowcount", help="Add a rowcount field "
                                           "to each record"),
+            encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the "
+                                         "file: utf-8, latin-1, or auto (UTF-8 if the "
+                                         "whole file is, else Latin-1)"),
             as_json: bool = _J, project: str = _P, space: str = _S, data_dir: str = DataDir,
             url: str = _U, admintoken: str = _A) -> None:
-    """Import JSON or CSV data from a file into a collection."""
+    """Import JSON, JSON Lines or CSV data from a file into a collection."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
@@ -77,8 +136,9 @@ def import_(filepath_arg: str = typer.Argument(None, metavar="[FILEPATH]"),
     coll = _need(collection or collection_arg, "collection: pass it as an argument or -c")
     if not path.is_file():
         fail(f"The file does not exist, check path and name: {path}")
-    if path.suffix not in (".csv", ".json"):
-        fail("Unknown file extension, must be .csv or .json")
+    if path.suffix not in (".csv", ".json", *_JSONL):
+        fail("Unknown file extension, must be .csv, .json or .jsonl (.ndjson)")
+    enc = encoding_of(path, encoding)
     sep = "\t" if separator == "\\t" else separator
     if len(sep) != 1:
         fail(f"--separator must be one character, not {separator!r}")
@@ -101,15 +161,11 @@ def import_(filepath_arg: str = typer.Argument(None, metavar="[FILEPATH]"),
                   console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("import", total=path.stat().st_size)
         chunk: list[Any] = []
-        if path.suffix == ".csv":
-            with path.open(newline="", encoding="utf-8") as fh:
-                reader = csv.reader(_ticking(fh, bar, task), delimiter=sep)
-                header = next(reader, None) or []
-                for cells in reader:
-                    if not cells:
-                        continue
-                    doc = {h: csv_value(v) for h, v in zip(header, cells, strict=False)
-                           if h[:1] != "_"}
+        if path.suffix in (".csv", *_JSONL):  # line by line
+            with path.open(newline="" if path.suffix == ".csv" else None, encoding=enc) as fh:
+                lines = _ticking(fh, bar, task)
+                for doc in (csv_docs(lines, sep) if path.suffix == ".csv" else
+                            jsonl_docs(lines, str(path))):
                     if rowcount:
                         rows += 1
                         doc["rowcount"] = rows
@@ -118,9 +174,10 @@ def import_(filepath_arg: str = typer.Argument(None, metavar="[FILEPATH]"),
                         save(chunk)
                         chunk = []
             save(chunk)
-            summary = f"\nFinished import of {total} objects {rows}"
+            summary = (f"\nFinished import of {total} objects {rows}" if path.suffix == ".csv"
+                       else f"\nFinished import {total} objects")
         else:
-            with path.open(encoding="utf-8") as fh:
+            with path.open(encoding=enc) as fh:
                 items = iter_json_items(_ticking_chunks(fh, bar, task), str(path))
                 for doc in items:
                     if len(chunk) > 5000:
@@ -138,16 +195,33 @@ def import_(filepath_arg: str = typer.Argument(None, metavar="[FILEPATH]"),
         typer.echo(summary)
 
 
-def _ticking_chunks(fh: io.TextIOBase, bar: Any, task: Any) -> Iterator[str]:
-    while piece := fh.read(1 << 16):
-        bar.advance(task, len(piece.encode()))
+def _ticking_chunks(fh: io.TextIOWrapper, bar: Any, task: Any) -> Iterator[str]:
+    enc = _codec(fh)
+    while piece := _decoded(fh, lambda: fh.read(1 << 16)):
+        bar.advance(task, len(piece.encode(enc)))
         yield piece
 
 
-def _ticking(fh: io.TextIOBase, bar: Any, task: Any) -> Iterator[str]:
-    for line in fh:
-        bar.advance(task, len(line.encode()))
+def _ticking(fh: io.TextIOWrapper, bar: Any, task: Any) -> Iterator[str]:
+    enc = _codec(fh)
+    while line := _decoded(fh, fh.readline):
+        bar.advance(task, len(line.encode(enc)))
         yield line
+
+
+def _codec(fh: io.TextIOWrapper) -> str:
+    """The file's codec, to count the bar in the file's bytes (no BOM per piece)."""
+    return fh.encoding.removesuffix("-sig")
+
+
+def _decoded(fh: io.TextIOWrapper, read: Any) -> str:
+    """`read()`, with a byte the encoding cannot decode told as one line naming the fix."""
+    try:
+        return read()
+    except UnicodeDecodeError as e:
+        fail(f"{fh.name} is not valid {_codec(fh)} text ({e.reason}): try --encoding "
+             "latin-1 or auto")
+        raise
 
 
 for _name in ("import", "imp"):
