@@ -679,7 +679,10 @@ def main() -> int:
             if a.ref:
                 tree = export_ref(a.ref, work / "tree")
                 env = {"PYTHONPATH": str(tree)}
-                up = [sys.executable, "-c", "from control_plane.cli import main; main()", "up"]
+                # runpy: any layout of the CLI (module or package) at the ref
+                up = [sys.executable, "-c",
+                      "import runpy; runpy.run_module('control_plane.cli', run_name='__main__')",
+                      "up"]
                 report["machine"]["brygge_commit"] = cmd_out(["git", "rev-parse", "--short",
                                                               a.ref], cwd=ROOT)
                 report["machine"]["brygge_dirty"] = False

@@ -261,12 +261,12 @@ def tail(path: Path, n: int = 15) -> str:
 
 _CLK = os.sysconf("SC_CLK_TCK")
 _MODULES = {"router.server": "router", "sandbox.server": "executor", "storage.server": "storage",
-            "control_plane.server": "control-plane"}
+            "control_plane.api.app": "control-plane"}
 
 
 def _label(argv: list[bytes]) -> str:
     if argv[1:2] == [b"-c"] and b"python" in Path(argv[0].decode()).name.encode():
-        return "brygge"  # python -c "from control_plane.cli import main; main()" up (--ref)
+        return "brygge"  # python -c "import runpy; ..." up (--ref: any layout of the CLI)
     if b"-m" in argv[:-1]:
         mod = argv[argv.index(b"-m") + 1].decode()
         return _MODULES.get(mod, mod)
@@ -642,7 +642,10 @@ def main() -> int:
                 # PYTHONPATH wins over the editable install's finder; `brygge up` passes its
                 # own source root on to the components it spawns.
                 env = {"PYTHONPATH": str(tree)}
-                up = [sys.executable, "-c", "from control_plane.cli import main; main()", "up"]
+                # runpy: any layout of the CLI (module or package) at the ref
+                up = [sys.executable, "-c",
+                      "import runpy; runpy.run_module('control_plane.cli', run_name='__main__')",
+                      "up"]
                 report["machine"]["brygge_commit"] = cmd_out(["git", "rev-parse", "--short",
                                                               a.ref], cwd=ROOT)
                 report["machine"]["brygge_dirty"] = False

@@ -27,7 +27,7 @@ from typing import Any
 
 
 def run_dir(data: Path) -> Path:
-    """Where `brygge up` put its Unix sockets (mirrors control_plane/node.py)."""
+    """Where `brygge up` put its Unix sockets (mirrors control_plane/cli/supervisor.py)."""
     run = data / "run"
     if len(str(run)) > 80:
         h = hashlib.sha1(str(data).encode()).hexdigest()[:12]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from brygge import envcrypt
-from storage.catalog import now_iso
+from brygge.clock import now_iso
 
 
 async def migrate(catalog: Any, data_dir: Path) -> int:

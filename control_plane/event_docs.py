@@ -17,6 +17,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from brygge.clock import iso
+
 log = logging.getLogger("brygge.event_docs")
 
 PREFIX = "_event_publish_"
@@ -26,7 +28,7 @@ def cutoff_iso(ttl_s: float, now: datetime | None = None) -> str:
     """The ISO time before which event documents are removed; the same format as the
     `timestamp` codehooks-js writes (`new Date().toISOString()`), so strings compare."""
     t = (now or datetime.now(UTC)) - timedelta(seconds=ttl_s)
-    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(t)
 
 
 async def sweep(storage: Any, spaces: list[dict[str, Any]], ttl_s: float,

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from brygge.clock import iso
 from storage import queues
 
 log = logging.getLogger("brygge.schedules")
@@ -222,10 +223,6 @@ def missed_tick(expr: str, last: datetime, now: datetime, tz: str = "UTC",
     return tick if tick is not None and tick > last else None
 
 
-def iso(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -275,15 +272,15 @@ async def run_now(js: Any, sid: str, expr: str, msg_id: str = "", tz: str = "UTC
     stamps it on the firing of that tick, so the dispatcher runs a tick once even when
     NATS fires it late (a new stream leader) after it was counted as missed."""
     now = datetime.now(UTC)
-    headers = {queues.H_CRON: expr, queues.H_ENQUEUED: iso(now)}
+    headers = {queues.H_CRON: expr, queues.H_ENQUEUED: iso(now, "seconds")}
     try:  # req.body.next, as NATS stamps it on the runs it fires
         nxt = parse(expr, tz).next_after(tick or now)
     except (CronError, ValueError):
         nxt = None
     if nxt is not None:
-        headers[queues.H_CRON_NEXT] = iso(nxt)
+        headers[queues.H_CRON_NEXT] = iso(nxt, "seconds")
         if tick is not None:
-            headers[queues.H_CRON_TICK] = iso(tick)
+            headers[queues.H_CRON_TICK] = iso(tick, "seconds")
     if msg_id:
         headers[queues.H_MSG_ID] = msg_id
     await js.publish(queues.cron_subject(sid, expr), b"{}", headers=headers,
@@ -337,9 +334,9 @@ async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = 
                 continue  # a fired run is waiting for the dispatcher: it is the latest
             if tick is not None:
                 await run_now(js, sid, expr,
-                              msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick)}", tz=tz,
+                              msg_id=f"cron:{sid}:{queues.tok(expr)}:{iso(tick, 'seconds')}", tz=tz,
                               tick=tick)
                 published += 1
                 log.info("space %s: ran cron job %r for the missed tick %s", sid, expr,
-                         iso(tick))
+                         iso(tick, "seconds"))
     return published

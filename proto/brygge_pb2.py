@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0c\x62rygge.proto\x12\tbrygge.v1\"M\n\x0bStorageCall\x12\r\n\x05space\x18\x01 \x01(\t\x12\n\n\x02op\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"B\n\x0cStorageReply\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\r\n\x05\x65rror\x18\x02 \x01(\t\x12\x12\n\nerror_name\x18\x03 \x01(\t\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xec\x01\n\x0bHttpRequest\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x10\n\x08\x61pi_path\x18\x03 \x01(\t\x12\x14\n\x0coriginal_url\x18\x04 \x01(\t\x12\r\n\x05query\x18\x05 \x01(\t\x12\"\n\x07headers\x18\x06 \x03(\x0b\x32\x11.brygge.v1.Header\x12\x10\n\x08hostname\x18\x07 \x01(\t\x12\n\n\x02ip\x18\x08 \x01(\t\x12\x0e\n\x06\x61uthed\x18\t \x01(\x08\x12\x12\n\nauth_error\x18\n \x01(\t\x12\x0c\n\x04\x62ody\x18\x0b \x01(\x0c\x12\x14\n\x0c\x62ody_follows\x18\x0c \x01(\x08\"K\n\x08QueueJob\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\"4\n\x08\x43ronTick\x12\x12\n\nexpression\x18\x01 \x01(\t\x12\x14\n\x0cscheduled_ms\x18\x02 \x01(\x03\"=\n\x0cWorkflowStep\x12\x10\n\x08workflow\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\r\n\x05state\x18\x03 \x01(\x0c\"\x8e\x02\n\nInvocation\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08space_id\x18\x02 \x01(\t\x12\x12\n\ndeployment\x18\x03 \x01(\t\x12\x12\n\ndeadline_s\x18\x04 \x01(\x01\x12\x10\n\x08\x65nv_json\x18\x05 \x01(\t\x12&\n\x04http\x18\n \x01(\x0b\x32\x16.brygge.v1.HttpRequestH\x00\x12\"\n\x03job\x18\x0b \x01(\x0b\x32\x13.brygge.v1.QueueJobH\x00\x12#\n\x04\x63ron\x18\x0c \x01(\x0b\x32\x13.brygge.v1.CronTickH\x00\x12\'\n\x04step\x18\r \x01(\x0b\x32\x17.brygge.v1.WorkflowStepH\x00\x42\x06\n\x04kind\"z\n\x08InvokeIn\x12&\n\x05start\x18\x01 \x01(\x0b\x32\x15.brygge.v1.InvocationH\x00\x12\x14\n\nbody_chunk\x18\x02 \x01(\x0cH\x00\x12\x12\n\x08\x62ody_end\x18\x03 \x01(\x08H\x00\x12\x14\n\nbody_error\x18\x04 \x01(\tH\x00\x42\x06\n\x04part\"B\n\x0cResponseHead\x12\x0e\n\x06status\x18\x01 \x01(\x05\x12\"\n\x07headers\x18\x02 \x03(\x0b\x32\x11.brygge.v1.Header\"C\n\tInvokeEnd\x12\r\n\x05\x65rror\x18\x01 \x01(\t\x12\x12\n\nhost_calls\x18\x02 \x01(\x05\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x01\"\x8b\x01\n\tInvokeOut\x12\'\n\x04head\x18\x01 \x01(\x0b\x32\x17.brygge.v1.ResponseHeadH\x00\x12\x14\n\nbody_chunk\x18\x02 \x01(\x0cH\x00\x12#\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x14.brygge.v1.InvokeEndH\x00\x12\x12\n\x08\x62ody_end\x18\x04 \x01(\x08H\x00\x42\x06\n\x04part\"^\n\x0fValidateRequest\x12\x10\n\x08space_id\x18\x01 \x01(\t\x12\x12\n\ndeployment\x18\x02 \x01(\t\x12\x13\n\x0brun_startup\x18\x03 \x01(\x08\x12\x10\n\x08\x65nv_json\x18\x04 \x01(\t\"d\n\rValidateReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\r\n\x05\x65rror\x18\x02 \x01(\t\x12\x10\n\x08manifest\x18\x03 \x01(\t\x12\x15\n\rstartup_error\x18\x04 \x01(\t\x12\x0f\n\x07\x65val_ms\x18\x05 \x01(\x01\"\x0f\n\rHealthRequest\">\n\x0bHealthReply\x12\x11\n\tcomponent\x18\x01 \x01(\t\x12\x0b\n\x03pid\x18\x02 \x01(\x05\x12\x0f\n\x07version\x18\x03 \x01(\t2B\n\x07Storage\x12\x37\n\x04\x43\x61ll\x12\x16.brygge.v1.StorageCall\x1a\x17.brygge.v1.StorageReply2\xc1\x01\n\x08\x45xecutor\x12\x37\n\x06Invoke\x12\x13.brygge.v1.InvokeIn\x1a\x14.brygge.v1.InvokeOut(\x01\x30\x01\x12@\n\x08Validate\x12\x1a.brygge.v1.ValidateRequest\x1a\x18.brygge.v1.ValidateReply\x12:\n\x06Health\x12\x18.brygge.v1.HealthRequest\x1a\x16.brygge.v1.HealthReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0c\x62rygge.proto\x12\tbrygge.v1\"M\n\x0bStorageCall\x12\r\n\x05space\x18\x01 \x01(\t\x12\n\n\x02op\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"B\n\x0cStorageReply\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\r\n\x05\x65rror\x18\x02 \x01(\t\x12\x12\n\nerror_name\x18\x03 \x01(\t\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xec\x01\n\x0bHttpRequest\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x10\n\x08\x61pi_path\x18\x03 \x01(\t\x12\x14\n\x0coriginal_url\x18\x04 \x01(\t\x12\r\n\x05query\x18\x05 \x01(\t\x12\"\n\x07headers\x18\x06 \x03(\x0b\x32\x11.brygge.v1.Header\x12\x10\n\x08hostname\x18\x07 \x01(\t\x12\n\n\x02ip\x18\x08 \x01(\t\x12\x0e\n\x06\x61uthed\x18\t \x01(\x08\x12\x12\n\nauth_error\x18\n \x01(\t\x12\x0c\n\x04\x62ody\x18\x0b \x01(\x0c\x12\x14\n\x0c\x62ody_follows\x18\x0c \x01(\x08\"\xae\x01\n\nInvocation\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x10\n\x08space_id\x18\x02 \x01(\t\x12\x12\n\ndeployment\x18\x03 \x01(\t\x12\x12\n\ndeadline_s\x18\x04 \x01(\x01\x12\x10\n\x08\x65nv_json\x18\x05 \x01(\t\x12&\n\x04http\x18\n \x01(\x0b\x32\x16.brygge.v1.HttpRequestH\x00\x42\x06\n\x04kindJ\x04\x08\x0b\x10\x0cJ\x04\x08\x0c\x10\rJ\x04\x08\r\x10\x0e\"z\n\x08InvokeIn\x12&\n\x05start\x18\x01 \x01(\x0b\x32\x15.brygge.v1.InvocationH\x00\x12\x14\n\nbody_chunk\x18\x02 \x01(\x0cH\x00\x12\x12\n\x08\x62ody_end\x18\x03 \x01(\x08H\x00\x12\x14\n\nbody_error\x18\x04 \x01(\tH\x00\x42\x06\n\x04part\"B\n\x0cResponseHead\x12\x0e\n\x06status\x18\x01 \x01(\x05\x12\"\n\x07headers\x18\x02 \x03(\x0b\x32\x11.brygge.v1.Header\"C\n\tInvokeEnd\x12\r\n\x05\x65rror\x18\x01 \x01(\t\x12\x12\n\nhost_calls\x18\x02 \x01(\x05\x12\x13\n\x0b\x64uration_ms\x18\x03 \x01(\x01\"\x8b\x01\n\tInvokeOut\x12\'\n\x04head\x18\x01 \x01(\x0b\x32\x17.brygge.v1.ResponseHeadH\x00\x12\x14\n\nbody_chunk\x18\x02 \x01(\x0cH\x00\x12#\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x14.brygge.v1.InvokeEndH\x00\x12\x12\n\x08\x62ody_end\x18\x04 \x01(\x08H\x00\x42\x06\n\x04part\"^\n\x0fValidateRequest\x12\x10\n\x08space_id\x18\x01 \x01(\t\x12\x12\n\ndeployment\x18\x02 \x01(\t\x12\x13\n\x0brun_startup\x18\x03 \x01(\x08\x12\x10\n\x08\x65nv_json\x18\x04 \x01(\t\"d\n\rValidateReply\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\r\n\x05\x65rror\x18\x02 \x01(\t\x12\x10\n\x08manifest\x18\x03 \x01(\t\x12\x15\n\rstartup_error\x18\x04 \x01(\t\x12\x0f\n\x07\x65val_ms\x18\x05 \x01(\x01\"\x0f\n\rHealthRequest\">\n\x0bHealthReply\x12\x11\n\tcomponent\x18\x01 \x01(\t\x12\x0b\n\x03pid\x18\x02 \x01(\x05\x12\x0f\n\x07version\x18\x03 \x01(\t2B\n\x07Storage\x12\x37\n\x04\x43\x61ll\x12\x16.brygge.v1.StorageCall\x1a\x17.brygge.v1.StorageReply2\xc1\x01\n\x08\x45xecutor\x12\x37\n\x06Invoke\x12\x13.brygge.v1.InvokeIn\x1a\x14.brygge.v1.InvokeOut(\x01\x30\x01\x12@\n\x08Validate\x12\x1a.brygge.v1.ValidateRequest\x1a\x18.brygge.v1.ValidateReply\x12:\n\x06Health\x12\x18.brygge.v1.HealthRequest\x1a\x16.brygge.v1.HealthReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,32 +39,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HEADER']._serialized_end=211
   _globals['_HTTPREQUEST']._serialized_start=214
   _globals['_HTTPREQUEST']._serialized_end=450
-  _globals['_QUEUEJOB']._serialized_start=452
-  _globals['_QUEUEJOB']._serialized_end=527
-  _globals['_CRONTICK']._serialized_start=529
-  _globals['_CRONTICK']._serialized_end=581
-  _globals['_WORKFLOWSTEP']._serialized_start=583
-  _globals['_WORKFLOWSTEP']._serialized_end=644
-  _globals['_INVOCATION']._serialized_start=647
-  _globals['_INVOCATION']._serialized_end=917
-  _globals['_INVOKEIN']._serialized_start=919
-  _globals['_INVOKEIN']._serialized_end=1041
-  _globals['_RESPONSEHEAD']._serialized_start=1043
-  _globals['_RESPONSEHEAD']._serialized_end=1109
-  _globals['_INVOKEEND']._serialized_start=1111
-  _globals['_INVOKEEND']._serialized_end=1178
-  _globals['_INVOKEOUT']._serialized_start=1181
-  _globals['_INVOKEOUT']._serialized_end=1320
-  _globals['_VALIDATEREQUEST']._serialized_start=1322
-  _globals['_VALIDATEREQUEST']._serialized_end=1416
-  _globals['_VALIDATEREPLY']._serialized_start=1418
-  _globals['_VALIDATEREPLY']._serialized_end=1518
-  _globals['_HEALTHREQUEST']._serialized_start=1520
-  _globals['_HEALTHREQUEST']._serialized_end=1535
-  _globals['_HEALTHREPLY']._serialized_start=1537
-  _globals['_HEALTHREPLY']._serialized_end=1599
-  _globals['_STORAGE']._serialized_start=1601
-  _globals['_STORAGE']._serialized_end=1667
-  _globals['_EXECUTOR']._serialized_start=1670
-  _globals['_EXECUTOR']._serialized_end=1863
+  _globals['_INVOCATION']._serialized_start=453
+  _globals['_INVOCATION']._serialized_end=627
+  _globals['_INVOKEIN']._serialized_start=629
+  _globals['_INVOKEIN']._serialized_end=751
+  _globals['_RESPONSEHEAD']._serialized_start=753
+  _globals['_RESPONSEHEAD']._serialized_end=819
+  _globals['_INVOKEEND']._serialized_start=821
+  _globals['_INVOKEEND']._serialized_end=888
+  _globals['_INVOKEOUT']._serialized_start=891
+  _globals['_INVOKEOUT']._serialized_end=1030
+  _globals['_VALIDATEREQUEST']._serialized_start=1032
+  _globals['_VALIDATEREQUEST']._serialized_end=1126
+  _globals['_VALIDATEREPLY']._serialized_start=1128
+  _globals['_VALIDATEREPLY']._serialized_end=1228
+  _globals['_HEALTHREQUEST']._serialized_start=1230
+  _globals['_HEALTHREQUEST']._serialized_end=1245
+  _globals['_HEALTHREPLY']._serialized_start=1247
+  _globals['_HEALTHREPLY']._serialized_end=1309
+  _globals['_STORAGE']._serialized_start=1311
+  _globals['_STORAGE']._serialized_end=1377
+  _globals['_EXECUTOR']._serialized_start=1380
+  _globals['_EXECUTOR']._serialized_end=1573
 # @@protoc_insertion_point(module_scope)

@@ -64,57 +64,21 @@ class HttpRequest(_message.Message):
     body_follows: bool
     def __init__(self, method: _Optional[str] = ..., path: _Optional[str] = ..., api_path: _Optional[str] = ..., original_url: _Optional[str] = ..., query: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[Header, _Mapping]]] = ..., hostname: _Optional[str] = ..., ip: _Optional[str] = ..., authed: _Optional[bool] = ..., auth_error: _Optional[str] = ..., body: _Optional[bytes] = ..., body_follows: _Optional[bool] = ...) -> None: ...
 
-class QueueJob(_message.Message):
-    __slots__ = ("topic", "job_id", "payload", "attempt")
-    TOPIC_FIELD_NUMBER: _ClassVar[int]
-    JOB_ID_FIELD_NUMBER: _ClassVar[int]
-    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
-    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
-    topic: str
-    job_id: str
-    payload: bytes
-    attempt: int
-    def __init__(self, topic: _Optional[str] = ..., job_id: _Optional[str] = ..., payload: _Optional[bytes] = ..., attempt: _Optional[int] = ...) -> None: ...
-
-class CronTick(_message.Message):
-    __slots__ = ("expression", "scheduled_ms")
-    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
-    SCHEDULED_MS_FIELD_NUMBER: _ClassVar[int]
-    expression: str
-    scheduled_ms: int
-    def __init__(self, expression: _Optional[str] = ..., scheduled_ms: _Optional[int] = ...) -> None: ...
-
-class WorkflowStep(_message.Message):
-    __slots__ = ("workflow", "step", "state")
-    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
-    STEP_FIELD_NUMBER: _ClassVar[int]
-    STATE_FIELD_NUMBER: _ClassVar[int]
-    workflow: str
-    step: str
-    state: bytes
-    def __init__(self, workflow: _Optional[str] = ..., step: _Optional[str] = ..., state: _Optional[bytes] = ...) -> None: ...
-
 class Invocation(_message.Message):
-    __slots__ = ("request_id", "space_id", "deployment", "deadline_s", "env_json", "http", "job", "cron", "step")
+    __slots__ = ("request_id", "space_id", "deployment", "deadline_s", "env_json", "http")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SPACE_ID_FIELD_NUMBER: _ClassVar[int]
     DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_S_FIELD_NUMBER: _ClassVar[int]
     ENV_JSON_FIELD_NUMBER: _ClassVar[int]
     HTTP_FIELD_NUMBER: _ClassVar[int]
-    JOB_FIELD_NUMBER: _ClassVar[int]
-    CRON_FIELD_NUMBER: _ClassVar[int]
-    STEP_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     space_id: str
     deployment: str
     deadline_s: float
     env_json: str
     http: HttpRequest
-    job: QueueJob
-    cron: CronTick
-    step: WorkflowStep
-    def __init__(self, request_id: _Optional[str] = ..., space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., deadline_s: _Optional[float] = ..., env_json: _Optional[str] = ..., http: _Optional[_Union[HttpRequest, _Mapping]] = ..., job: _Optional[_Union[QueueJob, _Mapping]] = ..., cron: _Optional[_Union[CronTick, _Mapping]] = ..., step: _Optional[_Union[WorkflowStep, _Mapping]] = ...) -> None: ...
+    def __init__(self, request_id: _Optional[str] = ..., space_id: _Optional[str] = ..., deployment: _Optional[str] = ..., deadline_s: _Optional[float] = ..., env_json: _Optional[str] = ..., http: _Optional[_Union[HttpRequest, _Mapping]] = ...) -> None: ...
 
 class InvokeIn(_message.Message):
     __slots__ = ("start", "body_chunk", "body_end", "body_error")

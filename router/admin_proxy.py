@@ -90,7 +90,7 @@ def target_path(project: str, space: str, op: str, method: str) -> str:
 
 
 async def check_admin(catalog: Catalog, headers: dict[str, str], project: str) -> None:
-    """The request carries an admin token of `project` (as control_plane/server.py's
+    """The request carries an admin token of `project` (as control_plane/api/auth.py's
     require_admin decides it), or Reject 401/403."""
     token = headers.get("x-admintoken", "")
     auth = headers.get("authorization", "")

@@ -36,9 +36,10 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from brygge import events, natsconn
+from brygge.clock import now_iso
 from brygge.loopthread import LoopThread
 from storage import queues as q
-from storage.catalog import Catalog, now_iso
+from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
 from storage.queues import cronrun_key
 

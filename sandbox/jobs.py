@@ -8,9 +8,10 @@ block on `enqueue` until JetStream acknowledged the message, i.e. fsynced it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from brygge import natsconn
 from brygge.loopthread import LoopThread
 from storage import queues as q
 from storage import realtime as rt
+from storage.enqueue import EnqueueError, EnqueueStopped, check_size, enqueue_pages
 from storage.queues import QueueError, job_headers
 
 
@@ -53,7 +55,7 @@ class JobPublisher:
         except Exception as e:
             self._error = str(e)
 
-    def _submit(self, coro: Any, timeout: float = 30) -> Any:
+    def _submit(self, coro: Any, timeout: float | None = 30) -> Any:
         self._bridge.ready.wait(15)
         if self._js is None:
             coro.close()
@@ -77,12 +79,10 @@ class JobPublisher:
             await self._js.publish(q.at_schedule_subject(sid, job_id), data, headers=headers)
 
     def _check_size(self, data: bytes) -> None:
-        # NATS refuses messages above its max_payload (1 MiB by default); the headers of
-        # a job take well under 2 KiB
-        limit = int(getattr(self._js._nc, "max_payload", 0) or 1024 * 1024) - 2048
-        if len(data) > limit:
-            raise QueueError(f"a job payload of {len(data)} bytes is larger than the queue "
-                             f"accepts ({limit} bytes); store the data and enqueue its id")
+        try:
+            check_size(self._js, data)
+        except EnqueueError as e:
+            raise QueueError(str(e)) from None
 
     def enqueue(self, sid: str, topic: str, payload: Any, options: dict[str, Any]
                 ) -> dict[str, Any]:
@@ -93,58 +93,25 @@ class JobPublisher:
 
     def enqueue_many(self, sid: str, topic: str, pages: Callable[[], Any],
                      options: dict[str, Any]) -> dict[str, Any]:
-        """Every payload `pages()` yields (lists of documents), as JetStream atomic
-        batches of up to `queue_publish_batch` jobs: one acknowledgement and one fsync
-        per batch instead of per job (with `sync_interval: always` the server fsyncs
-        each message it stores: ~2,300 jobs/s on this machine; batches of 500 ~20,000).
-        A batch is stored whole or not at all, so the count the app gets back is exact
-        when a later batch fails."""
+        """Every payload `pages()` yields (lists of documents), as atomic batches
+        (storage/enqueue.py). `pages` reads storage with blocking calls: each page is
+        fetched in a worker thread, off the publisher's loop."""
         check_topic(topic)
-        batch = str(uuid.uuid4())
-        subject = q.worker_subject(sid, topic)
-        size = max(1, int(self.settings.queue_publish_batch))
-        count = 0
-        for docs in pages():
-            for i in range(0, len(docs), size):
-                msgs = []
-                for d in docs[i:i + size]:
-                    h = job_headers(topic, str(uuid.uuid4()), options or {})
-                    h[q.H_BATCH] = batch
-                    msgs.append((json.dumps(d).encode(), h))
-                try:
-                    self._submit(self._publish_atomic(subject, msgs), timeout=120)
-                except QueueError as e:
-                    raise QueueError(f"enqueueFromQuery stopped after {count} jobs: {e}") from None
-                count += len(msgs)
-        return {"count": count, "jobId": batch}
+        opts = options or {}
 
-    async def _publish_atomic(self, subject: str, msgs: list[tuple[bytes, dict[str, str]]]
-                              ) -> None:
-        """One JetStream atomic batch (ADR-50: Nats-Batch-Id / -Sequence / -Commit, the
-        JOBS stream has allow_atomic): only the commit carries a reply subject; the
-        server answers it once the whole batch is stored, or with an error and none of it."""
-        nc = self._js._nc  # nats-py has no batch API yet; the headers are the protocol
-        for data, _ in msgs:  # before any of the batch goes out
-            self._check_size(data)
-        bid = uuid.uuid4().hex
-        last = len(msgs) - 1
-        try:
-            for n, (data, h) in enumerate(msgs):
-                h = {**h, q.H_BATCH_ID: bid, q.H_BATCH_SEQ: str(n + 1)}
-                if n < last:
-                    await nc.publish(subject, data, headers=h)
-                    continue
-                h[q.H_BATCH_COMMIT] = "1"
-                resp = await nc.request(subject, data, timeout=30, headers=h)
-            answer = json.loads(resp.data or b"{}")
-        except Exception as e:  # a closed connection, a timeout (NATS restarting): the
-            # server drops an uncommitted batch; a lost commit ack leaves it unknown
-            raise QueueError(f"the queue did not confirm a batch of {len(msgs)} jobs "
-                             f"({type(e).__name__})") from None
-        if answer.get("error") or answer.get("count") != len(msgs):
-            err = answer.get("error") or {}
-            raise QueueError(f"the queue refused a batch of {len(msgs)} jobs: "
-                             f"{err.get('description') or answer}")
+        async def pages_off_loop() -> AsyncIterator[list[Any]]:
+            it = iter(pages())
+            while (docs := await asyncio.to_thread(next, it, None)) is not None:
+                yield docs
+
+        async def go() -> dict[str, Any]:
+            return await enqueue_pages(self._js, sid, topic, pages_off_loop(),
+                                       lambda job_id: job_headers(topic, job_id, opts),
+                                       self.settings.queue_publish_batch)
+        try:  # no overall timeout: each batch's commit waits at most 30 s
+            return dict(self._submit(go(), timeout=None))
+        except EnqueueStopped as e:
+            raise QueueError(f"enqueueFromQuery stopped after {e.count} jobs: {e}") from None
 
     def publish_event(self, sid: str, channel: str, body: bytes) -> int:
         """realtime.publishEvent: one event on the space's channel (storage/realtime.py);

@@ -18,12 +18,12 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent import futures
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import grpc
 
 from brygge import __version__, envcrypt
+from brygge.clock import iso
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
@@ -45,11 +45,6 @@ class Out(Protocol):
     anything with put() (a queue.Queue, in tests)."""
 
     def put(self, item: Any) -> None: ...
-
-
-def _iso(epoch_ms: float) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(
-        timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _body_fields(body: bytes) -> dict[str, str]:
@@ -406,7 +401,7 @@ class Executor:
         context = "jobhooks" if kind == "cron" else "queuehooks"
         source = f"{'job' if kind == 'cron' else 'worker'} {name}"
         self.logs.publish(space_id, [
-            {"date": _iso(t), "logtype": level, "log": msg[:limit], "requestId": job_id,
+            {"date": iso(t), "logtype": level, "log": msg[:limit], "requestId": job_id,
              "context": context, "source": source}
             for job_id, lines in logs for level, msg, t in lines])
 
@@ -429,7 +424,7 @@ class Executor:
         limit = self.s.log_line_bytes
         source = f"{inv.http.method} {inv.http.api_path}" if inv.HasField("http") else context
         self.logs.publish(inv.space_id, [
-            {"date": _iso(t), "logtype": level, "log": msg[:limit], "requestId": inv.request_id,
+            {"date": iso(t), "logtype": level, "log": msg[:limit], "requestId": inv.request_id,
              "context": context, "source": source} for level, msg, t in invocation.logs])
 
     # -- deployment validation -----------------------------------------------------------

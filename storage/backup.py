@@ -609,7 +609,7 @@ class Backups:
 
 def _asset_digests(blob: bytes) -> set[str]:
     """The asset digests an artifact names (`assets: {path: {digest, size}}`,
-    control_plane/server.py store_assets); nothing for other blobs."""
+    control_plane/api/deployments.py store_assets); nothing for other blobs."""
     if blob[:1] != b"{" or b'"assets"' not in blob:
         return set()
     try:

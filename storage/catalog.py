@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from brygge.clock import now_iso
 from storage.keys import new_space_id
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -39,10 +39,6 @@ class CatalogError(Exception):
 
 class NotFoundError(CatalogError):
     status = 404
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def check_name(kind: str, name: str) -> str:

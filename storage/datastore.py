@@ -21,11 +21,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from rocksdict import Rdict, WriteBatch
 
+from brygge.clock import now_iso
 from storage import encoding, keys, schema
 from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed
 from storage.query import MISSING, BadQuery, get_path, sort_key_fn
@@ -50,10 +50,6 @@ SchemaError = SchemaFailed
 
 def _dumps(v: Any) -> bytes:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _first(d: dict[str, Any], *names: str, default: Any = None) -> Any:
@@ -116,7 +112,7 @@ class Datastore:
     def _ensure_meta(self, wb: WriteBatch, sid: str, coll: str) -> dict[str, Any]:
         m = self.meta(sid, coll)
         if m is None:
-            m = {"name": coll, "created": _now(), "indexes": {}, "schema": None}
+            m = {"name": coll, "created": now_iso(), "indexes": {}, "schema": None}
             self._put_meta(wb, sid, coll, m)
         return m
 
@@ -518,7 +514,7 @@ class Datastore:
             meta = json.loads(json.dumps(self._ensure_meta(wb, sid, coll)))
             new = [f for f in fields if f not in meta["indexes"] and f != "_id"]
             for f in new:
-                meta["indexes"][f] = {"created": _now()}
+                meta["indexes"][f] = {"created": now_iso()}
             only_new = {**meta, "indexes": {f: meta["indexes"][f] for f in new}}
             total = self.count(sid, {"collection": coll})["count"] if new else 0
             progress = self.building[(sid, coll)] = {"collection": coll, "fields": new,

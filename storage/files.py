@@ -39,11 +39,11 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from rocksdict import Rdict, WriteBatch
 
+from brygge.clock import now_iso
 from storage import keys
 from storage.errors import BadRequest, NotFound, TooLarge
 
@@ -59,10 +59,6 @@ _IDX = struct.Struct(">Q")
 
 def _dumps(v: Any) -> bytes:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def normalize_path(path: Any, what: str = "file path") -> str:
@@ -201,7 +197,7 @@ class Files:
             self._check_room(u, size)
         upload = secrets.token_hex(12)
         self.db.put(self._sp(PENDING, sid) + upload.encode(),
-                    _dumps({"path": path, "started": _now_iso()}))
+                    _dumps({"path": path, "started": now_iso()}))
         with self._ulock:
             self.uploads[upload] = u
         return {"upload": upload, "path": path}
@@ -275,7 +271,7 @@ class Files:
         with self._lock(sid):
             old = self._meta(sid, u.path)
             usage = self._usage(sid)
-            meta = {"path": u.path, "size": u.size, "date": _now_iso(),
+            meta = {"path": u.path, "size": u.size, "date": now_iso(),
                     "_id": old["_id"] if old else self._new_id(),
                     "sha256": u.hasher.hexdigest(), "upload": upload, "chunks": u.index}
             wb.put(mk, _dumps(meta))

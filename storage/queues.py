@@ -28,7 +28,7 @@ from typing import Any
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
-from storage.catalog import now_iso
+from brygge.clock import now_iso
 
 JOBS_STREAM = "JOBS"
 DEAD_STREAM = "DEAD"
@@ -56,7 +56,7 @@ H_SCHEDULE_TARGET = "Nats-Schedule-Target"
 
 
 # The job message's wire format: the app path (sandbox/jobs.py) and the admin path
-# (control_plane/queues_admin.py) both build it here.
+# (control_plane/api/queues.py) both build it here.
 class QueueError(Exception):
     """An enqueue that cannot be done (bad options, NATS unreachable)."""
 

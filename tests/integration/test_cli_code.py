@@ -132,7 +132,7 @@ def test_shell_completion_scripts(tmp_path: Path) -> None:
     import sys
     env = {**os.environ, "_BRYGGE_COMPLETE": "complete_bash", "COMP_WORDS": "brygge sta",
            "COMP_CWORD": "1"}
-    out = subprocess.run([sys.executable, "-c", "from control_plane.cli import main; main()"],
+    out = subprocess.run([sys.executable, "-c", "from control_plane.cli.main import main; main()"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["stats", "status"], out.stdout + out.stderr
     bad = brygge("completion", "tcsh")

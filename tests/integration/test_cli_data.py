@@ -1,5 +1,6 @@
-"""`brygge` data commands (control_plane/cli_data.py) against a real node, side by side
-with the official `coho` 1.0.13 on the same node: same documents, counts and lines."""
+"""`brygge` data commands (control_plane/cli/query.py, import_export.py, schemas.py,
+kv.py) against a real node, side by side with the official `coho` 1.0.13 on the same node:
+same documents, counts and lines."""
 
 from __future__ import annotations
 
@@ -209,8 +210,8 @@ INSPECT_CASES = [{"count": 3}, [{"a": i, "bb": "x" * i} for i in range(8)], list
 
 def test_query_language_and_output_formats_match_node(coho: Path) -> None:
     """The ports (query-to-mongo with coho's RegExp.toJSON, util.inspect) against Node."""
-    from control_plane import node_format as nf
     from control_plane import query_to_mongo as q2m
+    from control_plane.cli import node_format as nf
 
     lib = coho.parent.parent / "query-to-mongo"
     script = ("const q2m=require(process.argv[1]);RegExp.prototype.toJSON=function(){return{"

@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 from brygge import natsconn
-from control_plane.node import nats_server_binary
+from control_plane.cli.supervisor import nats_server_binary
 from storage import queues
 from tests.nodes import RunningNode, free_port, new_node, pid_alive, wait_until
 

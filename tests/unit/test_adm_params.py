@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from control_plane.adm import AdmError, json_param, kv_scope, raw_params
+from control_plane.api.adm import json_param, kv_scope, raw_params
+from control_plane.api.errors import ApiError
 
 
 def req(qs: str) -> Request:
@@ -30,7 +31,7 @@ def test_json_param_errors_name_the_parameter() -> None:
     assert json_param({"q": '{"$max":-1}'}, "q", {}) == {"$max": -1}
     assert json_param({}, "h", {}) == {}
     for bad, msg in (("{bad", "q is not valid JSON"), ("[1]", "q must be a JSON object")):
-        with pytest.raises(AdmError) as e:
+        with pytest.raises(ApiError) as e:
             json_param({"q": bad}, "q", {})
         assert e.value.status == 400 and msg in str(e.value)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from control_plane.cli_code import pretty_bytes, pretty_ms
+from control_plane.cli.code import pretty_bytes, pretty_ms
 
 
 @pytest.mark.parametrize(("n", "text"), [

@@ -1,4 +1,4 @@
-"""iter_json_items (control_plane/cli_data.py): the streamed JSON array reader behind
+"""iter_json_items (control_plane/cli/data_api.py): the streamed JSON array reader behind
 `brygge export` and `brygge import file.json`, fed in every chunk size."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import typer
 
-from control_plane.cli_data import iter_json_items, pretty_json_stream
+from control_plane.cli.data_api import iter_json_items, pretty_json_stream
 
 DOCS: list[Any] = [{"a": i, "s": 'x,]"y' * i, "n": [1, 2, {"b": None}]} for i in range(30)]
 DOCS += [12345, "str", True, None, 1.5e10, -0.5e-3, [], {}]

@@ -135,12 +135,13 @@ def test_v1_values_are_resealed_once_for_their_own_space(tmp_path: Path) -> None
 
 
 def test_a_restore_takes_env_encrypted_with_the_env_and_checks_both() -> None:
-    from control_plane.backup_admin import BackupError, _restored_env
+    from control_plane.api.backups import _restored_env
+    from control_plane.api.errors import ApiError
     got = _restored_env({"env": {"A": "x", "B": "y"}, "env_encrypted": ["B", "GHOST", 3]})
     assert got == {"env": {"A": "x", "B": "y"}, "env_encrypted": ["B"]}
     assert _restored_env({"env": {"A": "x"}}) == {"env": {"A": "x"}}
     for bad in ({"env": ["A"]}, {"env": {"A": 1}}, {"env": {"no-dash": "x"}},
                 {"env": {"A": "x" * (64 * 1024 + 1)}}, {"env": {"A": "x"}, "env_encrypted": "A"}):
-        with pytest.raises(BackupError) as e:
+        with pytest.raises(ApiError) as e:
             _restored_env(bad)
         assert e.value.status == 400

@@ -1,5 +1,5 @@
 """The job message's headers are a queue wire format (storage/queues.py): the app path
-(sandbox/jobs.py) and the admin path (control_plane/queues_admin.py) build them alike,
+(sandbox/jobs.py) and the admin path (control_plane/api/queues.py) build them alike,
 and jobs already in JetStream keep being read, so the names must not change."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""control_plane/node.py: a component that crashes while starting is started again;
+"""control_plane/cli/supervisor.py: a component that crashes while starting is started again;
 one that exits with a status (bad config, busy port) fails the node at once."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from brygge.settings import Settings
-from control_plane.node import Child, Node, NodeError
+from control_plane.cli.supervisor import Child, Node, NodeError
 
 # Aborts (SIGABRT, as a native library's assertion would) until it has run `n` times.
 FLAKY = """

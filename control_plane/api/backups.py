@@ -26,9 +26,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from brygge.clock import now_iso
+from control_plane.api.auth import ADMIN
+from control_plane.api.errors import ApiError
 from storage.client import raise_for
 from storage.errors import NotFound, StorageError
 from storage.keys import new_space_id
@@ -37,15 +40,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")  # as Catalog.set_env
 SETTINGS = ("env", "cron_timezone", "jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts",
             "cors_origins", "rate_limit")
 PIECE = 1024 * 1024  # bytes of the request body per restore.write
-
-
-class BackupError(Exception):
-    """An answer with a status (the server runs as __main__, so its ApiError class is not
-    the one this module could import: errors are answered here)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 async def _raw(cp: Any, space: str, op: str, payload: bytes) -> bytes:
@@ -72,7 +66,7 @@ async def restore_space(cp: Any, project: str, space_name: str,
     if not force:
         what = await cp.storage.call(old, "space.isEmpty", {})
         if not what["empty"]:
-            raise BackupError(409, f"space {space_name!r} of {project!r} is not empty "
+            raise ApiError(409, f"space {space_name!r} of {project!r} is not empty "
                                 f"({_nonempty(what)}); restore with --force to replace it")
     staging = new_space_id()
     # `replaces`: artifacts the backup names but does not hold must be this space's own.
@@ -90,7 +84,7 @@ async def restore_space(cp: Any, project: str, space_name: str,
         result = await cp.storage.call(staging, "restore.commit", {"restore": rid})
         committed = True
     except StorageError as e:
-        raise BackupError(400, str(e)) from None
+        raise ApiError(400, str(e)) from None
     finally:
         if not committed:
             try:
@@ -112,7 +106,7 @@ async def _activate(cp: Any, space: dict[str, Any], staging: str,
     # Re-read: a setting changed while the body streamed in is not lost.
     space = await cp.catalog.space(project, name)
     if space["id"] != old:
-        raise BackupError(409, f"space {name!r} was restored by someone else meanwhile")
+        raise ApiError(409, f"space {name!r} was restored by someone else meanwhile")
     src = (result.get("manifest") or {}).get("space") or {}
     history = await cp.catalog.deployments(staging)
     active = src.get("deployment")
@@ -123,12 +117,12 @@ async def _activate(cp: Any, space: dict[str, Any], staging: str,
     if src.get("env") is not None:  # the env and which of its values are sealed go together
         new.pop("env_encrypted", None)
         new.update(_restored_env(src))
-    new.update({"id": staging, "deployment": active, "restored_at": _now()})
+    new.update({"id": staging, "deployment": active, "restored_at": now_iso()})
     if active:
         new["deployed_at"] = next(d.get("date") for d in history if d.get("digest") == active)
     new.pop("undeployed_at", None)
     if not active and history:
-        new["undeployed_at"] = src.get("undeployed_at") or _now()
+        new["undeployed_at"] = src.get("undeployed_at") or now_iso()
     batch: dict[str, Any] = {f"space/{project}/{name}": new,
                              f"space-id/{staging}": {"project": project, "name": name},
                              f"space-id/{old}": None}
@@ -161,24 +155,20 @@ def _restored_env(src: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(env, dict) or not all(
             isinstance(k, str) and _ENV_NAME.match(k) and isinstance(v, str)
             and len(v) <= 64 * 1024 for k, v in env.items()):
-        raise BackupError(400, "the backup's env is not a map of env var names to strings")
+        raise ApiError(400, "the backup's env is not a map of env var names to strings")
     sealed = src.get("env_encrypted") or []
     if not isinstance(sealed, list):
-        raise BackupError(400, "the backup's env_encrypted is not a list of names")
+        raise ApiError(400, "the backup's env_encrypted is not a list of names")
     names = sorted({k for k in sealed if isinstance(k, str) and k in env})
     return {"env": env, **({"env_encrypted": names} if names else {})}
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def register(app: FastAPI, cp: Any) -> None:
+def router(cp: Any) -> APIRouter:
+    r = APIRouter(dependencies=ADMIN)
     prefix = "/v1/projects/{project}/spaces/{space}"
 
-    @app.get(prefix + "/backup")
-    async def backup(project: str, space: str, request: Request) -> Response:
-        await cp.require_admin(request, project)
+    @r.get(prefix + "/backup")
+    async def backup(project: str, space: str) -> Response:
         sp = await cp.catalog.space(project, space)
         sid = sp["id"]
         bid = (await cp.storage.call(sid, "backup.open",
@@ -205,16 +195,10 @@ def register(app: FastAPI, cp: Any) -> None:
             "content-disposition":
                 f'attachment; filename="{project}-{space}-{stamp}.brygge-backup"'})
 
-    @app.post(prefix + "/restore")
+    @r.post(prefix + "/restore")
     async def restore(project: str, space: str, request: Request, force: bool = False
                       ) -> Response:
-        try:
-            await cp.require_admin(request, project)
-            result = await restore_space(cp, project, space, request.stream(), force)
-        except StorageError as e:
-            return JSONResponse({"error": str(e)}, status_code=400)
-        except Exception as e:
-            if isinstance(getattr(e, "status", None), int):  # ApiError, CatalogError, ours
-                return JSONResponse({"error": str(e)}, status_code=e.status)  # type: ignore
-            raise
+        result = await restore_space(cp, project, space, request.stream(), force)
         return JSONResponse(result, status_code=201)
+
+    return r

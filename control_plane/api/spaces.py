@@ -16,16 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from brygge import strictjson
-
-
-class SpaceAdminError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+from control_plane.api.auth import ADMIN
+from control_plane.api.errors import ApiError
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -35,34 +31,36 @@ async def _body(request: Request) -> dict[str, Any]:
     try:
         b = strictjson.loads(raw)
     except ValueError as e:
-        raise SpaceAdminError(400, f"the body must be JSON: {e}") from None
+        raise ApiError(400, f"the body must be JSON: {e}") from None
     if not isinstance(b, dict):
-        raise SpaceAdminError(400, "the body must be a JSON object")
+        raise ApiError(400, "the body must be a JSON object")
     return b
 
 
 def _description(b: dict[str, Any]) -> str:
     d = b.get("description") or ""
     if not isinstance(d, str) or len(d) > 200:
-        raise SpaceAdminError(400, "description must be a string of at most 200 characters")
+        raise ApiError(400, "description must be a string of at most 200 characters")
     return d
 
 
-def register(app: FastAPI, cp: Any) -> None:
-    async def guarded(request: Request, project: str, fn: Any, status: int = 200) -> Any:
-        try:
-            await cp.require_admin(request, project)
-            return JSONResponse(await fn(), status_code=status)
-        except SpaceAdminError as e:
-            return JSONResponse({"error": str(e)}, status_code=e.status)
+def router(cp: Any) -> APIRouter:
+    r = APIRouter(dependencies=ADMIN)
 
-    @app.post("/v1/projects/{project}/spaces")
+    @r.get("/v1/projects/{project}")
+    async def project_info(project: str) -> dict[str, Any]:
+        return await cp.info(project)
+
+    async def guarded(request: Request, project: str, fn: Any, status: int = 200) -> Any:
+        return JSONResponse(await fn(), status_code=status)
+
+    @r.post("/v1/projects/{project}/spaces")
     async def add_space(project: str, request: Request) -> Any:
         async def go() -> dict[str, Any]:
             b = await _body(request)
             name = b.get("name")
             if not isinstance(name, str) or not name:
-                raise SpaceAdminError(400, "name the space: {\"name\": \"staging\"}")
+                raise ApiError(400, "name the space: {\"name\": \"staging\"}")
             sp = await cp.catalog.create_space(project, name)
             token = await cp.catalog.add_token(project, name, "RW", "created with the space")
             return {"name": name, "url": cp.space_url(project, name), "id": sp["id"],
@@ -71,7 +69,7 @@ def register(app: FastAPI, cp: Any) -> None:
 
     prefix = "/v1/projects/{project}/spaces/{space}/tokens"
 
-    @app.get(prefix)
+    @r.get(prefix)
     async def list_tokens(project: str, space: str, request: Request) -> Any:
         async def go() -> list[dict[str, Any]]:
             await cp.catalog.space(project, space)
@@ -79,7 +77,7 @@ def register(app: FastAPI, cp: Any) -> None:
                     for t in await cp.catalog.tokens(project, space)]
         return await guarded(request, project, go)
 
-    @app.post(prefix)
+    @r.post(prefix)
     async def add_token(project: str, space: str, request: Request) -> Any:
         async def go() -> dict[str, Any]:
             b = await _body(request)
@@ -91,7 +89,7 @@ def register(app: FastAPI, cp: Any) -> None:
             return {"token": token, "access": access, "description": desc}
         return await guarded(request, project, go, 201)
 
-    @app.delete(prefix + "/{token}")
+    @r.delete(prefix + "/{token}")
     async def remove_token(project: str, space: str, token: str, request: Request) -> Any:
         async def go() -> dict[str, Any]:
             sp = await cp.catalog.space(project, space)
@@ -100,7 +98,7 @@ def register(app: FastAPI, cp: Any) -> None:
             return {"removed": token}
         return await guarded(request, project, go)
 
-    @app.get("/v1/projects/{project}/admintokens")
+    @r.get("/v1/projects/{project}/admintokens")
     async def admin_tokens(project: str, request: Request) -> Any:
         async def go() -> list[dict[str, Any]]:
             out = []
@@ -112,7 +110,7 @@ def register(app: FastAPI, cp: Any) -> None:
             return out
         return await guarded(request, project, go)
 
-    @app.post("/v1/projects/{project}/admintokens")
+    @r.post("/v1/projects/{project}/admintokens")
     async def add_admin_token(project: str, request: Request) -> Any:
         async def go() -> dict[str, Any]:
             desc = _description(await _body(request))
@@ -120,7 +118,7 @@ def register(app: FastAPI, cp: Any) -> None:
                     "description": desc}
         return await guarded(request, project, go, 201)
 
-    @app.delete("/v1/projects/{project}/admintokens/{token}")
+    @r.delete("/v1/projects/{project}/admintokens/{token}")
     async def remove_admin_token(project: str, token: str, request: Request) -> Any:
         async def go() -> dict[str, Any]:
             # the whole token, or a unique prefix of it (what `admintokens` shows)
@@ -129,10 +127,12 @@ def register(app: FastAPI, cp: Any) -> None:
             found = [t for t in toks if t == token] or (
                 [t for t in toks if t.startswith(prefix)] if len(prefix) >= 8 else [])
             if len(found) != 1:
-                raise SpaceAdminError(404 if not found else 400,
+                raise ApiError(404 if not found else 400,
                                       f"no admin token {prefix!r} in project {project!r}"
                                       if not found else f"{prefix!r} matches several admin "
                                       "tokens: give more of it")
             await cp.catalog.remove_admin_token(project, found[0])
             return {"removed": found[0][:9] + "…"}
         return await guarded(request, project, go)
+
+    return r

@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 import jwt
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from graphql import GraphQLError, build_schema, graphql
 
@@ -398,8 +398,10 @@ def _errors(*messages: str, status: int = 200) -> JSONResponse:
                         status_code=status)
 
 
-def register(app: FastAPI, cp: Any) -> None:
-    @app.post("/graphql")
+def router(cp: Any) -> APIRouter:
+    r = APIRouter()  # no admin-token dependency: coho sends its session token (Api)
+
+    @r.post("/graphql")
     async def graphql_endpoint(request: Request) -> JSONResponse:
         raw = await request.body()
         if len(raw) > MAX_BODY:
@@ -430,6 +432,8 @@ def register(app: FastAPI, cp: Any) -> None:
         if result.errors:
             out["errors"] = [_error(e) for e in result.errors]
         return JSONResponse(out)
+
+    return r
 
 
 def _error(e: GraphQLError) -> dict[str, Any]:

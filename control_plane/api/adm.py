@@ -1,6 +1,6 @@
-"""The official CLI's `_A_D_M_*` endpoints (spec §12.3), except deploy and logs
-(server.py). The router forwards `/<space>/_A_D_M_<op>` to `/_adm/{project}/{space}/<op>`
-with the query string untouched, so the CLI's raw JSON in `q=`/`h=` and its malformed
+"""The official CLI's `_A_D_M_*` endpoints (spec §12.3). The router forwards
+`/<space>/_A_D_M_<op>` to `/_adm/{project}/{space}/<op>` with the query string
+untouched, so the CLI's raw JSON in `q=`/`h=` and its malformed
 `?keyspace=ks?ttl=undefined` arrive as the CLI wrote them and are parsed here.
 
 Every handler answers a precise 4xx JSON `{"error": ...}` on bad input; the CLI treats
@@ -13,22 +13,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from brygge import strictjson
-from control_plane import queues_admin
-from storage.catalog import CatalogError
-from storage.engine import StorageError
+from control_plane.api import queues
+from control_plane.api.auth import ADMIN
+from control_plane.api.bodies import read_body
+from control_plane.api.control import ControlPlane
+from control_plane.api.errors import ApiError
+from storage.errors import StorageError
 
 Handler = Callable[[Any, str, str, Request], Awaitable[Response]]
 MAX_BODY = 64 * 1024 * 1024  # a restore chunk: the CLI sends about 5000 documents
-
-
-class AdmError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def raw_params(request: Request, also_split: str = "") -> dict[str, str]:
@@ -52,9 +49,9 @@ def json_param(params: dict[str, str], name: str, default: Any) -> Any:
     try:
         value = strictjson.loads(raw)
     except ValueError as e:
-        raise AdmError(400, f"query parameter {name} is not valid JSON: {e}") from None
+        raise ApiError(400, f"query parameter {name} is not valid JSON: {e}") from None
     if not isinstance(value, dict):
-        raise AdmError(400, f"query parameter {name} must be a JSON object")
+        raise ApiError(400, f"query parameter {name} must be a JSON object")
     return value
 
 
@@ -65,17 +62,17 @@ def json_header(request: Request, name: str) -> Any:
     try:
         return strictjson.loads(raw)
     except ValueError as e:
-        raise AdmError(400, f"header {name} is not valid JSON: {e}") from None
+        raise ApiError(400, f"header {name} is not valid JSON: {e}") from None
 
 
 async def json_body(request: Request, what: str) -> Any:
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise AdmError(413, f"the body is larger than {MAX_BODY} bytes")
+        raise ApiError(413, f"the body is larger than {MAX_BODY} bytes")
     body = await request.body()
     try:
         return strictjson.loads(body)
     except ValueError as e:
-        raise AdmError(400, f"expected a JSON body {what}: {e}") from None
+        raise ApiError(400, f"expected a JSON body {what}: {e}") from None
 
 
 async def space_id(cp: Any, project: str, space: str) -> str:
@@ -88,7 +85,7 @@ async def collection_names(cp: Any, sid: str) -> dict[str, dict[str, Any]]:
 
 async def require_collection(cp: Any, sid: str, space: str, coll: str) -> None:
     if coll not in await collection_names(cp, sid):
-        raise AdmError(404, f"no collection {coll!r} in space {space!r}")
+        raise ApiError(404, f"no collection {coll!r} in space {space!r}")
 
 
 async def json_array(cp: Any, sid: str, page: dict[str, Any]) -> AsyncIterator[bytes]:
@@ -119,7 +116,7 @@ async def undeploy_or_rollback(cp: Any, project: str, space: str, request: Reque
     try:
         newest, prev = await cp.catalog.rollback(sp)
     except LookupError:
-        raise AdmError(409, f"space {space!r} has no previous deployment to roll back to") \
+        raise ApiError(409, f"space {space!r} has no previous deployment to roll back to") \
             from None
     await cp.publish_space_changed(sp["id"])
     await cp.sync_schedules(sp, list((prev.get("manifest") or {}).get("jobs") or []))
@@ -150,7 +147,7 @@ async def query(cp: Any, project: str, space: str, request: Request, coll: str) 
     h = json_param(params, "h", {})
     opts = json_header(request, "x-options") or {}
     if not isinstance(opts, dict):
-        raise AdmError(400, "header x-options must be a JSON object")
+        raise ApiError(400, "header x-options must be a JSON object")
     sp = await cp.catalog.space(project, space)
     sid = sp["id"]
     if coll == "_hooks":
@@ -176,11 +173,7 @@ async def query(cp: Any, project: str, space: str, request: Request, coll: str) 
                 if not cursor:
                     return
 
-        try:
-            return JSONResponse(await queues_admin.enqueue_documents(cp, sid, opts["enqueue"],
-                                                                     pages()))
-        except queues_admin.QueueAdminError as e:
-            raise AdmError(e.status, str(e)) from None
+        return JSONResponse(await queues.enqueue_documents(cp, sid, opts["enqueue"], pages()))
     if h.get("count") or h.get("$onlycount"):
         return JSONResponse([await cp.storage.call(sid, "db.count", base)])
     if "x-deletebyquery" in request.headers:
@@ -190,7 +183,7 @@ async def query(cp: Any, project: str, space: str, request: Request, coll: str) 
         if header in request.headers:
             change = json_header(request, header)
             if not isinstance(change, dict):
-                raise AdmError(400, f"header {header} must be a JSON object")
+                raise ApiError(400, f"header {header} must be a JSON object")
             if op == "db.updateMany" and not any(k.startswith("$") for k in change):
                 change = {"$set": change}  # the CLI's --update '{...}' patches fields
             return JSONResponse(await cp.storage.call(sid, op, {**base, arg: change}))
@@ -211,9 +204,9 @@ async def export(cp: Any, project: str, space: str, request: Request, coll: str)
 async def restore(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
     docs = await json_body(request, "[{...}, ...] (an array of documents)")
     if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
-        raise AdmError(400, "expected a JSON array of documents (objects)")
+        raise ApiError(400, "expected a JSON array of documents (objects)")
     if not coll or coll.startswith("_"):
-        raise AdmError(400, f"cannot import into collection {coll!r}")
+        raise ApiError(400, f"cannot import into collection {coll!r}")
     sid = await space_id(cp, project, space)
     if not docs:
         return JSONResponse({"count": 0}, status_code=201)
@@ -229,7 +222,7 @@ async def index_body(request: Request) -> tuple[str, list[str]]:
     fields = [fields] if isinstance(fields, str) else fields
     if not isinstance(coll, str) or not coll or not isinstance(fields, list) or not fields \
             or not all(isinstance(f, str) and f for f in fields):
-        raise AdmError(400, 'expected a JSON body {"collection": "...", "index": ["field", ...]}')
+        raise ApiError(400, 'expected a JSON body {"collection": "...", "index": ["field", ...]}')
     return coll, fields
 
 
@@ -256,9 +249,9 @@ async def remove_index(cp: Any, project: str, space: str, request: Request) -> R
 async def schema_set(cp: Any, project: str, space: str, request: Request, coll: str) -> Response:
     doc = await json_body(request, "(a JSON Schema object)")
     if not isinstance(doc, dict):
-        raise AdmError(400, "expected a JSON Schema object as the body")
+        raise ApiError(400, "expected a JSON Schema object as the body")
     if not coll or coll.startswith("_"):
-        raise AdmError(400, f"cannot set a schema on collection {coll!r}")
+        raise ApiError(400, f"cannot set a schema on collection {coll!r}")
     sid = await space_id(cp, project, space)
     return JSONResponse(await cp.storage.call(sid, "db.setSchema",
                                               {"collection": coll, "schema": doc}))
@@ -268,7 +261,7 @@ async def schema_get(cp: Any, project: str, space: str, request: Request, coll: 
     sid = await space_id(cp, project, space)
     sch = await cp.storage.call(sid, "db.getSchema", {"collection": coll})
     if sch is None:
-        raise AdmError(404, f"collection {coll!r} in space {space!r} has no schema")
+        raise ApiError(404, f"collection {coll!r} in space {space!r} has no schema")
     return JSONResponse({"collection": coll, "schema": sch})
 
 
@@ -294,10 +287,10 @@ async def keys_get(cp: Any, project: str, space: str, request: Request) -> Respo
         items = await cp.storage.call(sid, "kv.getAll", {**scope, "prefix": key[:-1]})
         return JSONResponse([{"key": i["key"], "value": i["val"]} for i in items])
     if not key:
-        raise AdmError(400, "query parameter key is required")
+        raise ApiError(400, "query parameter key is required")
     value = await cp.storage.call(sid, "kv.get", {**scope, "key": key})
     if value is None:
-        raise AdmError(404, f"no key {key!r}")
+        raise ApiError(404, f"no key {key!r}")
     return JSONResponse({"key": key, "value": value})
 
 
@@ -306,14 +299,14 @@ async def keys_set(cp: Any, project: str, space: str, request: Request) -> Respo
     body = await json_body(request, '{"key": "...", "value": "..."}')
     if not isinstance(body, dict) or not isinstance(body.get("key"), str) or not body["key"] \
             or body.get("value") is None:
-        raise AdmError(400, 'expected a JSON body {"key": "...", "value": "..."}')
+        raise ApiError(400, 'expected a JSON body {"key": "...", "value": "..."}')
     args = {**kv_scope(params), "key": body["key"], "value": body["value"]}
     ttl = params.get("ttl", "")
     if ttl not in ("", "undefined", "null", "0"):
         try:
             args["ttl"] = int(float(ttl))
         except ValueError:
-            raise AdmError(400, f"ttl must be milliseconds, not {ttl!r}") from None
+            raise ApiError(400, f"ttl must be milliseconds, not {ttl!r}") from None
     sid = await space_id(cp, project, space)
     value = await cp.storage.call(sid, "kv.set", args)
     return JSONResponse({"key": body["key"], "value": value})
@@ -323,11 +316,11 @@ async def keys_del(cp: Any, project: str, space: str, request: Request) -> Respo
     params = raw_params(request, "?")
     body = await json_body(request, '{"key": "..."}')
     if not isinstance(body, dict) or not isinstance(body.get("key"), str) or not body["key"]:
-        raise AdmError(400, 'expected a JSON body {"key": "..."}')
+        raise ApiError(400, 'expected a JSON body {"key": "..."}')
     sid = await space_id(cp, project, space)
     gone = await cp.storage.call(sid, "kv.del", {**kv_scope(params), "key": body["key"]})
     if gone is None:
-        raise AdmError(404, f"no key {body['key']!r}")
+        raise ApiError(404, f"no key {body['key']!r}")
     return JSONResponse({"key": body["key"]})
 
 
@@ -346,23 +339,46 @@ async def usage(cp: Any, project: str, space: str, request: Request) -> Response
     return JSONResponse(out)
 
 
-def register(app: FastAPI, cp: Any) -> None:
-    """Add the routes; each checks the admin token first (401/403 JSON)."""
+def router(cp: ControlPlane) -> APIRouter:
+    """The routes; each checks the admin token first (401/403 JSON)."""
+    r = APIRouter(dependencies=ADMIN)
+
+    @r.post("/_adm/{project}/{space}/deploy")
+    async def adm_deploy(project: str, space: str, request: Request) -> JSONResponse:
+        body = await read_body(request, cp.s.max_deploy_bytes)
+        try:
+            payload = json.loads(body)
+            bundle = payload["bundle"]
+            if not isinstance(bundle, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(400, "expected a JSON body {\"bundle\": \"<bundle text>\"}") \
+                from None
+        headers = {k: v for k, v in request.headers.items()
+                   if k.startswith("x-") and k != "x-admintoken"}
+        art = json.dumps({"kind": "bundle", "bundle": bundle}).encode()
+        result = await cp.deploy(project, space, art, headers)
+        return JSONResponse(result, status_code=201)  # the CLI prints `error` of a refusal
+
+    @r.get("/_adm/{project}/{space}/logs")
+    async def adm_logs(project: str, space: str, tail: str = "100",
+                       filter: str = "") -> Response:
+        """`coho log [-f]`: Server-Sent Events — `log` per history entry, newest first
+        (the CLI unshifts them), then `logend`, then `logrt` per live batch and `ping`
+        as keep-alive. `filter` keeps one context (routehooks, jobhooks, ...)."""
+        sp = await cp.catalog.space(project, space)
+        n = int(tail) if tail.isdigit() else 100
+        return StreamingResponse(cp.log_events(sp["id"], n, filter),
+                                 media_type="text/event-stream",
+                                 headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
 
     async def guarded(fn: Callable[..., Awaitable[Response]], project: str, space: str,
                       request: Request, *extra: str) -> Response:
         try:
-            await cp.require_admin(request, project)
             return await fn(cp, project, space, request, *extra)
-        except (AdmError, CatalogError) as e:
-            return JSONResponse({"error": str(e)}, status_code=e.status)
         except StorageError as e:
             status = {"NotFound": 404, "Conflict": 409}.get(getattr(e, "name", ""), 400)
-            return JSONResponse({"error": str(e)}, status_code=status)
-        except Exception as e:  # ApiError of server.py (auth) carries a status too
-            if isinstance(getattr(e, "status", None), int):
-                return JSONResponse({"error": str(e)}, status_code=e.status)  # type: ignore
-            raise
+            raise ApiError(status, str(e)) from None
 
     prefix = "/_adm/{project}/{space}"
     routes: list[tuple[str, str, Callable[..., Awaitable[Response]]]] = [
@@ -389,10 +405,10 @@ def register(app: FastAPI, cp: Any) -> None:
         return handle
 
     for method, path, fn in routes:
-        app.add_api_route(prefix + path, endpoint(fn), methods=[method])
+        r.add_api_route(prefix + path, endpoint(fn), methods=[method])
 
-    @app.api_route(prefix + "/{op:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    @r.api_route(prefix + "/{op:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     async def adm_other(project: str, space: str, op: str, request: Request) -> Response:
-        async def unknown(*_: Any) -> Response:
-            raise AdmError(404, f"unknown admin operation _A_D_M_{op} ({request.method})")
-        return await guarded(unknown, project, space, request)
+        raise ApiError(404, f"unknown admin operation _A_D_M_{op} ({request.method})")
+
+    return r

@@ -15,25 +15,22 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from brygge import strictjson
+from control_plane.api.auth import ADMIN
+from control_plane.api.errors import ApiError
 from storage import queues as q
+from storage.enqueue import EnqueueStopped, PayloadTooLarge, enqueue_pages
 from storage.queues import job_headers
 
 MAX_DEAD_LIST = 1000
 
 
-class QueueAdminError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def _js(cp: Any) -> Any:
     if cp.js is None:
-        raise QueueAdminError(503, "queues are not available: the control plane has no NATS")
+        raise ApiError(503, "queues are not available: the control plane has no NATS")
     return cp.js
 
 
@@ -137,48 +134,39 @@ async def enqueue_documents(cp: Any, sid: str, topic: str, docs: AsyncIterator[l
     """`coho query --enqueue <topic>`: every matching document becomes a job."""
     js = _js(cp)
     if not isinstance(topic, str) or not topic or len(topic) > 200:
-        raise QueueAdminError(400, "x-options.enqueue must name a topic (a non-empty string)")
-    batch = str(uuid.uuid4())
-    count = 0
-    async for page in docs:
-        for d in page:
-            h = job_headers(topic, str(uuid.uuid4()), {})
-            h[q.H_BATCH] = batch
-            await js.publish(q.worker_subject(sid, topic), json.dumps(d).encode(), headers=h)
-            count += 1
-    return {"count": count, "jobId": batch}
+        raise ApiError(400, "x-options.enqueue must name a topic (a non-empty string)")
+    try:
+        return await enqueue_pages(js, sid, topic, docs,
+                                   lambda job_id: job_headers(topic, job_id, {}),
+                                   cp.s.queue_publish_batch)
+    except EnqueueStopped as e:  # the jobs of the batches before it stay queued
+        status = 413 if isinstance(e.cause, PayloadTooLarge) else 503
+        raise ApiError(status, f"enqueue stopped after {e.count} jobs: {e}") from None
 
 
-def register(app: FastAPI, cp: Any) -> None:
+def router(cp: Any) -> APIRouter:
+    r = APIRouter(dependencies=ADMIN)
     prefix = "/v1/projects/{project}/spaces/{space}/queues"
 
     async def guarded(request: Request, project: str, space: str, fn: Any) -> Any:
-        try:
-            await cp.require_admin(request, project)
-            sp = await cp.catalog.space(project, space)
-            return JSONResponse(await fn(sp))
-        except QueueAdminError as e:
-            return JSONResponse({"error": str(e)}, status_code=e.status)
-        except Exception as e:
-            if isinstance(getattr(e, "status", None), int):
-                return JSONResponse({"error": str(e)}, status_code=e.status)  # type: ignore
-            raise
+        sp = await cp.catalog.space(project, space)
+        return JSONResponse(await fn(sp))
 
     async def body(request: Request) -> dict[str, Any]:
         try:
             b = strictjson.loads(await request.body())
         except ValueError as e:
-            raise QueueAdminError(400, f"the body must be JSON, e.g. {{\"topic\": \"emails\"}}: {e}") \
+            raise ApiError(400, f"the body must be JSON, e.g. {{\"topic\": \"emails\"}}: {e}") \
                 from None
         if not isinstance(b, dict):
-            raise QueueAdminError(400, "the body must be a JSON object")
+            raise ApiError(400, "the body must be a JSON object")
         return b
 
-    @app.get(prefix)
+    @r.get(prefix)
     async def get_status(project: str, space: str, request: Request) -> Any:
         return await guarded(request, project, space, lambda sp: status(cp, sp))
 
-    @app.get(prefix + "/dead")
+    @r.get(prefix + "/dead")
     async def get_dead(project: str, space: str, request: Request) -> Any:
         async def go(sp: dict[str, Any]) -> list[dict[str, Any]]:
             # listing must not consume: read with an ephemeral consumer, ack nothing
@@ -205,14 +193,14 @@ def register(app: FastAPI, cp: Any) -> None:
             return out
         return await guarded(request, project, space, go)
 
-    @app.post(prefix + "/retry")
+    @r.post(prefix + "/retry")
     async def post_retry(project: str, space: str, request: Request) -> Any:
         async def go(sp: dict[str, Any]) -> dict[str, int]:
             b = await body(request)
             return {"retried": await retry(cp, sp, None if b.get("all") else _topic(b))}
         return await guarded(request, project, space, go)
 
-    @app.post(prefix + "/purge")
+    @r.post(prefix + "/purge")
     async def post_purge(project: str, space: str, request: Request) -> Any:
         async def go(sp: dict[str, Any]) -> dict[str, int]:
             b = await body(request)
@@ -220,9 +208,11 @@ def register(app: FastAPI, cp: Any) -> None:
                                           bool(b.get("dead")))}
         return await guarded(request, project, space, go)
 
+    return r
+
 
 def _topic(b: dict[str, Any]) -> str:
     t = b.get("topic")
     if not isinstance(t, str) or not t:
-        raise QueueAdminError(400, "name a topic ({\"topic\": \"emails\"}) or {\"all\": true}")
+        raise ApiError(400, "name a topic ({\"topic\": \"emails\"}) or {\"all\": true}")
     return t

@@ -190,7 +190,7 @@ class Node:
     # -- children ------------------------------------------------------------------------------
     def spawn(self, child: Child) -> None:
         env = {**os.environ, **self.s.to_env(), "PYTHONUNBUFFERED": "1"}
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])  # the source root (control_plane/cli/..)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         component = child.name.rstrip("-0123456789")  # executor-1 → executor
         if not self.s.nats_url and component in natsauth.COMPONENTS:
@@ -277,7 +277,7 @@ class Node:
                 self.storage_target, "--nats", self.nats_url],
                 lambda t=target: self._grpc_ready(t, True)))
         exec_args = [a for t in executors for a in ("--executor", t)]
-        self.start_child(Child("control-plane", [py, "-m", "control_plane.server", "--storage",
+        self.start_child(Child("control-plane", [py, "-m", "control_plane.api.app", "--storage",
                                                  self.storage_target, "--nats", self.nats_url,
                                                  *exec_args],
                                lambda: self._http_ready(self.admin_url + "/health")))

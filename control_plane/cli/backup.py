@@ -25,7 +25,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from control_plane.cli_common import _A, _P, _S, _U, DataDir, _error_of, app, fail, resolve_target
+from control_plane.cli.common import _A, _P, _S, _U, DataDir, _error_of, app, fail, resolve_target
 
 PIECE = 256 * 1024
 

@@ -20,9 +20,11 @@ import mimetypes
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from control_plane.api.auth import ADMIN
+from control_plane.api.errors import ApiError
 from storage.errors import BadRequest, NotFound, StorageError, TooLarge
 from storage.files import CHUNK, normalize_path
 
@@ -37,25 +39,21 @@ def _status(e: StorageError) -> int:
     return 500
 
 
-def register(app: FastAPI, cp: Any) -> None:
+def router(cp: Any) -> APIRouter:
+    r = APIRouter(dependencies=ADMIN)
     prefix = "/v1/projects/{project}/spaces/{space}/files"
 
     async def guarded(request: Request, project: str, space: str, fn: Any) -> Any:
         try:
-            await cp.require_admin(request, project)
             sp = await cp.catalog.space(project, space)
             return await fn(sp["id"])
         except StorageError as e:
-            return JSONResponse({"error": str(e)}, status_code=_status(e))
-        except Exception as e:
-            if isinstance(getattr(e, "status", None), int):
-                return JSONResponse({"error": str(e)}, status_code=e.status)  # type: ignore
-            raise
+            raise ApiError(_status(e), str(e)) from None
 
     def checked(path: str) -> str:
         return normalize_path("/" + path)
 
-    @app.get(prefix)
+    @r.get(prefix)
     async def list_files(project: str, space: str, request: Request,
                          prefix: str = "/") -> Any:
         async def go(sid: str) -> Response:
@@ -63,13 +61,13 @@ def register(app: FastAPI, cp: Any) -> None:
             return JSONResponse(await cp.storage.call(sid, "file.list", {"path": folder}))
         return await guarded(request, project, space, go)
 
-    @app.get(prefix.replace("/files", "/files-usage"))
+    @r.get(prefix.replace("/files", "/files-usage"))
     async def files_usage(project: str, space: str, request: Request) -> Any:
         async def go(sid: str) -> Response:
             return JSONResponse(await cp.storage.call(sid, "file.usage", {}))
         return await guarded(request, project, space, go)
 
-    @app.put(prefix + "/{path:path}", status_code=201)
+    @r.put(prefix + "/{path:path}", status_code=201)
     async def upload(project: str, space: str, path: str, request: Request) -> Any:
         async def go(sid: str) -> Response:
             p = checked(path)
@@ -101,7 +99,7 @@ def register(app: FastAPI, cp: Any) -> None:
                         pass  # dropped already (a limit was reached)
         return await guarded(request, project, space, go)
 
-    @app.get(prefix + "/{path:path}")
+    @r.get(prefix + "/{path:path}")
     async def download(project: str, space: str, path: str, request: Request) -> Any:
         async def go(sid: str) -> Response:
             st = await cp.storage.call(sid, "file.stat", {"path": checked(path)})
@@ -124,9 +122,11 @@ def register(app: FastAPI, cp: Any) -> None:
                 "etag": f'"{st["sha256"][:32]}-{st["size"]}"'})
         return await guarded(request, project, space, go)
 
-    @app.delete(prefix + "/{path:path}")
+    @r.delete(prefix + "/{path:path}")
     async def delete(project: str, space: str, path: str, request: Request) -> Any:
         async def go(sid: str) -> Response:
             return JSONResponse(await cp.storage.call(sid, "file.delete",
                                                       {"path": checked(path)}))
         return await guarded(request, project, space, go)
+
+    return r

@@ -1,0 +1,97 @@
+"""The control plane's admin API (FastAPI): the app composed of one router per resource.
+
+    python -m control_plane.api.app --storage unix:PATH --executor unix:PATH --nats URL
+
+Routes (each module's docstring lists its own):
+    GET  /health
+    GET  /v1/projects/{p}, spaces, tokens, admin tokens     spaces.py
+    .../spaces/{s}/deployments                              deployments.py
+    .../spaces/{s}/env/{key}                                env.py
+    .../spaces/{s}/jwks, whitelist, cors, ratelimit         admission.py
+    .../spaces/{s}/jobs, jobs/run, timezone, workflows      cron.py
+    .../spaces/{s}/logs?tail=&follow=&context=              logs.py
+    *    /_adm/{p}/{s}/{op}   the official CLI's _A_D_M_ endpoints, forwarded here by the
+                              router                        adm.py
+    .../spaces/{s}/queues...                                queues.py
+    .../spaces/{s}/files..., files-usage                    files.py
+    .../spaces/{s}/backup, restore                          backups.py
+    POST /graphql             coho's admin GraphQL API      graphql_api.py
+Every route except /health and /graphql needs an admin token of the project, sent as
+`x-admintoken` or `Authorization: Bearer` (auth.py); every refusal is JSON
+`{"error": ...}` (errors.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from brygge import __version__
+from brygge.settings import Settings
+from control_plane.api import (
+    adm,
+    admission,
+    backups,
+    cron,
+    deployments,
+    env,
+    errors,
+    files,
+    graphql_api,
+    logs,
+    queues,
+    spaces,
+)
+from control_plane.api.control import ControlPlane
+
+
+def create_app(cp: ControlPlane) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await cp.start()
+        yield
+        await cp.stop()
+
+    # The interactive docs and the schema describe every admin route; they are served
+    # to nobody but a developer's own node (dev_mode) until there are user logins.
+    docs = cp.s.dev_mode
+    app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan,
+                  openapi_url="/openapi.json" if docs else None,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None)
+    app.state.cp = cp  # for the admin-token dependency (auth.py)
+    errors.install(app)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "component": "control-plane", "version": __version__}
+
+    # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
+    for module in (spaces, deployments, env, admission, cron, logs, adm, queues, files,
+                   backups, graphql_api):
+        app.include_router(module.router(cp))
+    return app
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--storage", required=True)
+    ap.add_argument("--executor", action="append", default=[])
+    ap.add_argument("--nats", default="")
+    a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s control %(levelname)s %(message)s")
+    s = Settings.from_env()
+    cp = ControlPlane(s, a.storage, a.executor, a.nats)
+    uvicorn.run(create_app(cp), host=s.host, port=s.admin_port, log_level="warning",
+                access_log=False, timeout_keep_alive=int(s.keep_alive_s))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""`brygge admin-token`, `coho-login`, `token`, `info`, `login`, `settings`, `version`:
+credentials, what a project holds, and the node's tunables."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+# first: the libraries imported below may warn while they load
+import brygge.quiet_warnings  # noqa: F401
+
+# isort: split
+import httpx
+import typer
+
+from brygge import __version__
+from brygge.settings import Settings
+from control_plane.cli.admission import ADMISSION_KEYS
+from control_plane.cli.common import (
+    CONFIG_PATH,
+    DataDir,
+    _error_of,
+    app,
+    fail,
+    node_json,
+    read_local,
+    settings_for,
+)
+
+
+@app.command("admin-token")
+def admin_token(project: str = typer.Option(None, "--project", "-p"),
+                data_dir: str = DataDir) -> None:
+    """Print the project's admin token."""
+    async def get(cat: Any, s: Settings) -> list[str]:
+        return await cat.admin_tokens(project or s.default_project)
+
+    toks = read_local(data_dir, get)
+    if not toks:
+        fail("this project has no admin token")
+    typer.echo(toks[0])
+
+
+@app.command("coho-login")
+def coho_login(project: str = typer.Option(None, "--project", "-p"),
+               admintoken: str = typer.Option(None, "--admintoken",
+                                              help="default: this node's admin token"),
+               data_dir: str = DataDir) -> None:
+    """Sign the official `coho` CLI in to this node: stores a login token wrapping the
+    admin token in coho's config, so `COHO_APIGW_URL=... coho log` works."""
+    from brygge import cohotoken
+
+    if not admintoken:
+        async def get(cat: Any, s: Settings) -> list[str]:
+            return await cat.admin_tokens(project or s.default_project)
+        toks = read_local(data_dir, get)
+        if not toks:
+            fail("this project has no admin token")
+        admintoken = toks[0]
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = base / "codehooks-cli-nodejs" / "config.json"
+    cfg: dict[str, Any] = {}
+    if path.exists():
+        try:
+            cfg = json.loads(path.read_text())
+        except ValueError:
+            fail(f"{path} is not JSON; fix or remove it first")
+    cfg["token"] = cohotoken.wrap(admintoken)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cfg, indent=2))
+    path.chmod(0o600)
+    s = settings_for(data_dir)
+    nj = node_json(s)
+    typer.echo(f"coho is signed in to this node (token stored in {path})\n"
+               "Point coho at it with:\n"
+               f"  export COHO_APIGW_URL=http://localhost:{nj.get('http_port', s.http_port)}\n"
+               f"  export ADMIN_API_URL=http://localhost:{nj.get('admin_port', s.admin_port)}")
+
+
+@app.command()
+def token(project: str = typer.Option(None, "--project", "-p"),
+          space: str = typer.Option(None, "--space", "-s"),
+          data_dir: str = DataDir) -> None:
+    """Print the space's read-write API token."""
+    async def get(cat: Any, s: Settings) -> list[dict[str, Any]]:
+        return await cat.tokens(project or s.default_project, space or s.default_space)
+
+    toks = [t for t in read_local(data_dir, get) if t["access"] == "RW"]
+    if not toks:
+        fail("this space has no read-write token")
+    typer.echo(toks[0]["token"])
+
+
+@app.command()
+def info(project: str = typer.Option(None, "--project", "-p"),
+         as_json: bool = typer.Option(False, "--json"),
+         examples: bool = typer.Option(False, "--examples", "-e",
+                                       help="Print curl calls of each space's routes"),
+         data_dir: str = DataDir) -> None:
+    """Show the project: spaces, their URLs and tokens."""
+    async def get(cat: Any, s: Settings) -> dict[str, Any]:
+        from storage.catalog import CatalogError
+        proj = project or s.default_project
+        try:
+            await cat.project(proj)
+        except CatalogError as e:
+            return {"error": str(e)}
+        port = node_json(s).get("http_port", s.http_port)
+        host = "localhost" if s.host in ("127.0.0.1", "0.0.0.0") else s.host
+        spaces = []
+        for sp in await cat.spaces(proj):
+            base = (f"http://{host}:{port}" if proj == s.default_project
+                    else f"http://{proj}.api.{s.domain}:{port}")
+            toks = await cat.tokens(proj, sp["name"])
+            spaces.append({"name": sp["name"], "url": f"{base}/{sp['name']}",
+                           "tokens": [{"token": t["token"], "access": t["access"],
+                                       "description": t["description"]} for t in toks],
+                           "deployment": sp.get("deployment"),
+                           "deployed_at": sp.get("deployed_at"),
+                           "env": sorted(k + ("=(encrypted)" if k in (sp.get("env_encrypted")
+                                                                       or []) else "")
+                                         for k in (sp.get("env") or {})),
+                           "routes": await _routes(cat, sp),
+                           **{k: sp[k] for k in ADMISSION_KEYS if sp.get(k)}})
+        return {"project": proj, "spaces": spaces}
+
+    result = read_local(data_dir, get)
+    if "error" in result:
+        fail(result["error"])
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(f"Project: {result['project']}")
+    for sp in result["spaces"]:
+        typer.echo(f"  Space {sp['name']}: {sp['url']}")
+        typer.echo(f"    deployed: {sp['deployed_at'] or 'nothing yet'}")
+        for t in sp["tokens"]:
+            desc = f"  {t['description']}" if t["description"] else ""
+            typer.echo(f"    token {t['token']} ({t['access']}){desc}")
+        for k in ADMISSION_KEYS:
+            if sp.get(k):
+                v = sp[k]
+                shown = (", ".join(v) if isinstance(v, list) else
+                         f"{v['rate']:g}/s, burst {v['burst']}" if isinstance(v, dict) else v)
+                typer.echo(f"    {k.replace('_', ' ')}: {shown}")
+        if sp["env"]:
+            typer.echo(f"    env: {', '.join(sp['env'])}")
+        if examples:
+            rw = next((t["token"] for t in sp["tokens"] if t["access"] == "RW"), "<token>")
+            typer.echo("    examples:" if sp["routes"] else
+                       "    examples: none (nothing deployed yet)")
+            for route in sp["routes"][:8]:
+                method, _, path = route.partition(" ")
+                path = "/".join(f"<{p[1:]}>" if p.startswith(":") else p
+                                for p in path.split("/"))
+                body = (" -H 'content-type: application/json' -d '{}'"
+                        if method in ("POST", "PUT", "PATCH") else "")
+                typer.echo(f"      curl -s -X {method} '{sp['url']}{path}' "
+                           f"-H 'x-apikey: {rw}'{body}")
+
+
+async def _routes(cat: Any, sp: dict[str, Any]) -> list[str]:
+    """The active deployment's routes ("GET /path"), for `info --examples`."""
+    if not sp.get("deployment"):
+        return []
+    for d in await cat.deployments(sp["id"]):
+        if d.get("digest") == sp["deployment"]:
+            return [r for r in (d.get("manifest") or {}).get("routes") or []
+                    if not r.startswith(("*", "ALL")) and "*" not in r]
+    return []
+
+
+@app.command()
+def login(url: str = typer.Argument(..., help="Admin API URL, e.g. http://host:8081"),
+          admintoken: str = typer.Option(..., "--admintoken"),
+          project: str = typer.Option(None, "--project", "-p"),
+          space: str = typer.Option(None, "--space", "-s")) -> None:
+    """Remember a remote node's admin URL and token for later commands."""
+    proj = project or Settings().default_project
+    try:
+        r = httpx.get(f"{url.rstrip('/')}/v1/projects/{proj}",
+                      headers={"x-admintoken": admintoken}, timeout=10)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach {url}: {e}")
+        raise
+    if r.status_code != 200:
+        fail(_error_of(r))
+    CONFIG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    CONFIG_PATH.write_text(json.dumps({"url": url.rstrip("/"), "admintoken": admintoken,
+                                       "project": proj, "space": space}, indent=2))
+    CONFIG_PATH.chmod(0o600)
+    typer.echo(f"Logged in to {url} (project {proj}); saved {CONFIG_PATH}")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List every tunable with its default, bounds and meaning."""
+    for env, default, bounds, meaning in Settings.describe():
+        typer.echo(f"{env}={default}  [{bounds}]\n    {meaning}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)

@@ -1,0 +1,37 @@
+"""control_plane/cli/supervisor.py puts the source root first on its children's PYTHONPATH
+(so `brygge up` run from a bare checkout, as bench --ref does, spawns components of that
+same tree): the folder holding control_plane/, storage/, sandbox/, router/."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import control_plane
+from brygge.settings import Settings
+from control_plane.cli.supervisor import Child, Node
+
+REPORT = """
+import os, pathlib, sys, time
+tmp = pathlib.Path(sys.argv[1] + ".tmp")  # renamed into place: the check never sees it half written
+tmp.write_text(os.environ["PYTHONPATH"].split(os.pathsep)[0])
+os.replace(tmp, sys.argv[1])
+time.sleep(60)
+"""
+
+
+def test_children_get_the_source_root_on_pythonpath(tmp_path: Path) -> None:
+    (tmp_path / "data" / "logs").mkdir(parents=True)
+    n = Node(replace(Settings(), data_dir=str(tmp_path / "data"), start_timeout_s=20), io.StringIO())
+    seen = tmp_path / "pythonpath"
+    c = Child("probe", [sys.executable, "-c", REPORT, str(seen)], seen.exists)
+    try:
+        n.start_child(c)
+    finally:
+        if c.proc:
+            c.proc.kill()
+    root = Path(seen.read_text())
+    assert root == Path(control_plane.__file__).resolve().parent.parent
+    assert (root / "storage").is_dir() and (root / "control_plane" / "cli").is_dir()
