@@ -27,7 +27,7 @@ import pytest
 
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
-from sandbox.server import Executor
+from sandbox.executor import Executor
 from storage.client import StorageClient
 from tests.nodes import ROOT, wait_until
 
