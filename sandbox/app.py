@@ -26,7 +26,8 @@ from sandbox import guestcalls, hostcrypto, hostops
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.hosterror import MARK, host_error, is_host_error, unknown_op
-from sandbox.modules import BundleError, ModuleSystem
+from sandbox.module_pack import BundleError
+from sandbox.modules import ModuleSystem
 from sandbox.prelude import PRELUDE, PRELUDE_END
 
 log = logging.getLogger("brygge.sandbox")
