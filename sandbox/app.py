@@ -490,6 +490,13 @@ class AppInstance:
                     self._collect(inv, inst.call("__brygge_drain", ""))
                     if not inv.ended:
                         inv.error = "the handler finished without sending a response"
+                        if inst.at_memory_cap():
+                            # Out of memory inside a promise job rejects a promise nobody
+                            # awaits (a growing chain): nothing in JS reports it, the heap
+                            # high-water mark does. Such a heap is never reused.
+                            inv.error += (": out of memory (the instance's memory limit "
+                                          "was reached)")
+                            inv.recycle = True
                     return
                 left = t_end - time.monotonic()
                 if left <= 0:

@@ -304,8 +304,7 @@ class Executor:
             finally:
                 # Out of memory in JS (or a heap grown to the cap, e.g. by a promise
                 # chain that failed in a detached job): never reuse that heap.
-                if not app.dead and (invocation.recycle or app.inst.memory_bytes()
-                                     >= 0.9 * self.s.memory_limit_mb * 1024 * 1024):
+                if not app.dead and (invocation.recycle or app.inst.at_memory_cap()):
                     app.close()
                 if not app.dead:
                     with pool.lock:
