@@ -432,7 +432,7 @@ PROFILE_BUCKETS: dict[str, list[tuple[str, str]]] = {
         ("wasm calls into the guest (QuickJS: runtime dispatch, crudlify, JSON)",
          r"wasmtime_func_call|_FastFunc\.__call__|engine\.py"),
         ("invocation glue (AppInstance.run, pool lease, request/response marshalling)",
-         r"sandbox/app\.py|sandbox/server\.py|sandbox/local\.py|InProcessExecutor"),
+         r"sandbox/app\.py|sandbox/executor\.py|sandbox/server\.py|sandbox/local\.py|InProcessExecutor"),
         ("router code (admission, headers, ASGI messages)",
          r"router/(app|admit|credentials|resolve|streaming)\.py|storage/admission"),
         ("HTTP server (uvicorn + httptools)", r"uvicorn/protocols"),

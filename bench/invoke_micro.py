@@ -6,7 +6,7 @@ and how many times one request crosses the wasm boundary.
     .venv/bin/python bench/invoke_micro.py [-n 2000]
     PYTHONPATH=<exported tree> .venv/bin/python bench/invoke_micro.py   # another commit
 
-It builds the request exactly as `sandbox/server.py` does (`json.dumps(req)` of the
+It builds the request exactly as `sandbox/executor.py` does (`json.dumps(req)` of the
 fields the router sends) and calls `AppInstance.run("__brygge_invoke", ...)`.
 Crossings are counted by wrapping `Instance._call` (every host→guest export call)
 and `Instance._host_call` (every guest→host import call).

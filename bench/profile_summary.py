@@ -41,7 +41,7 @@ BUCKETS: dict[str, list[tuple[str, str]]] = {
         ("other AppInstance.run glue (deadline, promise polling, json of result)",
          r"AppInstance\.run"),
         ("log publishing to NATS (executor thread + nats loop thread)",
-         r"_publish_logs|LogPublisher|nats/aio"),
+         r"_publish_logs|executor_logs\.py|LogPublisher|nats/aio"),
         ("request/response marshalling in _run_http (protobuf, json.dumps(req), pool)",
          r"Executor\._run_http"),
         ("thread hand-off invoke-pool ↔ gRPC thread (queue.Queue, futures)",

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from sandbox.modules import PackError, reachable_files
+from sandbox.module_pack import PackError, reachable_files
 
 SOURCE_EXTS = {".js", ".mjs", ".cjs", ".json", ".ts", ".html", ".htm", ".hbs", ".txt", ".css"}
 SKIP_DIRS = {"node_modules", ".git", ".brygge", ".localserver", "__pycache__"}

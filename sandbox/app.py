@@ -26,7 +26,8 @@ from sandbox import guestcalls, hostcrypto, hostops
 from sandbox.body import BodyReadError
 from sandbox.engine import Instance, JSError, SandboxTrap, Snapshot
 from sandbox.hosterror import MARK, host_error, is_host_error, unknown_op
-from sandbox.modules import BundleError, ModuleSystem
+from sandbox.module_pack import BundleError
+from sandbox.modules import ModuleSystem
 from sandbox.prelude import PRELUDE, PRELUDE_END
 
 log = logging.getLogger("brygge.sandbox")
@@ -489,6 +490,13 @@ class AppInstance:
                     self._collect(inv, inst.call("__brygge_drain", ""))
                     if not inv.ended:
                         inv.error = "the handler finished without sending a response"
+                        if inst.at_memory_cap():
+                            # Out of memory inside a promise job rejects a promise nobody
+                            # awaits (a growing chain): nothing in JS reports it, the heap
+                            # high-water mark does. Such a heap is never reused.
+                            inv.error += (": out of memory (the instance's memory limit "
+                                          "was reached)")
+                            inv.recycle = True
                     return
                 left = t_end - time.monotonic()
                 if left <= 0:

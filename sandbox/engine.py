@@ -626,7 +626,7 @@ class Instance:
                 # a thrown non-Error value: ask JS to stringify it. QuickJS throws
                 # `null` when it cannot even allocate the out-of-memory error.
                 text = self._stringify(exc)
-                if text == "null" and self.memory_bytes() >= 0.9 * self._memory_cap:
+                if text == "null" and self.at_memory_cap():
                     return JSError("InternalError", "out of memory (the instance's memory limit "
                                    "was reached)")
                 return JSError("Error", text)
@@ -818,6 +818,11 @@ class Instance:
 
     def memory_bytes(self) -> int:
         return self.mem.data_len(self.store)
+
+    def at_memory_cap(self) -> bool:
+        """Linear memory (which never shrinks) grew to the instance's limit: the heap ran
+        out at some point, though what failed may since have been freed."""
+        return self.memory_bytes() >= 0.9 * self._memory_cap
 
     def close(self) -> None:
         self.dead = True

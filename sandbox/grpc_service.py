@@ -16,11 +16,12 @@ from typing import Any
 import grpc
 import grpc.aio
 
+from brygge import __version__
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from sandbox.body import BodyReadError
-from sandbox.server import Executor
+from sandbox.executor import Executor
 
 
 class ExecutorService(pbg.ExecutorServicer):
@@ -53,11 +54,11 @@ class ExecutorService(pbg.ExecutorServicer):
     async def Validate(self, request: pb.ValidateRequest, context: grpc.aio.ServicerContext
                        ) -> pb.ValidateReply:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.validators, self.ex.Validate, request, context)
+        return await loop.run_in_executor(self.validators, self.ex.validate, request)
 
     async def Health(self, request: pb.HealthRequest, context: grpc.aio.ServicerContext
                      ) -> pb.HealthReply:
-        return self.ex.Health(request, context)
+        return pb.HealthReply(component="executor", pid=os.getpid(), version=__version__)
 
 
 async def serve_grpc(executor: Executor, socket_path: str, settings: Settings) -> None:

@@ -1,7 +1,7 @@
 """The in-process transport of the Executor service: the router calls it
 directly instead of over gRPC when `BRYGGE_EXECUTOR_TRANSPORT=inprocess`.
 
-Same code as the executor process (sandbox/server.py's `Executor`), minus the
+Same code as the executor process (sandbox/executor.py's `Executor`), minus the
 gRPC hop, its serialisation and two thread hand-offs: the invocation waits for an
 instance of its space without a thread (sandbox/sched.py), runs on a runner thread,
 and its output reaches the router's event loop through a bounded Outbox
@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from brygge.logbus import LogPublisher
 from brygge.settings import Settings
 from proto import brygge_pb2 as pb
+from sandbox.executor import Executor
 from sandbox.jobs import JobPublisher
-from sandbox.server import Executor
 from storage.client import StorageClient
 
 

@@ -1,7 +1,7 @@
 """The npm packages the runtime provides to apps (sandbox/vendor): installing them with
 `npm ci` from the committed package-lock.json, and telling whether node_modules still
 matches that lock. Stdlib only and free of package imports: setup.py loads this file
-by path to vendor the set into the wheel at build time (sandbox/modules.py reads it).
+by path to vendor the set into the wheel at build time (sandbox/module_resolve.py reads it).
 
 Usage: python -m sandbox.npm_vendor [--if-stale]   (--if-stale: only when node_modules
 is missing or does not match package-lock.json)

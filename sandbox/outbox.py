@@ -5,7 +5,7 @@ At most `limit` body bytes are between the guest and the consumer: a guest writi
 faster than the client reads waits in its write host call (`reserve`) until the
 consumer has taken enough, or until its wall-clock deadline. A piece larger than
 `limit` is let through alone, so progress never stops; emitters split large writes
-(sandbox/server.py). Once the consumer is gone (`close`) writes neither wait nor
+(sandbox/executor.py). Once the consumer is gone (`close`) writes neither wait nor
 keep anything.
 """
 

@@ -31,7 +31,7 @@ import pytest
 
 from sandbox import outbound
 from sandbox.app import AppInstance, Invocation
-from sandbox.modules import VENDOR_DIR
+from sandbox.module_resolve import VENDOR_DIR
 from tests.test_node_compat import APP
 from tests.test_node_compat_streams import PRE as STREAMS_PRE
 from tests.test_node_compat_streams import run_sandbox

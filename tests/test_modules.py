@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from sandbox.app import AppInstance, DeployError
-from sandbox.modules import (
+from sandbox.jsscan import scan
+from sandbox.module_resolve import (
     APP,
     CORE_MODULES,
     VENDOR,
@@ -27,7 +28,6 @@ from sandbox.modules import (
     Resolver,
     UploadFS,
     install_vendor,
-    scan,
     vendor_installed,
 )
 from tests.unit.test_sandbox_app import invoke

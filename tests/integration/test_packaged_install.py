@@ -84,7 +84,7 @@ def test_installed_wheel_serves_a_bundle_requiring_lodash_and_ajv(
         venv: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     # the installed package, not this source tree, is what runs
-    where = _run([venv / "bin" / "python", "-c", "import sandbox.modules as m; print(m.VENDOR_DIR)"],
+    where = _run([venv / "bin" / "python", "-c", "import sandbox.module_resolve as m; print(m.VENDOR_DIR)"],
                  cwd=tmp_path, env=env).stdout.strip()
     assert where.startswith(str(venv)), where
     data, log = tmp_path / "data", tmp_path / "up.log"

@@ -235,7 +235,7 @@ def executor(store: Any) -> Any:
     from dataclasses import replace
 
     from brygge.settings import Settings
-    from sandbox.server import Executor
+    from sandbox.executor import Executor
     s = replace(Settings(), cpu_limit_s=0.5, request_timeout_s=10.0, instances_per_space=2)
     return Executor(s, store, None)
 
@@ -297,8 +297,7 @@ def test_validate_prepares_the_snapshot_the_first_request_restores(executor: Any
                                                                    store: Any) -> None:
     from proto import brygge_pb2 as pb
     digest = put_app(store, POOL_APP)
-    reply = executor.Validate(pb.ValidateRequest(space_id="snappool0003", deployment=digest),
-                              None)
+    reply = executor.validate(pb.ValidateRequest(space_id="snappool0003", deployment=digest))
     assert reply.ok, reply.error
     prepared = executor.prepared[("snappool0003", digest)]
     status, body = get(executor, "snappool0003", digest, "/boot")
