@@ -21,7 +21,7 @@ from nats.errors import NoServersError
 from brygge import envcrypt, logbus, natsauth
 from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, create_space, new_node, wait_until, write_app
+from tests.support.nodes import RunningNode, create_space, new_node, wait_until, write_app
 
 APP = r"""
 import {app} from 'codehooks-js';

@@ -21,7 +21,7 @@ import pytest
 
 from brygge import natsauth
 from storage import queues
-from tests.nodes import RunningNode, brygge, new_node, wait_until, write_app
+from tests.support.nodes import RunningNode, brygge, new_node, wait_until, write_app
 
 COUNTER = r"""
 import {app, Datastore} from 'codehooks-js';

@@ -22,8 +22,8 @@ import pytest
 
 from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, new_node, wait_until
-from tests.unit.test_jwt_auth import JwksServer, Keys
+from tests.support.jwks import JwksServer, Keys
+from tests.support.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
 import {app} from 'codehooks-js';

@@ -12,7 +12,7 @@ import pytest
 
 from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, new_node
+from tests.support.nodes import RunningNode, new_node
 
 # deployed to each space with its own name in it: two different deployments
 APP = r"""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.nodes import RunningNode, brygge, new_node, wait_until
+from tests.support.nodes import RunningNode, brygge, new_node, wait_until
 
 APP = r"""
 import {app} from 'codehooks-js';
