@@ -6,7 +6,6 @@ spaces, malformed documents."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -23,9 +22,8 @@ import pytest
 
 from brygge import cohotoken, envcrypt
 from storage.catalog import Catalog
-from storage.client import AsyncStorageClient
 from tests.support.coho import coho, node
-from tests.support.nodes import RunningNode, brygge, wait_until
+from tests.support.nodes import RunningNode, brygge, catalog_call, wait_until
 
 __all__ = ["coho", "node"]  # module-scoped fixtures from tests/support/coho.py
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -39,16 +37,6 @@ app.post('/thing', (req, res) => res.status(201).json({written: true}));
 export default app.init();
 """
 
-
-def catalog_call(node: RunningNode, fn: Any) -> Any:
-    async def go() -> Any:
-        client = AsyncStorageClient(node.node_json()["storage"])
-        try:
-            return await fn(Catalog(client))
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
 
 
 @pytest.fixture(scope="module")

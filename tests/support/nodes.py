@@ -142,19 +142,39 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
-def create_space(node: RunningNode, name: str, project: str = "brygge") -> None:
-    """A second space on a running node, through the catalog on its storage socket
-    (the admin API has no space creation yet)."""
+def catalog_call(node: RunningNode, fn: Any) -> Any:
+    """`await fn(Catalog)` over the node's storage socket (what the admin API has no
+    route for: spaces, tokens, raw records)."""
     import asyncio
 
     from storage.catalog import Catalog
     from storage.client import AsyncStorageClient
 
-    async def go() -> None:
+    async def go() -> Any:
         client = AsyncStorageClient(node.node_json()["storage"])
         try:
-            await Catalog(client).create_space(project, name)
+            return await fn(Catalog(client))
         finally:
             await client.close()
 
-    asyncio.run(go())
+    return asyncio.run(go())
+
+
+def create_space(node: RunningNode, name: str, project: str = "brygge") -> None:
+    """A second space on a running node, through the catalog on its storage socket
+    (the admin API has no space creation yet)."""
+    async def create(cat: Any) -> None:
+        await cat.create_space(project, name)
+
+    catalog_call(node, create)
+
+
+def other_space_tokens(node: RunningNode) -> dict[str, str]:
+    """Space `other` beside `dev`, a read-only token of dev ("ro") and a read-write
+    token of other ("other")."""
+    async def setup(cat: Any) -> dict[str, str]:
+        await cat.create_space("brygge", "other")
+        return {"ro": await cat.add_token("brygge", "dev", "R", "read-only"),
+                "other": await cat.add_token("brygge", "other", "RW", "other space")}
+
+    return dict(catalog_call(node, setup))
