@@ -110,6 +110,25 @@ def cli(node: RunningNode, *args: str) -> Any:
     return brygge(*args, "--data-dir", str(node.data_dir))
 
 
+def purge_schedules(node: RunningNode) -> None:
+    """Remove every schedule behind the control plane's back (as when nats-server lost
+    them): NATS fires nothing more until the control plane writes them again."""
+    async def go() -> None:
+        nc = await nats.connect(node.node_json()["nats_url"], **natsauth.options(node.data_dir))
+        try:
+            await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
+        finally:
+            await nc.close()
+    asyncio.run(go())
+
+
+def last_run(node: RunningNode, cron: str = "") -> datetime:
+    """When `brygge jobs` says the job (the first listed, by default) last ran."""
+    rows = json.loads(cli(node, "jobs", "--json").stdout)
+    row = next(r for r in rows if r["cron"] == cron) if cron else rows[0]
+    return datetime.fromisoformat(row["lastRun"].replace("Z", "+00:00"))
+
+
 def apps(node: RunningNode) -> Path:
     return node.apps  # type: ignore[attr-defined,no-any-return]
 
@@ -323,20 +342,11 @@ export default app.init();
         assert d.returncode == 0, d.stderr
         wait_until(lambda: count(n, "m") >= 1, 30, "the job to run once")
 
-        async def purge() -> None:
-            nc = await nats.connect(n.node_json()["nats_url"], **natsauth.options(n.data_dir))
-            try:
-                await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
-            finally:
-                await nc.close()
-        asyncio.run(purge())
+        purge_schedules(n)
         assert schedule_tokens(n) == set()
 
-        def last_run() -> datetime:
-            rows = json.loads(cli(n, "jobs", "--json").stdout)
-            return datetime.fromisoformat(rows[0]["lastRun"].replace("Z", "+00:00"))
         # a tick has passed since the last run (and no run can follow: no schedule)
-        wait_until(lambda: (datetime.now(UTC) - last_run()).total_seconds() > 1.2, 30,
+        wait_until(lambda: (datetime.now(UTC) - last_run(n)).total_seconds() > 1.2, 30,
                    "a tick to be missed")
         log_path = n.data_dir / "logs" / "control-plane.log"
         before = log_path.read_text().count("for the missed tick")
@@ -495,13 +505,10 @@ export default app.init();
         assert asyncio.run(nats_do(lambda js: waiting(js, gone))) == 1
         assert asyncio.run(nats_do(lambda js: waiting(js, busy))) >= 1
         # NATS fires nothing more; ticks of both every-second jobs fall unrun
-        asyncio.run(nats_do(lambda js: js.purge_stream(queues.JOBS_STREAM, subject="sched.>")))
+        purge_schedules(n)
 
-        def last_run() -> datetime:
-            rows = {r["cron"]: r for r in json.loads(cli(n, "jobs", "--json").stdout)}
-            return datetime.fromisoformat(rows[missed]["lastRun"].replace("Z", "+00:00"))
-        wait_until(lambda: (datetime.now(UTC) - last_run()).total_seconds() > 1.2, 30,
-                   "a tick to be missed")
+        wait_until(lambda: (datetime.now(UTC) - last_run(n, missed)).total_seconds() > 1.2,
+                   30, "a tick to be missed")
         log_path = n.data_dir / "logs" / "control-plane.log"
         before = log_path.read_text().count("for the missed tick")
         os.kill(n.node_json()["components"]["control-plane"], signal.SIGKILL)
@@ -544,19 +551,10 @@ export default app.init();
         sids = {s.split(".")[1] for s in schedule_subjects(n)}
         assert len(sids) == 2, sids
 
-        async def purge() -> None:
-            nc = await nats.connect(n.node_json()["nats_url"], **natsauth.options(n.data_dir))
-            try:
-                await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
-            finally:
-                await nc.close()
-        asyncio.run(purge())
+        purge_schedules(n)
         assert schedule_subjects(n) == {}
 
-        def last_run() -> datetime:
-            rows = json.loads(cli(n, "jobs", "--json").stdout)
-            return datetime.fromisoformat(rows[0]["lastRun"].replace("Z", "+00:00"))
-        wait_until(lambda: (datetime.now(UTC) - last_run()).total_seconds() > 1.2, 30,
+        wait_until(lambda: (datetime.now(UTC) - last_run(n)).total_seconds() > 1.2, 30,
                    "a tick to be missed")
         os.kill(n.node_json()["components"]["control-plane"], signal.SIGKILL)
         wait_until(lambda: len(schedule_subjects(n)) == 2, 60,
