@@ -5,7 +5,7 @@ memory of every process while it streams.
     .venv/bin/python bench/files_bench.py                 # 100 MB, 3 rounds
     .venv/bin/python bench/files_bench.py --mb 20 --rounds 1
 
-One run starts a Brygge node (`tests.nodes.new_node`: free ports, temp data dir,
+One run starts a Brygge node (`tests.support.nodes.new_node`: free ports, temp data dir,
 `BRYGGE_MAX_RESPONSE_BYTES` raised to 1 GiB so one response may carry the file) with an app
 that has `app.put('/up/:name')` piping `req` into `filestore.saveFile` and
 `app.storage({route: '/blobs'})`. Per round:
@@ -38,7 +38,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.nodes import new_node  # noqa: E402  (starts and stops a real node)
+from tests.support.nodes import new_node  # noqa: E402  (starts and stops a real node)
 
 RESULTS = ROOT / "bench" / "results"
 MIB = 1024 * 1024

@@ -37,7 +37,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.nodes import new_node, wait_until  # noqa: E402  (starts and stops a real node)
+from tests.support.nodes import new_node, wait_until  # noqa: E402  (starts and stops a real node)
 
 RESULTS = ROOT / "bench" / "results"
 

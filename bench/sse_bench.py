@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from brygge import natsconn  # noqa: E402
 from storage import realtime as rt  # noqa: E402
-from tests.nodes import new_node  # noqa: E402  (starts and stops a real node)
+from tests.support.nodes import new_node  # noqa: E402  (starts and stops a real node)
 
 RESULTS = ROOT / "bench" / "results"
 

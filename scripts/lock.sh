@@ -5,7 +5,7 @@
 # Both pin every package with ==, carry sha256 hashes (pip --require-hashes), and are
 # resolved for CI's target, CPython 3.11 on linux x86_64, whatever machine runs this.
 # Run it after changing a dependency in pyproject.toml and commit both files;
-# tests/test_install_lock.py fails naming any pyproject dependency the locks miss.
+# tests/unit/test_install_lock.py fails naming any pyproject dependency the locks miss.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,6 +6,11 @@ time nearly halve the wall time on two cores. Work is handed out a module at a t
 a module-scoped node is started once, in one worker, and a module's tests keep their
 order. Modules that drive the official `coho` CLI share its install and its login config
 under tests/.cache/coho, so they form one unit and never run at the same time.
+
+Tiers, one folder each: unit/ (pure Python, no processes), sandbox/ (real wasm),
+compat/ (the official coho CLI, real npm packages, codehooks-js compared with the
+built-in), integration/ (real nodes over HTTP/NATS), reliability/ (crash, kill, restart,
+noisy neighbour). Shared harness is in support/; tests/unit/test_test_layout.py keeps it so.
 """
 
 from __future__ import annotations
@@ -14,16 +19,16 @@ from typing import Any
 
 SHARED_UNITS = {
     # tests/.cache/coho: one npm install, one coho config (its stored login token)
-    "coho": ("test_official_cli.py", "test_official_cli_adm.py", "test_official_cli_gql.py",
-             "test_cli_data.py"),
+    "coho": ("compat/test_official_cli.py", "compat/test_official_cli_adm.py",
+             "compat/test_official_cli_gql.py", "compat/test_cli_data.py"),
 }
 
 
 def unit_of(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
-    name = path.rsplit("/", 1)[-1]
+    tail = "/".join(path.split("/")[-2:])  # tier folder and file name
     for unit, files in SHARED_UNITS.items():
-        if name in files:
+        if tail in files:
             return unit
     return path
 

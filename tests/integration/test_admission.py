@@ -14,8 +14,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.nodes import RunningNode, brygge, new_node, wait_until
-from tests.unit.test_jwt_auth import JwksServer, Keys
+from tests.support.jwks import JwksServer, Keys
+from tests.support.nodes import RunningNode, brygge, new_node, wait_until
 
 APP = r"""
 import {app} from 'codehooks-js';

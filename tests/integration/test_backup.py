@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, brygge, create_space, new_node
+from tests.support.nodes import RunningNode, brygge, create_space, new_node
 
 APP = r"""
 import {app, Datastore, filestore} from 'codehooks-js';

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.nodes import RunningNode, brygge, new_node, wait_until, write_app
+from tests.support.nodes import RunningNode, brygge, new_node, wait_until, write_app
 
 V1 = r"""
 import {app, Datastore} from 'codehooks-js';

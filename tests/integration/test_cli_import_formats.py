@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.nodes import RunningNode, brygge, new_node
+from tests.support.nodes import RunningNode, brygge, new_node
 
 
 @pytest.fixture(scope="module")

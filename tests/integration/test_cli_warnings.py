@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.nodes import ROOT, new_node
+from tests.support.nodes import ROOT, new_node
 
 BRYGGE = Path(sys.executable).parent / "brygge"  # the console script pip installed
 

@@ -20,8 +20,14 @@ from nats.errors import NoServersError
 
 from brygge import envcrypt, logbus, natsauth
 from storage.catalog import Catalog
-from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, create_space, new_node, wait_until, write_app
+from tests.support.nodes import (
+    RunningNode,
+    catalog_call,
+    create_space,
+    new_node,
+    wait_until,
+    write_app,
+)
 
 APP = r"""
 import {app} from 'codehooks-js';
@@ -63,15 +69,6 @@ def set_env(node: RunningNode, space: str, key: str, value: str, encrypted: bool
               json={"value": value, "encrypted": encrypted})
     assert r.status_code == 200, r.text
 
-
-def catalog_call(node: RunningNode, fn: Any) -> Any:
-    async def go() -> Any:
-        client = AsyncStorageClient(node.node_json()["storage"])
-        try:
-            return await fn(Catalog(client))
-        finally:
-            await client.close()
-    return asyncio.run(go())
 
 
 def env_of(node: RunningNode, space: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ Tests that watch a job's effect need the dispatcher (sandbox/dispatcher.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -21,7 +22,14 @@ import pytest
 
 from brygge import natsauth
 from storage import queues
-from tests.nodes import RunningNode, brygge, new_node, wait_until, write_app
+from tests.support.nodes import (
+    RunningNode,
+    brygge,
+    create_space,
+    new_node,
+    wait_until,
+    write_app,
+)
 
 COUNTER = r"""
 import {app, Datastore} from 'codehooks-js';
@@ -100,6 +108,25 @@ def schedule_tokens(node: RunningNode) -> set[str]:
 
 def cli(node: RunningNode, *args: str) -> Any:
     return brygge(*args, "--data-dir", str(node.data_dir))
+
+
+def purge_schedules(node: RunningNode) -> None:
+    """Remove every schedule behind the control plane's back (as when nats-server lost
+    them): NATS fires nothing more until the control plane writes them again."""
+    async def go() -> None:
+        nc = await nats.connect(node.node_json()["nats_url"], **natsauth.options(node.data_dir))
+        try:
+            await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
+        finally:
+            await nc.close()
+    asyncio.run(go())
+
+
+def last_run(node: RunningNode, cron: str = "") -> datetime:
+    """When `brygge jobs` says the job (the first listed, by default) last ran."""
+    rows = json.loads(cli(node, "jobs", "--json").stdout)
+    row = next(r for r in rows if r["cron"] == cron) if cron else rows[0]
+    return datetime.fromisoformat(row["lastRun"].replace("Z", "+00:00"))
 
 
 def apps(node: RunningNode) -> Path:
@@ -315,20 +342,11 @@ export default app.init();
         assert d.returncode == 0, d.stderr
         wait_until(lambda: count(n, "m") >= 1, 30, "the job to run once")
 
-        async def purge() -> None:
-            nc = await nats.connect(n.node_json()["nats_url"], **natsauth.options(n.data_dir))
-            try:
-                await nc.jetstream().purge_stream(queues.JOBS_STREAM, subject="sched.>")
-            finally:
-                await nc.close()
-        asyncio.run(purge())
+        purge_schedules(n)
         assert schedule_tokens(n) == set()
 
-        def last_run() -> datetime:
-            rows = json.loads(cli(n, "jobs", "--json").stdout)
-            return datetime.fromisoformat(rows[0]["lastRun"].replace("Z", "+00:00"))
         # a tick has passed since the last run (and no run can follow: no schedule)
-        wait_until(lambda: (datetime.now(UTC) - last_run()).total_seconds() > 1.2, 30,
+        wait_until(lambda: (datetime.now(UTC) - last_run(n)).total_seconds() > 1.2, 30,
                    "a tick to be missed")
         log_path = n.data_dir / "logs" / "control-plane.log"
         before = log_path.read_text().count("for the missed tick")
@@ -427,5 +445,121 @@ export default app.init();
         # tick being taken at the moment of the look.
         longest_s = max(r["end"] - r["start"] for r in rows) / 1000
         assert asyncio.run(waiting()) <= 2 + math.ceil(longest_s)
+    finally:
+        n.stop()
+
+
+def test_catch_up_at_start_skips_waiting_runs_and_drops_removed_jobs_runs(tmp_path: Path
+                                                                           ) -> None:
+    """The control plane's start on a real node (schedules.catch_up with resync): a job
+    whose run is still waiting in the stream (here: running, not yet acknowledged) gets
+    no second run, a job whose tick did not fall gets none, the job that missed its
+    tick gets one; and a pending run of a job no longer deployed is dropped."""
+    import os
+    import signal
+
+    # a job attempt may last minutes: the slow run below stays unacknowledged meanwhile
+    n = new_node(tmp_path, BRYGGE_CRON_CATCHUP_GRACE_S="0", BRYGGE_QUEUE_TIMEOUT_S="300")
+    n.start()
+    busy, missed, gone = "*/1 * * * * *", "* * * * * *", "0 0 * * 7"
+    try:
+        # catch_up looks at the jobs in this order: `missed` last, so its catch-up run
+        # tells that the others were decided
+        d = n.deploy(write_app(tmp_path, "m", COUNTER + r"""
+app.job('*/1 * * * * *', async (req, res) => {
+  const c = await Datastore.open();
+  await bump('busy');
+  for (let i = 0; i < 1200 && !(await c.get('release')); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  res.end();
+});
+app.job('0 0 1 1 *', async (req, res) => { await bump('yearly'); res.end(); });
+app.job('* * * * * *', async (req, res) => { await bump('m'); res.end(); });
+app.post('/release', async (req, res) => {
+  await (await Datastore.open()).set('release', '1'); res.end();
+});
+export default app.init();
+"""))
+        assert d.returncode == 0, d.stderr
+        wait_until(lambda: count(n, "m") >= 1 and count(n, "busy") == 1, 30,
+                   "the jobs to run (the busy one to start)")
+        sid = next(iter(schedule_subjects(n))).split(".")[1]
+
+        async def nats_do(fn: Any) -> Any:
+            nc = await nats.connect(n.node_json()["nats_url"], **natsauth.options(n.data_dir))
+            try:
+                return await fn(nc.jetstream())
+            finally:
+                await nc.close()
+
+        async def waiting(js: Any, expr: str) -> int:
+            subject = queues.cron_subject(sid, expr)
+            info = await js.stream_info(queues.JOBS_STREAM, subjects_filter=subject)
+            return int((info.state.subjects or {}).get(subject, 0))
+
+        # a run of a job that is not deployed (left by an older deployment): nobody takes it
+        asyncio.run(nats_do(lambda js: js.publish(
+            queues.cron_subject(sid, gone), b"{}", stream=queues.JOBS_STREAM,
+            headers={queues.H_CRON: gone})))
+        assert asyncio.run(nats_do(lambda js: waiting(js, gone))) == 1
+        assert asyncio.run(nats_do(lambda js: waiting(js, busy))) >= 1
+        # NATS fires nothing more; ticks of both every-second jobs fall unrun
+        purge_schedules(n)
+
+        wait_until(lambda: (datetime.now(UTC) - last_run(n, missed)).total_seconds() > 1.2,
+                   30, "a tick to be missed")
+        log_path = n.data_dir / "logs" / "control-plane.log"
+        before = log_path.read_text().count("for the missed tick")
+        os.kill(n.node_json()["components"]["control-plane"], signal.SIGKILL)
+        wait_until(lambda: log_path.read_text().count("for the missed tick") > before, 60,
+                   "the restarted control plane to catch up")
+        lines = [ln for ln in log_path.read_text().splitlines() if "for the missed tick" in ln]
+        assert len(lines) == before + 1, lines
+        assert f"cron job {missed!r} for the missed tick" in lines[-1], lines[-1]
+        assert asyncio.run(nats_do(lambda js: waiting(js, gone))) == 0
+        r = n.post("/dev/release", headers=n.auth())
+        assert r.status_code == 200, r.text
+        c = count(n, "m")
+        wait_until(lambda: count(n, "m") >= c + 1, 30, "the rewritten schedule to fire")
+        assert count(n, "yearly") == 0
+    finally:
+        with contextlib.suppress(httpx.HTTPError):
+            n.post("/dev/release", headers=n.auth())  # so that the stop need not wait
+        n.stop()
+
+
+def test_missed_ticks_skip_runs_nothing_at_start(tmp_path: Path) -> None:
+    """BRYGGE_MISSED_TICKS=skip on a real node: the restarted control plane rewrites the
+    schedules but runs no missed tick. Spaces are caught up in name order: once the
+    schedules of `second` are back, `dev` (whose tick was missed) has been decided."""
+    import os
+    import signal
+
+    n = new_node(tmp_path, BRYGGE_CRON_CATCHUP_GRACE_S="0", BRYGGE_MISSED_TICKS="skip")
+    n.start()
+    try:
+        create_space(n, "second")
+        app = write_app(tmp_path, "m", COUNTER + r"""
+app.job('* * * * * *', async (req, res) => { await bump('m'); res.end(); });
+export default app.init();
+""")
+        for space in ("dev", "second"):
+            d = n.deploy(app, space=space)
+            assert d.returncode == 0, d.stderr
+        wait_until(lambda: count(n, "m") >= 1, 30, "the job to run once")
+        sids = {s.split(".")[1] for s in schedule_subjects(n)}
+        assert len(sids) == 2, sids
+
+        purge_schedules(n)
+        assert schedule_subjects(n) == {}
+
+        wait_until(lambda: (datetime.now(UTC) - last_run(n)).total_seconds() > 1.2, 30,
+                   "a tick to be missed")
+        os.kill(n.node_json()["components"]["control-plane"], signal.SIGKILL)
+        wait_until(lambda: len(schedule_subjects(n)) == 2, 60,
+                   "the restarted control plane to rewrite both spaces' schedules")
+        log = (n.data_dir / "logs" / "control-plane.log").read_text()
+        assert "for the missed tick" not in log, log
     finally:
         n.stop()

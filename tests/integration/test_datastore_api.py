@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, new_node, wait_until
+from tests.support.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
 import {app, Datastore} from 'codehooks-js';
@@ -289,7 +289,7 @@ def test_space_isolation_in_storage(tmp_path: Path) -> None:
 
 
 def test_env_vars_reach_process_env_without_redeploy(node: RunningNode, tmp_path: Path) -> None:
-    from tests.nodes import brygge
+    from tests.support.nodes import brygge
     app = tmp_path / "envapp"
     app.mkdir()
     (app / "index.js").write_text(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.nodes import new_node, wait_until
+from tests.support.nodes import new_node, wait_until
 
 APP = r"""
 import {app, Datastore} from 'codehooks-js';

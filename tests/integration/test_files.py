@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, brygge, new_node
+from tests.support.nodes import RunningNode, brygge, new_node
 
 MIB = 1024 * 1024
 APP = r"""

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from sandbox import internal
-from tests.nodes import RunningNode, new_node, write_app
+from tests.support.nodes import RunningNode, new_node, write_app
 
 SECRET = "loopback-secret-body-7f3a"
 

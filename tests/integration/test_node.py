@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import ROOT, RunningNode, brygge, new_node, wait_until
+from tests.support.nodes import ROOT, RunningNode, brygge, new_node, wait_until
 
 HELLO = str(ROOT / "examples" / "hello")
 

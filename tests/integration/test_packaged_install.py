@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.nodes import ROOT, free_port, wait_until
+from tests.support.nodes import ROOT, free_port, wait_until
 
 # What `coho deploy` posts for an app that imports lodash and ajv: webpack leaves both as
 # require() calls (they are on the CLI's externals list) for the runtime to provide.

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.nodes import brygge, new_node, wait_until
+from tests.support.nodes import brygge, new_node, wait_until
 
 BASE = r"""
 import {app, Datastore} from 'codehooks-js';

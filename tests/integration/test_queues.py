@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, create_space, new_node, wait_until
+from tests.support.nodes import RunningNode, create_space, new_node, wait_until
 
 APP = r"""
 import {app, Datastore, schedule} from 'codehooks-js';
@@ -285,7 +285,7 @@ def test_official_cli_query_enqueue(node: RunningNode) -> None:
 
 
 def test_cli_queue_status_retry_and_purge(node: RunningNode) -> None:
-    from tests.nodes import brygge
+    from tests.support.nodes import brygge
 
     d = ["--data-dir", str(node.data_dir)]
     job = node.post("/dev/enq/status500", json={"payload": "cli", "options": {"retries": 0}}

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from brygge import natsauth
-from tests.nodes import RunningNode, new_node, pid_alive, wait_until
+from tests.support.nodes import RunningNode, new_node, pid_alive, wait_until
 
 APP = r"""
 import {app, realtime} from 'codehooks-js';

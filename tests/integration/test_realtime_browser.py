@@ -21,7 +21,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from brygge import natsauth, natsconn
 from storage import realtime as rt
-from tests.nodes import RunningNode, new_node, pid_alive, wait_until
+from tests.support.nodes import RunningNode, new_node, pid_alive, wait_until
 
 APP = r"""
 import {app, realtime} from 'codehooks-js';

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.nodes import RunningNode, new_node, wait_until, write_app
+from tests.support.nodes import RunningNode, new_node, wait_until, write_app
 
 APP = r"""
 import {app, realtime, Datastore} from 'codehooks-js';

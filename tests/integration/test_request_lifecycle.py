@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sandbox import internal
-from tests.nodes import RunningNode, new_node, wait_until
+from tests.support.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
 import {app, Datastore, filestore} from 'codehooks-js';

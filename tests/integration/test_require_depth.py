@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.nodes import RunningNode, create_space, new_node, pid_alive
+from tests.support.nodes import RunningNode, create_space, new_node, pid_alive
 
 DEPTHS = (50, 100, 200, 400)
 LIMIT = 64  # the default of settings.max_guest_reentry

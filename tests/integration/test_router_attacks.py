@@ -5,7 +5,6 @@ NaN/Infinity. Every refusal must be the platform's JSON error with a request id.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import http.client
 import json
@@ -20,10 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from storage.catalog import Catalog
-from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, new_node, wait_until
-from tests.unit.test_jwt_auth import JwksServer, Keys
+from tests.support.jwks import JwksServer, Keys
+from tests.support.nodes import RunningNode, new_node, other_space_tokens, wait_until
 
 APP = r"""
 import {app} from 'codehooks-js';
@@ -44,16 +41,6 @@ export default app.init();
 """
 
 
-def catalog_call(node: RunningNode, fn: Any) -> Any:
-    async def go() -> Any:
-        client = AsyncStorageClient(node.node_json()["storage"])
-        try:
-            return await fn(Catalog(client))
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
-
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
@@ -65,12 +52,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
                  BRYGGE_MEMORY_LIMIT_MB="512")
     n.start()
 
-    async def setup(cat: Catalog) -> dict[str, str]:
-        await cat.create_space("brygge", "other")
-        return {"ro": await cat.add_token("brygge", "dev", "R", "read-only"),
-                "other": await cat.add_token("brygge", "other", "RW", "other space")}
-
-    n.tokens = catalog_call(n, setup)  # type: ignore[attr-defined]
+    n.tokens = other_space_tokens(n)  # type: ignore[attr-defined]
     for space in ("dev", "other"):
         d = n.deploy(Path(app), space=space)
         assert d.returncode == 0, d.stderr

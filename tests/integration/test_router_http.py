@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, new_node, wait_until
+from tests.support.nodes import RunningNode, new_node, wait_until
 
 APP = r"""
 import {app, Datastore} from 'codehooks-js';

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.nodes import RunningNode, new_node
+from tests.support.nodes import RunningNode, new_node
 
 APP = r"""
 import {app, filestore} from 'codehooks-js';

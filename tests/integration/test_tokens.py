@@ -4,15 +4,12 @@ Every refusal is a JSON 401/403 naming the failed check, never the token itself.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
-from storage.catalog import Catalog
-from storage.client import AsyncStorageClient
-from tests.nodes import RunningNode, new_node
+from tests.support.nodes import RunningNode, new_node, other_space_tokens
 
 # deployed to each space with its own name in it: two different deployments
 APP = r"""
@@ -34,16 +31,6 @@ export default app.init();
 """
 
 
-def catalog_call(node: RunningNode, fn: Any) -> Any:
-    async def go() -> Any:
-        client = AsyncStorageClient(node.node_json()["storage"])
-        try:
-            return await fn(Catalog(client))
-        finally:
-            await client.close()
-
-    return asyncio.run(go())
-
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
@@ -51,12 +38,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
     n = new_node(tmp)
     n.start()
 
-    async def setup(cat: Catalog) -> dict[str, str]:
-        await cat.create_space("brygge", "other")
-        return {"ro": await cat.add_token("brygge", "dev", "R", "read-only"),
-                "other": await cat.add_token("brygge", "other", "RW", "other space")}
-
-    n.tokens = catalog_call(n, setup)  # type: ignore[attr-defined]
+    n.tokens = other_space_tokens(n)  # type: ignore[attr-defined]
     for space in ("dev", "other"):
         app = tmp / f"app-{space}"
         app.mkdir()

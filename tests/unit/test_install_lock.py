@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import npm_vendor
-from tests.nodes import ROOT
+from tests.support.nodes import ROOT
 
 LOCKS = ("requirements.lock", "requirements-test.lock")
 

@@ -12,7 +12,7 @@ import pytest
 
 from sandbox.engine import SandboxTrap
 from sandbox.outbox import Outbox
-from tests.nodes import wait_until
+from tests.support.nodes import wait_until
 
 KB = 1024
 

@@ -238,7 +238,7 @@ def test_unknown_operator_raises_even_when_earlier_condition_fails(query: dict) 
     {"$nor": None},
     {"a": {"$regex": "("}},
     {"a": {"$regex": 5}},
-    {"a": {"$type": {}}},  # found by tests/unit/test_fuzz_parsers.py: was a TypeError (500)
+    {"a": {"$type": {}}},  # found by tests/sandbox/test_fuzz_parsers.py: was a TypeError (500)
     {"a": {"$type": [[1]]}},
     ["a"],
     "a",

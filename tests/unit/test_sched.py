@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sandbox.sched import Scheduler, Slots
-from tests.nodes import wait_until
+from tests.support.nodes import wait_until
 
 
 class Runs:

@@ -171,6 +171,9 @@ class FakeSettings:
 
 
 def test_catch_up_publishes_one_run_per_missed_job() -> None:
+    """Fast, with fakes for NATS and the catalog; each claim is carried on a real node too
+    (tests/integration/test_cron.py: the restarted-control-plane tests, catch-up at start,
+    missed_ticks=skip)."""
     import asyncio
 
     from storage import queues

@@ -1,0 +1,74 @@
+"""The official `codehooks` CLI (coho) from npm, installed once under tests/.cache/coho
+(module-scoped fixture `coho`), a node for it (`node`), project folders logged in to that
+node (`coho_project`) and `run_coho` to run the CLI against it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.nodes import ROOT, RunningNode, brygge, new_node
+
+CACHE = ROOT / "tests" / ".cache" / "coho"
+
+
+FIXTURE = ROOT / "tests" / "fixtures" / "coho_hello"
+
+
+def npm_install(where: Path, *pkgs: str) -> None:
+    where.mkdir(parents=True, exist_ok=True)
+    if not (where / "package.json").exists():
+        (where / "package.json").write_text('{"name": "brygge-test", "private": true}\n')
+    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *pkgs],
+                       cwd=where, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture(scope="module")
+def coho() -> Path:
+    if shutil.which("npm") is None:
+        pytest.fail("npm is required for the official CLI tests (install Node 20)")
+    cli = CACHE / "cli" / "node_modules" / ".bin" / "coho"
+    if not cli.exists():
+        npm_install(CACHE / "cli", "codehooks@1.0.13")
+    app = CACHE / "app"
+    if not (app / "node_modules" / "codehooks-js").exists():
+        npm_install(app, "codehooks-js@1.4.3")
+    return cli
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    n = new_node(tmp_path_factory.mktemp("coho"))
+    n.start()
+    yield n
+    n.stop()
+
+
+def coho_project(tmp_path_factory: pytest.TempPathFactory, node: RunningNode,
+                 prefix: str) -> Path:
+    """A project folder with config.json (space dev) and a `coho` session for `node` from
+    `brygge coho-login`, in HOME beside it (where `run_coho` points coho)."""
+    root = tmp_path_factory.mktemp(prefix)
+    app = root / "app"
+    app.mkdir()
+    (app / "config.json").write_text('{"name":"brygge","space":"dev"}')
+    home = root / "home"
+    login = brygge("coho-login", "--data-dir", str(node.data_dir),
+                   env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    assert login.returncode == 0, login.stderr
+    return app
+
+
+def run_coho(coho: Path, node: RunningNode, *args: str, app: Path,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    home = app.parent / "home"
+    env = {**os.environ, "COHO_APIGW_URL": node.base, "HOME": str(home),
+           "XDG_CONFIG_HOME": str(home / ".config"), "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([str(coho), *args], cwd=app, capture_output=True, text=True,
+                          timeout=300, env=env)
