@@ -3,7 +3,7 @@ of the guest's require(), over Node's resolution (sandbox/module_resolve.py: the
 under /app, the vendored npm packages under /vendor; packing and the bundle scan are
 sandbox/module_pack.py). QuickJS's own loader only knows ES modules, so this module
 hands QuickJS an ES module for every kind of file: CommonJS
-files get a facade that `require`s them inside the guest (sandbox/js/runtime.js
+files get a facade that `require`s them inside the guest (sandbox/js/runtime/modules.js
 evaluates their source in a function wrapper, synchronously, with Node's cache
 and cycle semantics), JSON and text assets a default export, built-ins a facade
 over the guest's built-in table.

@@ -31,7 +31,7 @@ restored deployment record names, and every asset those artifacts name, must be 
 
 Restore always writes into a fresh *staging* space id that nothing points at; only
 `restore.commit`, after the end frame and the checksum matched, says it is complete,
-and the control plane then points the space at it (control_plane/backup_admin.py). A
+and the control plane then points the space at it (control_plane/api/backups.py). A
 truncated or corrupt file raises BadRequest and `restore.abort` erases the staging
 id: the target space is never touched.
 

@@ -1,4 +1,4 @@
-"""`brygge backup` and `brygge restore` of a space (control_plane/backup_admin.py).
+"""`brygge backup` and `brygge restore` of a space (control_plane/api/backups.py).
 
     brygge backup [-p P] [-s S] [-o FILE]         download a consistent snapshot of the space
     brygge restore FILE [-p P] [-s S] [--force]   replace an empty (or, --force, any) space

@@ -4,7 +4,7 @@ command talks to, calling its admin API, and failing with one clear line.
 Commands that talk to a node find it, in this order: `--url`/`--admintoken` (or
 BRYGGE_ADMIN_URL/BRYGGE_ADMIN_TOKEN), the local data dir (`--data-dir`,
 BRYGGE_DATA_DIR, default ./.brygge), then the config written by `brygge login`.
-Command modules (control_plane/cli*.py) add their commands to `app`; control_plane/cli.py
+Command modules (control_plane/cli/*.py) add their commands to `app`; control_plane/cli/main.py
 imports them all.
 """
 

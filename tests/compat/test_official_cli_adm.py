@@ -1,5 +1,5 @@
 """The official `coho` CLI 1.0.13 against the `_A_D_M_*` endpoints of a real node
-(control_plane/adm.py): data, keys, indexes, usage, history, rollback, undeploy."""
+(control_plane/api/adm.py): data, keys, indexes, usage, history, rollback, undeploy."""
 
 from __future__ import annotations
 

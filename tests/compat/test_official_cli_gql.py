@@ -1,5 +1,5 @@
 """The official `coho` CLI 1.0.13 against a real node's admin GraphQL API
-(control_plane/graphql.py, `ADMIN_API_URL=<control plane>`): tokens, allowed hosts,
+(control_plane/api/graphql_api.py, `ADMIN_API_URL=<control plane>`): tokens, allowed hosts,
 JWKS, env vars (plain and encrypted at rest), spaces, admin tokens; each change checked
 through Brygge itself. Hostile callers: wrong and expired sessions, other projects'
 spaces, malformed documents."""

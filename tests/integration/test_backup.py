@@ -1,5 +1,5 @@
 """`brygge backup` / `brygge restore` between two real nodes (storage/backup.py,
-control_plane/backup_admin.py, control_plane/cli/backup.py): a space with documents in
+control_plane/api/backups.py, control_plane/cli/backup.py): a space with documents in
 several collections (an index, a schema), key-value entries (one with a TTL, one in a
 keyspace), a blob file, env and two deployments is backed up on one node and restored
 on a fresh second node, where the app answers the same; a non-empty space needs

@@ -1,4 +1,4 @@
-"""Files on a real node (issue 7; storage/files.py, control_plane/files_admin.py): binary
+"""Files on a real node (issue 7; storage/files.py, control_plane/api/files.py): binary
 source files deployed with the app and served byte-exact by app.static; blobs uploaded
 through an app route (req.pipe into filestore.saveFile) and served by app.storage with
 ETag/Range; `brygge files upload|list|get|delete`; the admin API's streamed upload and

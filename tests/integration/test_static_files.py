@@ -2,7 +2,7 @@
 (deployed source files) and app.storage (blobs the app saved) answer with strong content
 ETags, 304 for If-None-Match, byte ranges (206/416, If-Range), HEAD like GET without a
 body, the cache hook's headers on 200/206/304, and refuse path traversal with a 4xx --
-also for app routes that hand a request's name to the filestore (runtime.js filePath)."""
+also for app routes that hand a request's name to the filestore (sandbox/js/runtime/files.js filePath)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Outbound HTTP clients for tenant code: Node's http/https request()/get() and the
 fetch family (fetch, Request, Response, Headers, AbortController, Blob, FormData),
-served by the host (sandbox/js/http_client.js, the fetch section of sandbox/js/node.js,
+served by the host (sandbox/js/node/http.js, fetch.js, fetch_body.js, headers.js,
 sandbox/outbound.py).
 
 Differential: the same async JS runs in Node 20 and in the sandbox against one local

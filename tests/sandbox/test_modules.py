@@ -1,4 +1,4 @@
-"""Module loading (sandbox/modules.py, the require() region of sandbox/js/runtime.js).
+"""Module loading (sandbox/modules.py, the require() region of sandbox/js/runtime/modules.js).
 
 Differential: the same folder of files runs in Node 20 and in the sandbox, and must
 print the same JSON (CommonJS semantics, node_modules resolution, package

@@ -1,5 +1,5 @@
 """Differential tests: the same JavaScript runs in real Node 20 and in the sandbox
-(QuickJS-NG in wasm with sandbox/js/node.js), and must print the same JSON."""
+(QuickJS-NG in wasm with sandbox/js/node/*.js), and must print the same JSON."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Differential tests for asymmetric crypto and WebCrypto (sandbox/js/crypto_keys.js,
+"""Differential tests for asymmetric crypto and WebCrypto (sandbox/js/node/crypto_keys.js,
 sandbox/hostcrypto.py): the same JavaScript runs in Node 20 and in the sandbox and must
 produce the same JSON, byte for byte.
 

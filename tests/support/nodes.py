@@ -79,7 +79,9 @@ class RunningNode:
     def auth(self) -> dict[str, str]:
         return {"x-apikey": self.token}
 
-    def start(self, app: str | None = None, timeout: float = 60) -> RunningNode:
+    def start(self, app: str | None = None, timeout: float = 120) -> RunningNode:
+        # A generous wait on a condition (not a timing claim): on a loaded 2-core box a
+        # node's first start compiles wasm and starts five processes.
         self.out_path = self.data_dir.parent / f"{self.data_dir.name}-up.log"
         out = open(self.out_path, "a")
         argv = [sys.executable, "-m", "control_plane.cli", "up", "--data-dir", str(self.data_dir),
@@ -99,7 +101,11 @@ class RunningNode:
                 return False
             return not app or "Deployed" in text or "failed" in text
 
-        wait_until(ready, timeout, "brygge up")
+        try:
+            wait_until(ready, timeout, "brygge up")
+        except TimeoutError:
+            raise TimeoutError(f"brygge up not ready in {timeout} s:\n{self.output()[-4000:]}") \
+                from None
         text = self.output()
         self.admin_token = re.findall(r"admin token\s+(\S+)", text)[-1]
         self.token = re.findall(r"space token\s+(\S+)", text)[-1]

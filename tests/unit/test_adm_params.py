@@ -1,4 +1,4 @@
-"""Query strings as the official CLI 1.0.13 writes them (control_plane/adm.py)."""
+"""Query strings as the official CLI 1.0.13 writes them (control_plane/api/adm.py)."""
 
 from __future__ import annotations
 

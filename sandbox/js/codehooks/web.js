@@ -1,7 +1,7 @@
 // == app.static / app.storage and views (spec §10.3, §2.12) ==============================
 
 // Extension -> content type, as mime@3's getType answers for these (checked by
-// tests/test_codehooks_builtin.py against the real package).
+// tests/compat/test_codehooks_builtin.py against the real package).
 const MIME_TYPES = {
   html: "text/html", htm: "text/html", shtml: "text/html", css: "text/css", js: "application/javascript",
   mjs: "application/javascript", cjs: "application/node", json: "application/json", map: "application/json",
