@@ -15,25 +15,9 @@ import httpx
 import pytest
 
 from tests.support.nodes import RunningNode, brygge, new_node, wait_until
+from tests.support.workflow_app import WORKFLOW_THREE
 
-APP = r"""
-import {app} from 'codehooks-js';
-const wf = app.createWorkflow('three', 'goto, fan-out, wait', {
-  first: async (state, goto) => goto('second', {...state, a: 1}),
-  second: async (state, goto) => goto(state.loop ? 'second' : ['left', 'right'], state),
-  left: async (state, goto) => goto('join', {left: true}),
-  right: async (state, goto) => goto('join', {right: true}),
-  join: async (state, goto, wait) => {
-    if (!state.approved) return wait({waiting: true});
-    goto(null, {done: true});
-  },
-});
-wf.on('error', () => {});
-app.post('/start', async (req, res) => res.json(await wf.start(req.body)));
-app.post('/approve/:id', async (req, res) =>
-  res.json(await wf.updateState(req.params.id, {approved: true}, {continue: true})));
-app.post('/cancel/:id', async (req, res) => res.json(await wf.cancelWorkflow(req.params.id)));
-app.get('/state/:id', async (req, res) => res.json(await wf.getWorkflowStatus(req.params.id)));
+APP = WORKFLOW_THREE + r"""
 // cancelled while it waits: a later continue delivers the step, which must be skipped
 const held = app.createWorkflow('held', 'cancel a running instance', {
   begin: async (state, goto) => goto('hold', state),
