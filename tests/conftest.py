@@ -20,7 +20,8 @@ from typing import Any
 SHARED_UNITS = {
     # tests/.cache/coho: one npm install, one coho config (its stored login token)
     "coho": ("compat/test_official_cli.py", "compat/test_official_cli_adm.py",
-             "compat/test_official_cli_gql.py", "compat/test_cli_data.py"),
+             "compat/test_official_cli_gql.py", "compat/test_cli_data.py",
+             "compat/test_adm_utf8.py"),
 }
 
 

@@ -14,14 +14,15 @@ from typing import Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from brygge import strictjson
+from brygge import jsonout, strictjson
 from control_plane.api import queues
 from control_plane.api.auth import ADMIN
 from control_plane.api.bodies import read_body
 from control_plane.api.control import ControlPlane
 from control_plane.api.errors import ApiError
+from control_plane.api.json_response import JSONResponse
 from storage.errors import StorageError
 
 Handler = Callable[[Any, str, str, Request], Awaitable[Response]]
@@ -95,7 +96,7 @@ async def json_array(cp: Any, sid: str, page: dict[str, Any]) -> AsyncIterator[b
     yield b"["
     while True:
         for d in page["docs"]:
-            yield sep + json.dumps(d).encode()
+            yield sep + jsonout.dumps_bytes(d)
             sep = b",\n"
         if not page.get("cursor"):
             break

@@ -49,6 +49,7 @@ from control_plane.api import (
     spaces,
 )
 from control_plane.api.control import ControlPlane
+from control_plane.api.json_response import JSONResponse
 
 
 def create_app(cp: ControlPlane) -> FastAPI:
@@ -61,7 +62,9 @@ def create_app(cp: ControlPlane) -> FastAPI:
     # The interactive docs and the schema describe every admin route; they are served
     # to nobody but a developer's own node (dev_mode) until there are user logins.
     docs = cp.s.dev_mode
+    # Routes that return a value answer it in Node's JSON bytes too (json_response.py).
     app = FastAPI(title="Brygge admin API", version=__version__, lifespan=lifespan,
+                  default_response_class=JSONResponse,
                   openapi_url="/openapi.json" if docs else None,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None)

@@ -27,11 +27,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from brygge.clock import now_iso
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
+from control_plane.api.json_response import JSONResponse
 from storage.client import raise_for
 from storage.errors import NotFound, StorageError
 from storage.keys import new_space_id

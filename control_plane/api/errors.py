@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import grpc.aio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
+from control_plane.api.json_response import JSONResponse
 from storage.catalog import CatalogError
 from storage.errors import StorageError
 

@@ -21,10 +21,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
+from control_plane.api.json_response import JSONResponse
 from storage.errors import BadRequest, NotFound, StorageError, TooLarge
 from storage.files import CHUNK, normalize_path
 

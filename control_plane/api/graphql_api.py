@@ -29,11 +29,11 @@ from typing import Any
 
 import jwt
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from graphql import GraphQLError, build_schema, graphql
 
 from brygge import cohotoken, envcrypt, strictjson
 from control_plane import schedules
+from control_plane.api.json_response import JSONResponse
 from storage.catalog import CatalogError
 
 MAX_BODY = 64 * 1024

@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from brygge import strictjson
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
+from control_plane.api.json_response import JSONResponse
 from storage import queues as q
 from storage.enqueue import EnqueueStopped, PayloadTooLarge, enqueue_pages
 from storage.queues import job_headers

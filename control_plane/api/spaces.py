@@ -17,11 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from brygge import strictjson
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
+from control_plane.api.json_response import JSONResponse
 
 
 async def _body(request: Request) -> dict[str, Any]:

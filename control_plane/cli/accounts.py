@@ -15,7 +15,7 @@ import brygge.quiet_warnings  # noqa: F401
 import httpx
 import typer
 
-from brygge import __version__
+from brygge import __version__, jsonout
 from brygge.settings import Settings
 from control_plane.cli.admission import ADMISSION_KEYS
 from control_plane.cli.common import (
@@ -130,7 +130,7 @@ def info(project: str = typer.Option(None, "--project", "-p"),
     if "error" in result:
         fail(result["error"])
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(jsonout.dumps(result, indent=2))
         return
     typer.echo(f"Project: {result['project']}")
     for sp in result["spaces"]:

@@ -9,7 +9,6 @@ terminal; errors are one line and exit 1.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from brygge import jsonout
 from control_plane.cli.common import _A, _P, _S, _U, DataDir, _error_of, app, fail, resolve_target
 
 PIECE = 256 * 1024
@@ -70,7 +70,7 @@ def backup(project: str = _P, space: str = _S,
         part.unlink(missing_ok=True)
         fail(f"cannot write {out}: {e.strerror or e}")
     if as_json:
-        typer.echo(json.dumps({"file": str(out), "bytes": size}))
+        typer.echo(jsonout.dumps({"file": str(out), "bytes": size}))
     else:
         typer.echo(f"Backed up {t.project}/{t.space} to {out} ({size} bytes)")
 
@@ -112,7 +112,7 @@ def restore(file: str = typer.Argument(..., help="A file written by `brygge back
         fail(_error_of(r))
     res = r.json()
     if as_json:
-        typer.echo(json.dumps(res))
+        typer.echo(jsonout.dumps(res))
         return
     c = res.get("counts") or {}
     dep = f"deployment {res['deployment']} active" if res.get("deployment") else \

@@ -7,7 +7,6 @@ Names and aliases follow the official CLI 1.0.13 (`verify`/`compile`/`ver`/`comp
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import typer
 
+from brygge import jsonout
 from control_plane.cli.common import (
     _A,
     _P,
@@ -78,7 +78,7 @@ def verify(directory: str = typer.Argument(".", help="App folder with index.js")
               "routes": list(man.get("routes") or []), "workers": list(man.get("workers") or []),
               "jobs": list(man.get("jobs") or [])}
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(jsonout.dumps(report, indent=2))
         return
     typer.echo(f"OK 🙌  {report['entry']} and {report['files'] - 1} more file(s) evaluated in "
                f"{report['eval_ms']} ms")
@@ -100,7 +100,7 @@ def undeploy(project: str = _P, space: str = _S, as_json: bool = typer.Option(Fa
     t = resolve_target(data_dir, project, space, url, admintoken)
     r = _adm("DELETE", t, "deploy", headers={"x-undeploy": "yes"})
     if as_json:
-        typer.echo(json.dumps(r))
+        typer.echo(jsonout.dumps(r))
         return
     typer.echo(f"The deployed code of {t.project}/{t.space} was removed and its jobs stopped")
 
@@ -117,7 +117,7 @@ def stats(project: str = _P, space: str = _S, as_json: bool = typer.Option(False
     t = resolve_target(data_dir, project, space, url, admintoken)
     rows = _adm("GET", t, "usage")
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(jsonout.dumps(rows, indent=2))
         return
     for u in rows:  # exactly what `coho stats` prints, then Brygge's file figures
         typer.echo(f"--- {u['_id']} ---")

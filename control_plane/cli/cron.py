@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 # first: the libraries imported below may warn while they load
@@ -11,6 +10,7 @@ import brygge.quiet_warnings  # noqa: F401
 # isort: split
 import typer
 
+from brygge import jsonout
 from control_plane.cli.common import (
     _A,
     _P,
@@ -44,7 +44,7 @@ def jobs(project: str = _P, space: str = _S, as_json: bool = typer.Option(False,
     t = resolve_target(data_dir, project, space, url, admintoken)
     rows: Any = _admin_call("GET", t, "/jobs")
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(jsonout.dumps(rows, indent=2))
         return
     if not rows:
         typer.echo(f"No cron jobs in {t.project}/{t.space}")
@@ -79,7 +79,7 @@ def workflow_status(project: str = _P, space: str = _S,
     if active:
         rows = [r for r in rows if r["status"] == "running"]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(jsonout.dumps(rows, indent=2))
         return
     if not rows:
         typer.echo(f"No workflow instances in {t.project}/{t.space}")

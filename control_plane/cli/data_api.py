@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import typer
 
+from brygge import jsonout
 from control_plane import query_to_mongo as q2m
 from control_plane.cli.common import Target, fail, resolve_target
 
@@ -90,9 +91,9 @@ class _Stream:
 
 
 def pretty_json_stream(chunks: Iterator[str]) -> Iterator[str]:
-    """`json.dumps(answer, indent=2) + "\n"` in pieces: an array is written item by item
-    as it arrives (a query of millions of documents is never whole in memory), any
-    other answer (`--count`'s object) whole."""
+    """`JSON.stringify(answer, null, 2) + "\n"` (brygge/jsonout.py) in pieces: an array
+    is written item by item as it arrives (a query of millions of documents is never
+    whole in memory), any other answer (`--count`'s object) whole."""
     it = iter(chunks)
     head = ""
     for c in it:
@@ -100,11 +101,11 @@ def pretty_json_stream(chunks: Iterator[str]) -> Iterator[str]:
         if head.strip():
             break
     if not head.lstrip().startswith("["):
-        yield json.dumps(json.loads(head + "".join(it)), indent=2, ensure_ascii=False) + "\n"
+        yield jsonout.dumps(json.loads(head + "".join(it)), indent=2) + "\n"
         return
     first = True
     for item in iter_json_items(itertools.chain([head], it)):
-        text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        text = jsonout.dumps(item, indent=2).replace("\n", "\n  ")
         yield ("[\n  " if first else ",\n  ") + text
         first = False
     yield "[]\n" if first else "\n]\n"
@@ -178,7 +179,7 @@ def _out(text: str) -> None:
 
 
 def _echo_json(v: Any) -> None:
-    typer.echo(json.dumps(v, indent=2, ensure_ascii=False))
+    typer.echo(jsonout.dumps(v, indent=2))
 
 
 def _target(data_dir: str | None, project: str | None, space: str | None, url: str | None,
@@ -212,6 +213,6 @@ def _table(rows: list[dict[str, Any]], title: str | None = None) -> None:
     tab = Table(*fields, title=title)
     for r in rows:
         tab.add_row(*["" if r.get(f) is None else
-                      json.dumps(r[f]) if isinstance(r.get(f), (dict, list)) else str(r[f])
+                      jsonout.dumps(r[f]) if isinstance(r.get(f), (dict, list)) else str(r[f])
                       for f in fields])
     Console(soft_wrap=False).print(tab)

@@ -3,8 +3,6 @@ deployments, or roll back."""
 
 from __future__ import annotations
 
-import json
-
 # first: the libraries imported below may warn while they load
 import brygge.quiet_warnings  # noqa: F401
 
@@ -12,6 +10,7 @@ import brygge.quiet_warnings  # noqa: F401
 import httpx
 import typer
 
+from brygge import jsonout
 from control_plane.cli.common import (
     DataDir,
     _admin_call,
@@ -40,7 +39,7 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
     if history:
         rows = _admin_call("GET", t, "/deployments")
         if as_json:
-            typer.echo(json.dumps(rows, indent=2))
+            typer.echo(jsonout.dumps(rows, indent=2))
         elif not rows:
             typer.echo("No code deployed to this space yet.")
         for d in rows if not as_json else []:
@@ -59,7 +58,7 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
             raise
         if r.status_code >= 300:
             fail(_error_of(r))
-        typer.echo(json.dumps(r.json()) if as_json else
+        typer.echo(jsonout.dumps(r.json()) if as_json else
                    f"Rolled back {t.project}/{t.space}: deployment {r.json()['active']} serves "
                    f"again ({r.json()['removed']} removed)")
         return
@@ -73,7 +72,7 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
         fail(str(e))
         raise
     if as_json:
-        typer.echo(json.dumps(r, indent=2))
+        typer.echo(jsonout.dumps(r, indent=2))
         return
     typer.echo(f"Deployed to {t.project}/{t.space} (deployment {r['deployment']}, "
                f"{r['eval_ms']} ms to evaluate)")

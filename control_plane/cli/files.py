@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import brygge.quiet_warnings  # noqa: F401
 import httpx
 import typer
 
+from brygge import jsonout
 from control_plane.cli.common import (
     _A,
     _P,
@@ -78,7 +78,7 @@ def files_upload(local: Path = typer.Argument(..., help="Local file to upload"),
         fail(_error_of(r))
     meta = r.json()
     if as_json:
-        typer.echo(json.dumps(meta, indent=2))
+        typer.echo(jsonout.dumps(meta, indent=2))
     else:
         typer.echo(f"Uploaded {local} to {meta['path']} ({meta['size']} bytes) in "
                    f"{t.project}/{t.space}")
@@ -92,7 +92,7 @@ def files_list(prefix: str = typer.Argument("/", help="Folder (recursive) or fil
     t = resolve_target(data_dir, project, space, url, admintoken)
     rows: Any = _admin_call("GET", t, "/files", params={"prefix": prefix})
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(jsonout.dumps(rows, indent=2))
         return
     if not rows:
         typer.echo(f"No files under {prefix} in {t.project}/{t.space}")

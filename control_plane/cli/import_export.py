@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from urllib.parse import quote
 import httpx
 import typer
 
-from brygge import strictjson
+from brygge import jsonout, strictjson
 from control_plane import query_to_mongo as q2m
 from control_plane.cli import node_format as nf
 from control_plane.cli.common import _A, _P, _S, _U, DataDir, app, fail
@@ -271,7 +270,7 @@ def export(collection_arg: str = typer.Argument(None, metavar="[COLLECTION]"),
                     bar.advance(task)
             elif jsonl:
                 for d in s.docs():
-                    write(json.dumps(d, ensure_ascii=False) + "\n")
+                    write(jsonout.dumps(d) + "\n")
                     bar.advance(task)
             else:
                 for chunk in s.resp.iter_text():

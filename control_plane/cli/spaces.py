@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from brygge import jsonout
 from control_plane.cli.common import (
     _A,
     _P,
@@ -31,7 +32,7 @@ def add_space(name: str = typer.Argument(..., help="Name of the new space, e.g. 
     t = resolve_target(data_dir, project, None, url, admintoken)
     sp = _project_call("POST", t, "/spaces", json={"name": name})
     if as_json:
-        typer.echo(json.dumps(sp, indent=2))
+        typer.echo(jsonout.dumps(sp, indent=2))
         return
     typer.echo(f"Created space {name}: {sp['url']}")
     typer.echo(f"  token {sp['tokens'][0]['token']} (RW)")
@@ -75,7 +76,7 @@ def add_token(readonly: bool = typer.Option(False, "--readonly", help="GET/HEAD 
     t = resolve_target(data_dir, project, space, url, admintoken)
     r = _admin_call("POST", t, "/tokens", json={"readonly": readonly,
                                                 "description": description})
-    typer.echo(json.dumps(r) if as_json else
+    typer.echo(jsonout.dumps(r) if as_json else
                f"Added token {r['token']} ({r['access']}) to {t.project}/{t.space}")
 
 
@@ -96,7 +97,7 @@ def admin_tokens(project: str = _P, as_json: bool = typer.Option(False, "--json"
     t = resolve_target(data_dir, project, None, url, admintoken)
     rows = _project_call("GET", t, "/admintokens")
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(jsonout.dumps(rows, indent=2))
         return
     for r in rows:
         typer.echo(f"{r['token']}  {r.get('created') or ''}  {r.get('description') or ''}")

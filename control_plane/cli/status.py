@@ -3,7 +3,6 @@ command)."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from brygge import jsonout
 from control_plane.cli.common import (
     DataDir,
     app,
@@ -44,7 +44,7 @@ def status(data_dir: str = DataDir, as_json: bool = typer.Option(False, "--json"
               "components": comps, "health": checks}
     up = supervisor and all(c["alive"] for c in comps) and all(checks.values())
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(jsonout.dumps(report, indent=2))
     else:
         age = time.time() - float(info.get("started") or time.time())
         typer.echo(f"Brygge {__version__} node in {s.data_path}: "
