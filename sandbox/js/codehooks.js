@@ -120,10 +120,9 @@ class Codehooks {
     this.realtime[path] = hooks;
     this.useRoute(path, ...hooks); // {path, func: hooks[0]}; func is undefined without hooks
     // The SSE hand-off: the platform turns a response carrying x-realtime-connect into
-    // the event stream of that listener (spec §9.2).
-    // The channel's hooks also guard its streams (codehooks-js registers them only as
-    // middleware on the channel path itself, which never matches `${path}/<id>`).
-    this.get(`${path}/:clientID`, ...hooks.filter((h) => typeof h === "function"), (req, res) => {
+    // the event stream of that listener (spec §9.2). The runtime runs the channel's hooks
+    // before this route for any library (sandbox/js/runtime/dispatch.js).
+    this.get(`${path}/:clientID`, (req, res) => {
       res.set("x-realtime-connect", path);
       res.status(200).json({});
     });
@@ -208,14 +207,13 @@ export { aggregation, crudlify, Workflow, openapi, response, body, param, query,
 const channelName = (channel) => String(channel).replace("/", "");
 export const realtime = {
   createChannel: (path, ...hooks) => app.realtime(path, ...hooks),
-  // The document codehooks-js writes (and returns), then the event itself to every
-  // listener of the channel on every node (the platform's fan-out, spec §9.2).
+  // The document codehooks-js writes (and returns); inserting it hands the event to every
+  // listener of the channel on every node (runtime/datastore.js, spec §9.2), as the
+  // same insert by the npm library does.
   async publishEvent(channel, data, query = {}) {
     const conn = await openDatastore();
-    const doc = await conn.insertOne(`_event_publish_${channelName(channel)}`,
+    return conn.insertOne(`_event_publish_${channelName(channel)}`,
       { channel, data, query, timestamp: new Date().toISOString() });
-    if (G.__brygge_realtime) G.__brygge_realtime.publish(channel, data, query);
-    return doc;
   },
   async createListener(channel, data) {
     const conn = await openDatastore();

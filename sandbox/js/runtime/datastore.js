@@ -84,6 +84,19 @@
   }
   const idq = (q) => (typeof q === "string" ? { _id: q } : wire(q || {}));
 
+  // A document inserted into `_event_publish_<channel>` is a realtime event: what
+  // codehooks-js's publishEvent writes, the npm library's included (it does nothing
+  // else), so the insert is what hands {data, query} to the platform's fan-out.
+  const EVENTS = "_event_publish_";
+  function published(collection, saved) {
+    if (typeof collection === "string" && collection.startsWith(EVENTS) && G.__brygge_realtime
+        && saved && typeof saved === "object") {
+      const channel = typeof saved.channel === "string" ? saved.channel : "/" + collection.slice(EVENTS.length);
+      G.__brygge_realtime.publish(channel, saved.data, saved.query);
+    }
+    return saved;
+  }
+
   function makeConnection() {
     const call = (op, args) => hostJSON(op, args);
     const getMany = (collection, query, options) => {
@@ -135,7 +148,7 @@
         return enqueue(worker, payload, { runAt: when.toISOString() })
           .then(() => ({ date: when.toISOString(), payload, worker }));
       },
-      insertOne: asyncify((collection, doc) => call("db.insertOne", { collection, doc: wire(doc) })),
+      insertOne: asyncify((collection, doc) => published(collection, call("db.insertOne", { collection, doc: wire(doc) }))),
       insertMany: asyncify((collection, docs) => call("db.insertMany", { collection, docs: wire(docs) })),
       getOne, findOne: getOne,
       findOneOrNull: asyncify((collection, q) => call("db.getOne", { collection, query: idq(q), orNull: true })),

@@ -64,9 +64,18 @@
       // the body, and the head keeps the GET's Content-Length
       if (m !== "*" && m !== method && !(method === "HEAD" && m === "GET")) continue;
       const hit = match(p, apiPath);
-      if (hit) return { fns: manifest.routehooks[key], params: hit.params };
+      if (hit) return { fns: manifest.routehooks[key], params: hit.params, channel: method === "GET" ? connectChannel(m, p) : null };
     }
     return null;
+  }
+
+  // The realtime connect route `GET <channel>/:clientID` of a channel the manifest
+  // registers (`realtime`, from createChannel in either library): its channel, else null.
+  function connectChannel(method, pattern) {
+    if (method !== "GET" || !pattern.endsWith("/:clientID")) return null;
+    const ch = pattern.slice(0, -"/:clientID".length);
+    const rt = manifest.realtime;
+    return rt && Object.prototype.hasOwnProperty.call(rt, ch) && Array.isArray(rt[ch]) ? ch : null;
   }
 
   async function dispatch(r, inv) {
@@ -122,8 +131,17 @@
           throw e;
         }
       }
+      if (route.channel !== null) {
+        // The channel's hooks guard its streams (codehooks-js 1.4.3 registers them only as
+        // middleware on the channel path itself, which never matches a stream URL); one
+        // that refuses answers. Then the connect handler may set x-realtime-connect and
+        // then throw or send a non-200 (1.4.3 throws): the hand-off stands (response.js).
+        if (!(await runChain(manifest.realtime[route.channel], req, res))) return;
+        inv.channel = route.channel;
+      }
       await runChain(route.fns, req, res);
     } catch (e) {
+      if (handedOff(res, inv)) return;
       if (e && e.chainError !== undefined) {
         if (!res.finished) res.status(500).send(String(e.chainError));
         return;
@@ -135,6 +153,14 @@
           detail: `${e && e.name}: ${e && e.message}`,
           ...(r.dev && e && e.stack ? { stack: String(e.stack) } : {}) });
     }
+  }
+
+  // The connect handler set the header for its channel and then failed: answer the
+  // hand-off (200) the router turns into the listener's event stream, as Codehooks does.
+  function handedOff(res, inv) {
+    if (inv.channel === undefined || res.getHeader("x-realtime-connect") !== inv.channel) return false;
+    if (!res.finished && !res.headersSent) res.status(200).json({});
+    return true;
   }
 
   // Entry point for one HTTP invocation. The host then drives promise jobs and

@@ -48,10 +48,23 @@
       }
       return list;
     }
+    // The head as it goes out. x-realtime-connect asks the router for a realtime hand-off:
+    // it stays only on the connect route of its own registered channel (dispatch.js sets
+    // _inv.channel once the channel's hooks passed), and there the status is the 200 the
+    // hand-off needs whatever the handler set; elsewhere it is dropped, so no stream.
+    _head() {
+      const rt = this._headers.get("x-realtime-connect");
+      let status = this._status;
+      if (rt !== undefined) {
+        if (this._inv.channel !== undefined && rt === this._inv.channel) status = 200;
+        else this._headers.delete("x-realtime-connect");
+      }
+      return JSON.stringify({ status, headers: this._headerList() });
+    }
     _flushHead() {
       if (this._headSent) return;
       this._headSent = true;
-      if (!this._inv.job) host("http.head", JSON.stringify({ status: this._status, headers: this._headerList() }));
+      if (!this._inv.job) host("http.head", this._head());
     }
     status(code) { const r = me(this); r._status = +code; return r; }
     set(k, v) {
@@ -97,7 +110,7 @@
       if (!r._headSent) {
         // The whole response in one host call: head, a newline, the body.
         r._headSent = true;
-        host("http.res", JSON.stringify({ status: r._status, headers: r._headerList() }) + "\n" + body);
+        host("http.res", r._head() + "\n" + body);
       } else {
         host("http.end", body);
       }
