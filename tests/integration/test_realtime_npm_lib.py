@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.test_official_cli import npm_install
-from tests.integration.test_realtime import Sse
-from tests.nodes import ROOT, RunningNode, new_node, wait_until
+from tests.support.coho import npm_install
+from tests.support.nodes import ROOT, RunningNode, new_node, wait_until
+from tests.support.sse import Sse
 
 NPM = ROOT / "tests" / ".cache" / "npm-codehooks-js-1.4.3"
 
