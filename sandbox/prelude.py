@@ -37,7 +37,7 @@ SCOPES: list[tuple[str, list[str]]] = [
     ]),
     ("node", [
         "node/text_encoding.js", "node/url.js", "node/structured_clone.js", "node/path.js",
-        "node/util.js", "node/buffer.js", "node/event_target.js", "node/headers.js",
+        "node/util.js", "node/buffer.js", "node/buffer_ints.js", "node/event_target.js", "node/headers.js",
         "node/blob.js", "node/fetch_body.js", "node/fetch.js", "node/crypto.js",
     ]),
     ("streams", [

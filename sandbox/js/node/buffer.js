@@ -69,11 +69,6 @@
     slice(s, e) { return this.subarray(s, e); }
     subarray(s, e) { const u = Uint8Array.prototype.subarray.call(this, s, e); return new Buffer(u.buffer, u.byteOffset, u.byteLength); }
     write(str, offset = 0, enc) { const u = encode(str, typeof offset === "string" ? offset : enc); this.set(u.subarray(0, this.length - offset), typeof offset === "number" ? offset : 0); return Math.min(u.length, this.length - offset); }
-    readUInt8(o = 0) { return this[o]; }
-    readUInt16BE(o = 0) { return (this[o] << 8) | this[o + 1]; }
-    readUInt32BE(o = 0) { return ((this[o] << 24) >>> 0) + (this[o + 1] << 16) + (this[o + 2] << 8) + this[o + 3]; }
-    writeUInt8(v, o = 0) { this[o] = v; return o + 1; }
-    writeUInt32BE(v, o = 0) { this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
   }
   // form-data calls `new Buffer.alloc(n)`: static class methods are not constructible,
   // plain functions are (and returning an object from one yields that object).

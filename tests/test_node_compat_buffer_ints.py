@@ -1,0 +1,167 @@
+"""Differential table for Buffer's number readers and writers (sandbox/js/node/buffer_ints.js):
+every read/write method x offsets x edge values runs in real Node 20 and in the sandbox,
+and the return values, the bytes written and the errors (name, code, message) must match.
+Errors the engine raises itself (no `code`: a BigInt mixed with a Number) compare by name,
+since V8 and QuickJS word them differently."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from sandbox.app import AppInstance
+from tests.test_node_compat import APP, run_node
+
+# Shared by every case: show() encodes values JSON cannot hold (-0, NaN, BigInt, undefined);
+# attempt() runs one call on a fresh patterned buffer and records what came out.
+PRE = r"""
+    const show = (v) => typeof v === 'bigint' ? v + 'n' : v === undefined ? 'undefined'
+      : typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)) ? String(v)
+      : typeof v === 'string' ? JSON.stringify(v) : v;
+    const PATTERN = [0x80, 0xff, 0x01, 0x7f, 0x00, 0xfe, 0x81, 0x12, 0x34, 0xab];
+    const out = [];
+    function attempt(method, len, args) {
+      const buf = Buffer.from(PATTERN.slice(0, len));
+      let r;
+      try { r = ['ok', show(buf[method](...args)), buf.toString('hex')]; }
+      catch (e) { r = e.code === undefined ? [e.name] : [e.name, e.code, e.message]; }
+      out.push([method, len, args.map(show), r]);
+    }
+    const N = 10;
+    const offsetsFor = (size) => [0, Math.floor((N - size) / 2), N - size, N - size + 1, N, -1, 1.5,
+      NaN, '1', null, Infinity, -Infinity, 2 ** 40, -0, true];
+    const U = ['UInt', 'Uint'];
+"""
+
+CASES = {
+    "read_fixed": """
+        for (const [bits, ends] of [[8, ['']], [16, ['LE', 'BE']], [32, ['LE', 'BE']]])
+          for (const end of ends) for (const u of [...U, 'Int']) {
+            const m = `read${u}${bits}${end}`, size = bits / 8;
+            attempt(m, N, []);
+            for (const o of offsetsFor(size)) attempt(m, N, [o]);
+            attempt(m, size - 1, []);  // buffer shorter than the number
+            attempt(m, 0, [0]);
+          }
+        return out;""",
+    "write_fixed": """
+        for (const [bits, ends] of [[8, ['']], [16, ['LE', 'BE']], [32, ['LE', 'BE']]])
+          for (const end of ends) for (const u of [...U, 'Int']) {
+            const m = `write${u}${bits}${end}`, size = bits / 8;
+            const [min, max] = u === 'Int' ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+            const values = [0, -1, 1, min, max, max + 1, min - 1, NaN, 1.5, -1.5, max + 0.5, min - 0.5, '7',
+              'x', Infinity, -Infinity, -0, null, undefined, true, 2 ** 53, [3], 10n];
+            for (const v of values) { attempt(m, N, [v]); attempt(m, N, [v, N - size]); attempt(m, N, [v, N]); }
+            for (const o of offsetsFor(size)) { attempt(m, N, [max, o]); attempt(m, N, [max + 1, o]); }
+            attempt(m, size - 1, [1]);
+          }
+        return out;""",
+    "read_bigint": """
+        for (const end of ['LE', 'BE']) for (const u of [...U, 'Int']) {
+          const m = `readBig${u}64${end}`;
+          attempt(m, N, []);
+          for (const o of offsetsFor(8)) attempt(m, N, [o]);
+          attempt(m, 7, []);
+        }
+        return out;""",
+    "write_bigint": """
+        for (const end of ['LE', 'BE']) for (const u of [...U, 'Int']) {
+          const m = `writeBig${u}64${end}`;
+          const [min, max] = u === 'Int' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
+          const values = [0n, -1n, 1n, min, max, max + 1n, min - 1n, 2n ** 32n, 0x0102030405060708n,
+            5, 1.5, -2.5, 2 ** 64, -(2 ** 64), 2 ** 63, -(2 ** 63), -(2 ** 53), -1e30, 1e30, -(2 ** 64) - 4096,
+            Infinity, -Infinity, NaN, '5', '-1', 'x', true, null, undefined];
+          for (const v of values) { attempt(m, N, [v]); attempt(m, N, [v, 2]); attempt(m, N, [v, 3]); }
+          for (const o of offsetsFor(8)) { attempt(m, N, [max, o]); attempt(m, N, [max + 1n, o]); }
+          attempt(m, 7, [1n]);
+        }
+        return out;""",
+    "floats": """
+        for (const kind of ['Float', 'Double']) for (const end of ['LE', 'BE']) {
+          const size = kind === 'Float' ? 4 : 8;
+          attempt(`read${kind}${end}`, N, []);
+          for (const o of offsetsFor(size)) attempt(`read${kind}${end}`, N, [o]);
+          attempt(`read${kind}${end}`, size - 1, []);
+          const m = `write${kind}${end}`;
+          const values = [0, -0, 1.5, -2.25, Math.PI, NaN, Infinity, -Infinity, 3.4028234663852886e38,
+            3.5e38, 1e-46, 5e-324, 2 ** 128, Number.MAX_VALUE, '2.5', 'x', null, undefined, true, [4]];
+          for (const v of values) { attempt(m, N, [v]); attempt(m, N, [v, N - size]); }
+          for (const o of offsetsFor(size)) attempt(m, N, [1, o]);
+          attempt(m, size - 1, [1]);
+          attempt(m, N, [1n]);
+        }
+        // Reading back what was written: NaN, -0, rounding to float32.
+        const b = Buffer.alloc(8);
+        for (const v of [NaN, -0, 0.1, 16777217, 1e-40])
+          out.push([show(b.readFloatBE(b.writeFloatBE(v) - 4)), show(b.readDoubleLE(b.writeDoubleLE(v) - 8))]);
+        return out;""",
+    "read_variable": """
+        for (const end of ['LE', 'BE']) for (const u of [...U, 'Int']) {
+          const m = `read${u}${end}`;
+          for (const n of [1, 2, 3, 4, 5, 6]) {
+            attempt(m, N, [0, n]);
+            for (const o of offsetsFor(n)) attempt(m, N, [o, n]);
+            attempt(m, n - 1, [0, n]);
+            attempt(m, N, [undefined, n]);
+          }
+          for (const n of [0, 7, -1, 1.5, '2', undefined, null, NaN, Infinity, 2n])
+            { attempt(m, N, [0, n]); attempt(m, N, ['x', n]); }
+          attempt(m, N, []);
+        }
+        return out;""",
+    "write_variable": """
+        for (const end of ['LE', 'BE']) for (const u of [...U, 'Int']) {
+          const m = `write${u}${end}`;
+          for (const n of [1, 2, 3, 4, 5, 6]) {
+            const bits = 8 * n;
+            const [min, max] = u === 'Int' ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+            const values = [0, -1, 1, min, max, max + 1, min - 1, NaN, 1.5, -1.5, min + 0.5, -(2 ** 32) - 0.5,
+              2 ** 32 + 0.5, '7', Infinity, -0, null, undefined];
+            for (const v of values) { attempt(m, N, [v, 0, n]); attempt(m, N, [v, N - n, n]); }
+            for (const o of [...offsetsFor(n), undefined]) attempt(m, N, [max, o, n]);
+            attempt(m, n - 1, [1, 0, n]);
+          }
+          for (const n of [0, 7, -1, 1.5, '2', undefined, null, NaN, Infinity, 2n])
+            { attempt(m, N, [1, 0, n]); attempt(m, N, [1, 'x', n]); attempt(m, N, [2 ** 60, 0, n]); }
+          attempt(m, N, [1]);
+        }
+        return out;""",
+    "method_shapes": """
+        // The methods Node has: names (the Uint aliases are the same functions), arity,
+        // enumerability; a round trip through each width.
+        const P = Buffer.prototype;
+        const names = Object.getOwnPropertyNames(P).filter((k) => /^(read|write)/.test(k)).sort();
+        const shapes = names.map((k) => { const d = Object.getOwnPropertyDescriptor(P, k);
+          return [k, d.value.name, d.value.length, d.enumerable, d.writable, d.configurable]; });
+        const b = Buffer.alloc(16);
+        const trips = [b.writeUInt32BE(0xdeadbeef, 1), b.toString('hex'), b.readUInt32BE(1), b.readInt32LE(1),
+          b.writeInt16LE(-2, 8), b.readUint16LE(8), b.writeIntBE(-123456789012, 10, 6), b.readIntBE(10, 6),
+          b.readUIntLE(10, 6), b.writeBigInt64LE(-5n, 0), show(b.readBigUInt64LE(0)), show(b.readBigInt64BE(0)),
+          b.toString('hex'), P.readUint8 === P.readUInt8, P.writeBigUint64BE === P.writeBigUInt64BE];
+        return [shapes, trips];""",
+}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> AppInstance:
+    return AppInstance(APP, lambda op, payload: "")
+
+
+def _first_difference(ours: list, theirs: list) -> str:
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=False)):
+        if a != b:
+            return f"entry {i}: sandbox {a!r} != node {b!r}"
+    return f"lengths differ: sandbox {len(ours)} != node {len(theirs)}"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for differential tests")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_buffer_numbers_same_as_node(sandbox: AppInstance, name: str) -> None:
+    body = PRE + CASES[name]
+    fn = f"__buffer_ints_case_{name}"
+    sandbox.inst.eval_script(f"globalThis.{fn} = () => JSON.stringify((function () {{ {body} }})());")
+    ours = json.loads(sandbox.inst.call(fn, ""))
+    theirs = json.loads(run_node(body))
+    assert ours == theirs, _first_difference(ours, theirs)
