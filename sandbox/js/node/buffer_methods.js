@@ -67,7 +67,7 @@
       return writeEncoded(this, string, offset, length, enc === "base64url" ? "base64" : enc);
     });
 
-    method("fill", function fill(value, offset, end, encoding) {
+    method("fill", function (value, offset, end, encoding) {
       let enc;
       if (typeof value === "string") {
         if (offset === undefined || typeof offset === "string") { encoding = offset; offset = 0; end = this.length; }
@@ -150,7 +150,7 @@
     }
 
     const INSPECT_MAX_BYTES = 50; // require('buffer').INSPECT_MAX_BYTES
-    method("inspect", function inspect() {
+    method("inspect", function () { // Node's <Buffer 61 62>, not a general printer
       const n = Math.min(this.length, INSPECT_MAX_BYTES);
       let s = Array.from(U8.subarray.call(this, 0, n), (b) => (b < 16 ? "0" : "") + b.toString(16)).join(" ");
       if (this.length > n) s += ` ... ${this.length - n} more byte${this.length - n > 1 ? "s" : ""}`;
