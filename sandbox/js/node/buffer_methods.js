@@ -92,7 +92,14 @@
       else if (value instanceof Uint8Array) pattern = value;
       else { U8.fill.call(this, typeof value === "number" ? value : (Number(value) >>> 0) & 255, offset, end); return this; }
       if (pattern.length === 0) throw nodeError(TypeError, "ERR_INVALID_ARG_VALUE", `The argument 'value' is invalid. Received ${I.inspectValue(value, true)}`);
-      for (let i = offset; i < end; i++) this[i] = pattern[(i - offset) % pattern.length];
+      // One copy of the pattern, then doubling copies of what is filled: O(log n) native calls.
+      let filled = Math.min(pattern.length, end - offset);
+      U8.set.call(this, U8.subarray.call(pattern, 0, filled), offset);
+      while (offset + filled < end) {
+        const k = Math.min(filled, end - offset - filled);
+        U8.copyWithin.call(this, offset + filled, offset, offset + k);
+        filled += k;
+      }
       return this;
     });
 
@@ -106,12 +113,16 @@
       if (needleLength === 0) return length;
       return forward ? -1 : length - 1;
     }
-    function search(buf, needle, start, forward) {
-      const last = buf.length - needle.length;
-      const matches = (i) => { for (let k = 0; k < needle.length; k++) if (buf[i + k] !== needle[k]) return false; return true; };
-      if (forward) { for (let i = start; i <= last; i++) if (matches(i)) return i; }
-      else for (let i = Math.min(start, last); i >= 0; i--) if (matches(i)) return i;
-      return -1;
+    // In `unit`-byte steps: utf16le searches whole code units from start's unit (node_buffer.cc).
+    // Its "not found" is the unit count times 2, which is -1 only when that is `length` (so an
+    // odd-length buffer and a byte needle answer length - 1, as Node does).
+    function search(buf, length, needle, start, forward, unit) {
+      const n = Math.floor(needle.length / unit), units = Math.floor(length / unit), last = units - n;
+      const matches = (i) => { for (let k = 0; k < n * unit; k++) if (buf[i * unit + k] !== needle[k]) return false; return true; };
+      start = Math.floor(start / unit);
+      if (forward) { for (let i = start; i <= last; i++) if (matches(i)) return i * unit; }
+      else for (let i = Math.min(start, last); i >= 0; i--) if (matches(i)) return i * unit;
+      return units * unit === length ? -1 : units * unit;
     }
     function indexOf(buf, val, byteOffset, encoding, forward) {
       if (typeof byteOffset === "string") { encoding = byteOffset; byteOffset = undefined; }
@@ -120,18 +131,21 @@
       byteOffset = +byteOffset;
       if (Number.isNaN(byteOffset)) byteOffset = forward ? 0 : buf.length;
       byteOffset = Math.trunc(byteOffset);
-      let needle;
+      let needle, enc = "utf8";
       if (typeof val === "number") needle = [(val >>> 0) & 255];
-      else if (typeof val === "string") {
-        const enc = encoding === undefined ? "utf8" : normalizeEncoding(encoding);
-        if (enc === undefined) throw E.unknownEncoding(encoding);
-        needle = encode(val, enc);
-      } else if (val instanceof Uint8Array) needle = val;
-      else throw invalidArgType("value", "one of type number or string or an instance of Buffer or Uint8Array", val);
-      const start = startAt(buf.length, byteOffset, needle.length, forward);
+      else if (typeof val === "string" || val instanceof Uint8Array) {
+        if (encoding !== undefined) enc = normalizeEncoding(encoding);
+        if (enc === undefined && typeof val === "string") throw E.unknownEncoding(encoding);
+        needle = typeof val === "string" ? encode(val, enc) : val;
+      } else throw invalidArgType("value", "one of type number or string or an instance of Buffer or Uint8Array", val);
+      // A utf16le string search sees the buffer cut to whole code units (IndexOfString).
+      const length = enc === "utf16le" && typeof val === "string" ? buf.length & ~1 : buf.length;
+      const start = startAt(length, byteOffset, needle.length, forward);
       if (needle.length === 0) return start;
-      if (start < 0 || buf.length === 0) return -1;
-      return search(buf, needle, start, forward);
+      if (start < 0 || length === 0) return -1;
+      if ((forward && needle.length + start > length) || needle.length > length) return -1;
+      if (enc !== "utf16le") return search(buf, length, needle, start, forward, 1);
+      return length < 2 || needle.length < 2 ? -1 : search(buf, length, needle, start, forward, 2);
     }
     method("indexOf", function (val, byteOffset, encoding) { return indexOf(this, val, byteOffset, encoding, true); });
     method("lastIndexOf", function (val, byteOffset, encoding) { return indexOf(this, val, byteOffset, encoding, false); });
@@ -157,6 +171,30 @@
       return `<${this.constructor.name} ${s}>`;
     });
     Object.defineProperty(BP, "toLocaleString", { value: BP.toString, enumerable: true, writable: true, configurable: true });
+    // The statics Node has and Uint8Array lacks.
+    Buffer.poolSize = 8192;
+    Buffer.of = function of(...items) {
+      const b = Buffer.allocUnsafe(items.length);
+      for (let k = 0; k < items.length; k++) b[k] = items[k];
+      return b;
+    };
+    const validateInteger = (v, name) => {
+      validateOffset(v, name, 0, Number.MAX_SAFE_INTEGER);
+    };
+    Buffer.copyBytesFrom = function copyBytesFrom(view, offset, length) {
+      if (!ArrayBuffer.isView(view) || view instanceof DataView) throw invalidArgType("view", "an instance of TypedArray", view);
+      if (view.length === 0) return Buffer.alloc(0);
+      if (offset !== undefined || length !== undefined) {
+        if (offset !== undefined) {
+          validateInteger(offset, "offset");
+          if (offset >= view.length) return Buffer.alloc(0);
+        } else offset = 0;
+        let end = view.length;
+        if (length !== undefined) { validateInteger(length, "length"); end = offset + length; }
+        view = view.slice(offset, end);
+      }
+      return Buffer.from(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    };
     for (const [name, get] of [["parent", (b) => b.buffer], ["offset", (b) => b.byteOffset]]) {
       Object.defineProperty(BP, name, { enumerable: true, configurable: true,
         get() { return this instanceof Buffer ? get(this) : undefined; } });
