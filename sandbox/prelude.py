@@ -23,7 +23,8 @@ _JS = resources.files("sandbox").joinpath("js")
 # util.inspect printer, the one EventEmitter (the datastore client's DataStream and
 # every stream extend it). runtime/modules.js builds the built-in table and
 # __brygge_internal, so the later scopes (which `define` built-ins) come after it.
-# node/: text encoding before url (percent-encoding) and Buffer (utf8); Buffer before
+# node/: text encoding before url (percent-encoding) and Buffer (utf8); Buffer, then its
+# number readers/writers and its other methods (they extend Buffer.prototype), before
 # fetch (Blob/FormData bodies) and crypto (digests); streams after Buffer (chunks);
 # crypto_keys after crypto and stream (it requires both); http last (it extends
 # streams and uses fetch's outbound call).
@@ -37,8 +38,9 @@ SCOPES: list[tuple[str, list[str]]] = [
     ]),
     ("node", [
         "node/text_encoding.js", "node/url.js", "node/structured_clone.js", "node/path.js",
-        "node/util.js", "node/buffer.js", "node/event_target.js", "node/headers.js",
-        "node/blob.js", "node/fetch_body.js", "node/fetch.js", "node/crypto.js",
+        "node/util.js", "node/buffer.js", "node/buffer_ints.js", "node/buffer_methods.js",
+        "node/event_target.js", "node/headers.js", "node/blob.js", "node/fetch_body.js", "node/fetch.js",
+        "node/crypto.js",
     ]),
     ("streams", [
         "node/string_decoder.js", "node/buffer_stream_methods.js", "node/stream_base.js",

@@ -5,22 +5,45 @@
   function toBase64(u) { return G.btoa(latin1(u)); }
   function fromBase64(s) {
     s = String(s).replace(/[^A-Za-z0-9+/\-_]/g, "").replace(/-/g, "+").replace(/_/g, "/");
+    if (s.length % 4 === 1) s = s.slice(0, -1); // a lone trailing sextet holds no byte: Node drops it
     while (s.length % 4) s += "=";
     return fromLatin1(G.atob(s));
   }
   function toHex(u) { let s = ""; for (let i = 0; i < u.length; i++) s += (u[i] < 16 ? "0" : "") + u[i].toString(16); return s; }
   function fromHex(s) {
     const n = s.length >> 1, u = new Uint8Array(n);
-    for (let i = 0; i < n; i++) { const v = parseInt(s.substr(i * 2, 2), 16); if (Number.isNaN(v)) return u.subarray(0, i); u[i] = v; }
+    // Node stops at the first pair that is not two hex digits (parseInt alone would take "bl" as 0xb).
+    for (let i = 0; i < n; i++) {
+      const pair = s.substr(i * 2, 2);
+      if (!/^[0-9a-fA-F]{2}$/.test(pair)) return u.subarray(0, i);
+      u[i] = parseInt(pair, 16);
+    }
     return u;
   }
+  function fromUtf16le(s) {
+    const u = new Uint8Array(s.length * 2);
+    for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); u[2 * i] = c & 255; u[2 * i + 1] = c >> 8; }
+    return u;
+  }
+  function toUtf16le(u) {
+    let s = "";
+    for (let i = 0; i + 1 < u.length; i += 2) s += String.fromCharCode(u[i] | (u[i + 1] << 8));
+    return s;
+  }
+  // Node's encoding names, any case, to the one each stands for (undefined: unknown).
+  const ENCODING_NAMES = { "utf8": "utf8", "utf-8": "utf8", "hex": "hex", "base64": "base64", "base64url": "base64url",
+    "latin1": "latin1", "binary": "latin1", "ascii": "ascii", "ucs2": "utf16le", "ucs-2": "utf16le",
+    "utf16le": "utf16le", "utf-16le": "utf16le" };
+  const normalizeEncoding = (enc) => (enc === undefined || enc === null || enc === "" ? "utf8"
+    : ENCODING_NAMES[String(enc).toLowerCase()]);
   function encode(str, enc) {
-    switch ((enc || "utf8").toLowerCase()) {
-      case "utf8": case "utf-8": return utf8Encode(str);
+    switch (normalizeEncoding(enc)) {
+      case "utf8": return utf8Encode(str);
       case "hex": return fromHex(str);
       case "base64": case "base64url": return fromBase64(str);
-      case "latin1": case "binary": case "ascii": return fromLatin1(str);
-      default: throw new TypeError(`Unknown encoding: ${enc}`);
+      case "latin1": case "ascii": return fromLatin1(str);
+      case "utf16le": return fromUtf16le(str);
+      default: throw I.E.unknownEncoding(enc);
     }
   }
 
@@ -34,10 +57,10 @@
       throw new TypeError("The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array");
     }
     static _wrap(u) { return new Buffer(u.buffer, u.byteOffset, u.byteLength); }
-    static alloc(n, fill) { const b = new Buffer(n); if (fill !== undefined) b.fill(typeof fill === "string" ? fill.charCodeAt(0) : fill); return b; }
+    static alloc(n, fill, enc) { const b = new Buffer(n); if (fill !== undefined && fill !== 0 && n > 0) b.fill(fill, 0, n, enc); return b; }
     static allocUnsafe(n) { return new Buffer(n); }
     static isBuffer(b) { return b instanceof Buffer; }
-    static isEncoding(e) { return ["utf8", "utf-8", "hex", "base64", "base64url", "latin1", "binary", "ascii"].includes(String(e).toLowerCase()); }
+    static isEncoding(e) { return typeof e === "string" && e !== "" && normalizeEncoding(e) !== undefined; }
     static byteLength(v, enc) { return typeof v === "string" ? encode(v, enc).length : v.byteLength; }
     static concat(list, total) {
       if (total === undefined) total = list.reduce((n, b) => n + b.length, 0);
@@ -49,14 +72,15 @@
     static compare(a, b) { return a.compare(b); }
     toString(enc, start = 0, end = this.length) {
       const u = this.subarray(start, end);
-      switch ((enc || "utf8").toLowerCase()) {
-        case "utf8": case "utf-8": return utf8Decode(u);
+      switch (normalizeEncoding(enc)) {
+        case "utf8": return utf8Decode(u);
         case "hex": return toHex(u);
         case "base64": return toBase64(u);
         case "base64url": return toBase64(u).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-        case "latin1": case "binary": return latin1(u);
+        case "latin1": return latin1(u);
         case "ascii": return latin1(u.map((c) => c & 127));
-        default: throw new TypeError(`Unknown encoding: ${enc}`);
+        case "utf16le": return toUtf16le(u);
+        default: throw I.E.unknownEncoding(enc);
       }
     }
     toJSON() { return { type: "Buffer", data: Array.from(this) }; }
@@ -68,12 +92,6 @@
     }
     slice(s, e) { return this.subarray(s, e); }
     subarray(s, e) { const u = Uint8Array.prototype.subarray.call(this, s, e); return new Buffer(u.buffer, u.byteOffset, u.byteLength); }
-    write(str, offset = 0, enc) { const u = encode(str, typeof offset === "string" ? offset : enc); this.set(u.subarray(0, this.length - offset), typeof offset === "number" ? offset : 0); return Math.min(u.length, this.length - offset); }
-    readUInt8(o = 0) { return this[o]; }
-    readUInt16BE(o = 0) { return (this[o] << 8) | this[o + 1]; }
-    readUInt32BE(o = 0) { return ((this[o] << 24) >>> 0) + (this[o + 1] << 16) + (this[o + 2] << 8) + this[o + 3]; }
-    writeUInt8(v, o = 0) { this[o] = v; return o + 1; }
-    writeUInt32BE(v, o = 0) { this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
   }
   // form-data calls `new Buffer.alloc(n)`: static class methods are not constructible,
   // plain functions are (and returning an object from one yields that object).

@@ -27,6 +27,22 @@
   function invalidArgType(name, what, v, kind = "argument") {
     return nodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" ${kind} must be ${what}.${describeReceived(v)}`);
   }
+  // ERR_OUT_OF_RANGE's "Received ...": big integers with "_" every three digits, BigInts
+  // with an "n", anything else as util.inspect prints it (Node's lib/internal/errors.js).
+  function addNumericalSeparator(val) {
+    let res = "", i = val.length;
+    const start = val[0] === "-" ? 1 : 0;
+    for (; i >= start + 4; i -= 3) res = `_${val.slice(i - 3, i)}${res}`;
+    return `${val.slice(0, i)}${res}`;
+  }
+  function receivedNumber(v) {
+    if (Number.isInteger(v) && Math.abs(v) > 2 ** 32) return addNumericalSeparator(String(v));
+    if (typeof v === "bigint") {
+      const s = String(v);
+      return (v > 2n ** 32n || v < -(2n ** 32n) ? addNumericalSeparator(s) : s) + "n";
+    }
+    return inspectValue(v, true);
+  }
   function invalidReturn(what, name, v) {
     const got = v && v.constructor && v.constructor.name ? `instance of ${v.constructor.name}` : `type ${typeof v}`;
     return nodeError(TypeError, "ERR_INVALID_RETURN_VALUE", `Expected ${what} to be returned from the "${name}" function but got ${got}.`);
@@ -43,7 +59,9 @@
     prematureClose: () => nodeError(Error, "ERR_STREAM_PREMATURE_CLOSE", "Premature close"),
     unknownEncoding: (e) => nodeError(TypeError, "ERR_UNKNOWN_ENCODING", `Unknown encoding: ${e}`),
     missingArgs: (n) => nodeError(TypeError, "ERR_MISSING_ARGS", `The "${n}" argument must be specified`),
-    outOfRange: (n, range, v) => nodeError(RangeError, "ERR_OUT_OF_RANGE", `The value of "${n}" is out of range. It must be ${range}. Received ${v}`),
+    outOfRange: (n, range, v) => nodeError(RangeError, "ERR_OUT_OF_RANGE", `The value of "${n}" is out of range. It must be ${range}. Received ${receivedNumber(v)}`),
+    bufferOutOfBounds: (n) => nodeError(RangeError, "ERR_BUFFER_OUT_OF_BOUNDS",
+      n ? `"${n}" is outside of buffer bounds` : "Attempt to access memory outside buffer bounds"),
   };
   function abortError(cause) {
     const e = new Error("The operation was aborted");

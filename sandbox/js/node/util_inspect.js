@@ -51,6 +51,9 @@
           const pre = ctor && ctor !== "Array" ? `${ctor}(${x.length}) [` : "[";
           return block(pre, "]", items.concat(props(true)), depth);
         }
+        // util.inspect and the errors' "Received" print a Buffer its own way (<Buffer 61 62>);
+        // assert's diffs (multi-line) do not, as Node's use customInspect: false.
+        if (oneLine && typeof G.Buffer === "function" && x instanceof G.Buffer && typeof x.inspect === "function") return x.inspect();
         if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
           const items = Array.from(x, (n) => fmt(n, depth + 1));
           const base = x instanceof Uint8Array ? "Uint8Array" : ctor;
