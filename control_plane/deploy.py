@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from sandbox.module_outside import OUTSIDE, disk_path, real_rel
 from sandbox.module_pack import PackError, reachable_files
 
 SOURCE_EXTS = {".js", ".mjs", ".cjs", ".json", ".ts", ".html", ".htm", ".hbs", ".txt", ".css"}
@@ -96,6 +97,9 @@ def pack(app_dir: str | Path) -> dict[str, Any]:
                 raise DeployFailed(f"{rel.as_posix()} is larger than {MAX_FILE_BYTES} bytes; "
                                    "put large files in blob storage (brygge files upload)")
             assets[rel.as_posix()] = base64.b64encode(p.read_bytes()).decode()
+    if (root / OUTSIDE).exists():
+        raise DeployFailed(f"{OUTSIDE} is a reserved name: it holds the files the app imports "
+                           "from outside its folder; rename the app's own one")
     entry = find_entry(root)
     try:
         reached, package_files = reachable_files(root, entry)
@@ -103,7 +107,8 @@ def pack(app_dir: str | Path) -> dict[str, Any]:
         raise DeployFailed(str(e)) from None
     for rel_path in (*reached, *package_files):
         if rel_path not in files:
-            text = _read(root / rel_path, rel_path, True)
+            real = real_rel(rel_path)  # '../datamodel.json' for one beside the folder
+            text = _read(disk_path(root, real), real, True)
             assert text is not None
             files[rel_path] = text
     art: dict[str, Any] = {"kind": "source", "entry": entry, "files": files}
@@ -115,6 +120,7 @@ def pack(app_dir: str | Path) -> dict[str, Any]:
 def deploy_dir(app_dir: str | Path, admin_url: str, admin_token: str, project: str,
                space: str) -> dict[str, Any]:
     artifact = pack(app_dir)
+    outside = [real_rel(f) for f in artifact["files"] if f.startswith(OUTSIDE + "/")]
     try:
         r = httpx.post(f"{admin_url}/v1/projects/{project}/spaces/{space}/deployments",
                        content=json.dumps(artifact), timeout=120,
@@ -128,4 +134,6 @@ def deploy_dir(app_dir: str | Path, admin_url: str, admin_token: str, project: s
         raise DeployFailed(f"deploy failed with HTTP {r.status_code}") from None
     if r.status_code >= 300:
         raise DeployFailed(body.get("error") or f"deploy failed with HTTP {r.status_code}")
+    if outside:  # for the CLI to say which files came from outside the folder
+        body["outside"] = outside
     return body

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from sandbox.jsscan import scan
+from sandbox.module_outside import real_rel
 from sandbox.module_resolve import (
     APP,
     TEXT_EXTS,
@@ -52,9 +53,11 @@ class PackError(Exception):
 
 def reachable_files(root: Path, entry: str) -> tuple[list[str], list[str]]:
     """Files the app's module graph reaches from `entry` (relative paths), and the
-    package.json files resolution read. Raises PackError for an import of the app's
-    own code that cannot be found; imports inside node_modules that cannot be found
-    are left to run time (packages guard optional dependencies with try/catch)."""
+    package.json files resolution read. Files beside the folder that the app's own code
+    imports have upload names under __outside__/ (sandbox/module_outside.py). Raises
+    PackError for an import of the app's own code that cannot be found; imports inside
+    node_modules that cannot be found are left to run time (packages guard optional
+    dependencies with try/catch)."""
     fs = DiskFS(root)
     res = Resolver(fs)
     start = f"{APP}/{entry}"
@@ -81,7 +84,7 @@ def reachable_files(root: Path, entry: str) -> tuple[list[str], list[str]]:
                     continue
                 hint = "" if spec.startswith((".", "/", "#")) else \
                     " (not in node_modules: run npm install; the Brygge runtime does not provide it)"
-                raise PackError(f"{name_of(path)} imports '{spec}': {e}{hint}") from None
+                raise PackError(f"{real_rel(name_of(path))} imports '{spec}': {e}{hint}") from None
             if r.path and r.path.startswith(APP + "/"):
                 todo.append(r.path)
     files = sorted(name_of(p) for p in seen if fs.is_file(p))

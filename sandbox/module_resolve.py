@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sandbox.jsscan import MAYBE_ESM, scan
+from sandbox.module_outside import OutsideRefused, disk_path, from_rel, is_outside, to_rel
 
 APP = "/app"
 VENDOR = "/vendor"
@@ -135,8 +136,11 @@ class DiskFS:
         self.read_paths: set[str] = set()
 
     def _real(self, path: str) -> Path | None:
-        if path != APP and not path.startswith(APP + "/"):
+        rel = to_rel(APP, path)
+        if rel is None:
             return None
+        if rel == ".." or rel.startswith("../"):  # a file beside the folder (module_outside.py)
+            return None if "node_modules" in rel.split("/") else disk_path(self.root, rel)
         return self.root / path[len(APP) + 1:]
 
     def read(self, path: str) -> str | None:
@@ -225,16 +229,27 @@ class Resolver:
         if spec.startswith(("./", "../", "/")) or spec in (".", ".."):
             root = VENDOR if parent.startswith(VENDOR + "/") else APP
             if spec.startswith("/"):  # a __dirname-based path, or "/x" meaning the app's root
-                target = posixpath.normpath(spec if spec.startswith(root + "/")
-                                            else root + "/" + spec.lstrip("/"))
+                raw = spec if spec.startswith(root + "/") else \
+                    root + posixpath.normpath("/" + spec.lstrip("/"))
             else:
-                target = posixpath.normpath(posixpath.join(base, spec))
+                raw = posixpath.join(base, spec)
+            if root == APP and "/node_modules/" not in parent:
+                # the app's own files (and those it uploaded from beside its folder) may
+                # import files beside the folder, as webpack bundles them
+                try:
+                    target = from_rel(APP, to_rel(APP, raw) or "")
+                except OutsideRefused as e:
+                    raise ResolveError(f"Cannot find module '{spec}': {e}") from None
+            else:
+                target = posixpath.normpath(raw)
             if target != root and not target.startswith(root + "/"):
                 raise ResolveError(f"Cannot find module '{spec}'")
             found = self.load_file(target) or self.load_dir(target, kind)
             if found is None:
                 raise ResolveError(f"Cannot find module '{spec}'")
             return Resolved(path=found)
+        if is_outside(APP, parent):  # packages and #imports as from the app's own root
+            parent = APP + "/"
         if spec.startswith("#"):
             return Resolved(path=self.package_imports(spec, parent, kind))
         return self.resolve_package(spec, parent, kind)

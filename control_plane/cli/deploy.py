@@ -78,6 +78,8 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
                f"{r['eval_ms']} ms to evaluate)")
     for route in r["manifest"]["routes"]:
         typer.echo(f"  {route}")
+    for rel in r.get("outside") or []:
+        typer.echo(f"Included from outside {directory}: {rel}")
     if r.get("startup_error"):
         typer.echo(f"warning: the startup hook failed: {r['startup_error']}", err=True)
 
