@@ -5,25 +5,19 @@ time (`..` in `_coho_fs`/filestore paths, host paths, files that were never uplo
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.nodes import RunningNode, new_node
+from tests.support.outside_app import MODEL, OUTSIDE, write_repo
 
-INDEX = r"""
-import { app } from 'codehooks-js';
-import model from '../datamodel.json';
-import { fmt } from '../shared/format.js';
-const again = require('../datamodel.json');
+EXTRA = r"""
 const tiny = require('../shared/uses-package.js');
-
 const outcome = async (f) => {
   try { return { ok: await f() }; } catch (e) { return { error: String(e.message || e) }; }
 };
-app.get('/model', (req, res) => res.json({ fields: model.fields, fmt: fmt('x'), again: again.fields,
-                                           tiny }));
+app.get('/tiny', (req, res) => res.json(tiny));
 app.get('/attempt', async (req, res) => {
   const p = String(req.query.path);
   const what = req.query.what;
@@ -33,35 +27,17 @@ app.get('/attempt', async (req, res) => {
     : _coho_fs.readFile(p));
   res.json(r);
 });
-export default app.init();
 """
-
-FILES = {
-    "datamodel.json": '{"fields": ["name", "Ø"]}\n',
-    # an outside ES module importing a sibling (CommonJS, requiring a text file) and the JSON
-    "shared/format.js": "import { suffix } from './suffix.js';\n"
-                        "import model from '../datamodel.json';\n"
-                        "export const fmt = (s) => `${s}:${model.fields.length}${suffix}`;\n",
-    "shared/suffix.js": "const t = require('./note.txt');\nmodule.exports = { suffix: '!' + t.trim() };\n",
-    "shared/note.txt": "hi\n",
-    # a bare package from an outside file comes from the APP's node_modules, never from
-    # a node_modules beside the deployed folder
+# A bare package from an outside file comes from the APP's node_modules, never from a
+# node_modules beside the deployed folder.
+PACKAGES = {
     "shared/uses-package.js": "module.exports = require('tiny');\n",
     "node_modules/tiny/package.json": '{"name": "tiny", "main": "index.js"}',
     "node_modules/tiny/index.js": "module.exports = 'from beside the app (wrong)';\n",
     "backend/package.json": '{"name": "backend"}',
     "backend/node_modules/tiny/package.json": '{"name": "tiny", "main": "index.js"}',
     "backend/node_modules/tiny/index.js": "module.exports = 'from the app';\n",
-    "backend/index.js": INDEX,
-    "secret.json": '{"never": "uploaded"}\n',
 }
-
-
-def write_repo(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +50,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def deployed(node: RunningNode, tmp_path_factory: pytest.TempPathFactory) -> str:
-    repo = write_repo(tmp_path_factory.mktemp("repo"), FILES)
-    d = node.deploy(repo / "backend")
+    d = node.deploy(write_repo(tmp_path_factory.mktemp("repo"), EXTRA, PACKAGES))
     assert d.returncode == 0, d.stderr
     return d.stdout
 
@@ -83,10 +58,10 @@ def deployed(node: RunningNode, tmp_path_factory: pytest.TempPathFactory) -> str
 def test_deploy_uploads_files_beside_the_folder_and_says_which(deployed: str) -> None:
     lines = deployed.splitlines()
     assert lines[0].startswith("Deployed to brygge/dev (deployment ")
-    assert "  GET /model" in lines and "  GET /attempt" in lines
-    said = sorted(line.rsplit(": ", 1)[1] for line in lines if line.startswith("Included from outside"))
-    assert said == ["../datamodel.json", "../shared/format.js", "../shared/note.txt",
-                    "../shared/suffix.js", "../shared/uses-package.js"]
+    assert lines[1:4] == ["  GET /tiny", "  GET /attempt", "  GET /model"]
+    said = [line.rsplit(": ", 1)[1] for line in lines[4:]]
+    assert all(line.startswith("Included from outside ") for line in lines[4:])
+    assert said == sorted([*OUTSIDE, "../shared/uses-package.js"])
     assert "secret.json" not in deployed
 
 
@@ -94,8 +69,8 @@ def test_app_in_a_subfolder_is_served_with_its_outside_imports(node: RunningNode
                                                                deployed: str) -> None:
     r = node.get("/dev/model", headers=node.auth())
     assert r.status_code == 200, r.text
-    assert r.json() == {"fields": ["name", "Ø"], "fmt": "x:2!hi", "again": ["name", "Ø"],
-                        "tiny": "from the app"}
+    assert r.json() == MODEL
+    assert node.get("/dev/tiny", headers=node.auth()).json() == "from the app"
 
 
 @pytest.mark.parametrize("what,path", [
