@@ -13,18 +13,8 @@ import pytest
 from control_plane.deploy import DeployFailed, pack
 from sandbox.app import AppInstance
 from sandbox.module_resolve import APP, ResolveError, Resolver, UploadFS
-from tests.support.sandbox_app import invoke
-
-HEAD = "import {app} from 'codehooks-js';\n"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        p = root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
-    return root
-
+from tests.support.outside_app import write_tree as write
+from tests.support.sandbox_app import HEAD, invoke
 
 REPO = {
     "repo/app/index.js": HEAD + "import a from '../up1/a.js';\nimport b from '../../b.js';\n"

@@ -38,8 +38,14 @@ def write_repo(root: Path, extra_js: str = "", files: dict[str, str] | None = No
     """The repository under `root`; returns its app folder (`root/backend`). `extra_js`
     goes into index.js after the imports (more routes), `files` add to (or replace) the
     repository's files."""
-    all_files = {**FILES, f"{backend}/index.js": INDEX.replace("EXTRA", extra_js), **(files or {})}
-    for rel, text in all_files.items():
+    write_tree(root, {**FILES, f"{backend}/index.js": INDEX.replace("EXTRA", extra_js),
+                      **(files or {})})
+    return root / backend
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Files (relative path -> text) under `root`, folders made as needed."""
+    for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
-    return root / backend
+    return root
