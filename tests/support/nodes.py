@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -20,10 +21,29 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Ports for nodes come from below the kernel's ephemeral range (32768-60999 on Linux), so an
+# outgoing connection of any process cannot take one between our check and the node's bind;
+# each xdist worker draws from its own slice, so two workers never pick the same port.
+_PORTS_LO, _PORTS_SLICE = 20000, 2500
+_handed: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    n = int(worker[2:]) if worker[2:].isdigit() else 0
+    lo = _PORTS_LO + (n % 5) * _PORTS_SLICE
+    for _ in range(200):
+        port = random.randrange(lo, lo + _PORTS_SLICE)
+        if port in _handed:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed.add(port)
+        return port
+    raise RuntimeError("no free port for a test node")
 
 
 def wait_until(cond: Any, timeout: float = 30, what: str = "condition") -> Any:
@@ -103,6 +123,14 @@ class RunningNode:
 
         try:
             wait_until(ready, timeout, "brygge up")
+        except RuntimeError as e:
+            # Another process took one of our ports between the check and the bind (the
+            # node refused to start, naming it): the ports are ours to choose, so choose again.
+            if "Address already in use" not in str(e) or getattr(self, "_port_retries", 0) >= 3:
+                raise
+            self._port_retries = getattr(self, "_port_retries", 0) + 1
+            self.http_port, self.admin_port = free_port(), free_port()
+            return self.start(app, timeout)
         except TimeoutError:
             raise TimeoutError(f"brygge up not ready in {timeout} s:\n{self.output()[-4000:]}") \
                 from None
