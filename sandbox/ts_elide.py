@@ -414,11 +414,20 @@ def elide(path: str, name: str, js: str, lookup: Callable[[str], Exports | None]
 def _verdict(lookup: Callable[[str], Exports | None], resolve: Callable[[str, str], str | None],
              target: str, there: str, s: Stmt, name: str) -> str:
     k = kind_of(lookup, resolve, target, there)
-    if k == "missing":
-        verb = "imports" if s.kind == "import" else "re-exports"
-        raise ElideError(f"{name} {verb} '{there}' from '{s.spec}', but {name_of(target)} "
-                         f"exports no value or type named '{there}'")
-    return k
+    if k != "missing":
+        return k
+    verb, spec = ("imports" if s.kind == "import" else "re-exports"), s.spec
+    seen = {target}
+    while True:  # blame the last module of a re-export chain, where the name went missing
+        e = lookup(target)
+        hop = e.indirect.get(there) if e is not None else None
+        nxt = resolve(hop[0], target) if hop is not None else None
+        if hop is None or nxt is None or nxt in seen:
+            break
+        name, verb, (spec, there), target = name_of(target), "re-exports", hop, nxt
+        seen.add(target)
+    raise ElideError(f"{name} {verb} '{there}' from '{spec}', but {name_of(target)} "
+                     f"exports no value or type named '{there}'")
 
 
 def has_value(lookup: Callable[[str], Exports | None], resolve: Callable[[str, str], str | None],

@@ -21,7 +21,8 @@ FILES = {
         "  const row: Row = { id: 1 };\n"
         "  const kv: KeyValue = makePair('a', 'b');\n"
         "  res.json({ got: store.get('k'), level: Level.High, levelName: Level[Level.High],\n"
-        "             shape: describe(shape), row, kv, names: Object.keys(adapters).sort() });\n"
+        "             shape: describe(shape), row, kv, names: Object.keys(adapters)\n"
+        "             .filter(k => k !== '__esModule').sort() });\n"
         "});\n"
         "export default app.init();\n"),
     # barrel 1: an interface and its class side by side, aliases, an enum, a function
@@ -57,7 +58,8 @@ FILES = {
         "}\n"),
 }
 
-# What GET /dev/barrels answers (the values the barrels give, and no type names)
+# What GET /dev/barrels answers: the values the barrels give, no type names (and not the
+# `__esModule` mark tsc's CommonJS output adds to the namespace for the official CLI)
 EXPECTED = {"got": "v", "level": 2, "levelName": "High", "shape": "square:2", "row": {"id": 1},
             "kv": {"key": "a", "value": "b"},
             "names": ["Level", "MemoryStore", "describe", "makePair"]}
