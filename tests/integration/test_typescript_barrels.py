@@ -6,20 +6,12 @@ is neither a value nor a type refuses the deploy naming the name and the module.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from tests.support import ts_barrels
-from tests.support.nodes import RunningNode, new_node
+from tests.support.coho import node
+from tests.support.nodes import RunningNode
 
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    n = new_node(tmp_path_factory.mktemp("tsbarrels"))
-    n.start()
-    yield n
-    n.stop()
+__all__ = ["node"]  # the module-scoped real node of tests/support/coho.py
 
 
 def test_barrels_of_interfaces_and_classes_deploy_and_serve(node: RunningNode,
