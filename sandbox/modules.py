@@ -46,7 +46,7 @@ from sandbox.module_resolve import (
     path_of,
     vendor_installed,
 )
-from sandbox.ts_elide import Exports, elide, exports_of
+from sandbox.ts_elide import Exports, TypeGraph, exports_of
 
 # -- the module system of one app instance ----------------------------------------------------
 
@@ -91,6 +91,7 @@ class ModuleSystem:
         self._requested: dict[str, set[str]] | None = None
         self._sources: dict[str, tuple[str, str]] = {}  # path -> (format, prepared source)
         self._ts_cache: dict[str, Exports | None] = {}  # path -> its value and type exports
+        self.types = TypeGraph(self._ts_exports, self._ts_resolve)
 
     # -- sources -------------------------------------------------------------------------
     def prepared(self, path: str) -> tuple[str, str]:
@@ -105,7 +106,7 @@ class ModuleSystem:
         if fmt == "ts":
             fmt, src = self._stripped(path, src)
             if fmt == "esm":  # type-only imports and re-exports, across files, as tsc
-                src = elide(path, name_of(path), src, self._ts_exports, self._ts_resolve)
+                src = self.types.elide(path, src)
         if src.startswith("#!"):
             src = "//" + src[2:]
         self._sources[path] = (fmt, src)

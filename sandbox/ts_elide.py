@@ -342,111 +342,130 @@ def exports_of(js: str, ts: str | None) -> Exports:
     return e
 
 
-def kind_of(lookup: Callable[[str], Exports | None], resolve: Callable[[str, str], str | None],
-            path: str, name: str, seen: set[tuple[str, str]] | None = None) -> str:
-    """value, type, missing, or unknown (not an ES module, a cycle: left to the loader)."""
-    seen = set() if seen is None else seen
-    if (path, name) in seen:
-        return "unknown"
-    seen.add((path, name))
-    e = lookup(path)
-    if e is None:
-        return "unknown"
-    if name in e.values:
-        return "value"
-    if name in e.indirect:
-        spec, there = e.indirect[name]
-        target = resolve(spec, path)
-        return "unknown" if target is None else kind_of(lookup, resolve, target, there, seen)
-    if name in e.types:
-        return "type"
-    if name == "default":
-        return "missing"
-    found = "missing"
-    for spec in e.stars:
-        target = resolve(spec, path)
-        k = "unknown" if target is None else kind_of(lookup, resolve, target, name, seen)
-        if k == "value":
-            return k
-        if k == "unknown" or (k == "type" and found == "missing"):
-            found = k
-    return found
+class TypeGraph:
+    """Decides, for the modules of one upload, what a name imported from a module is.
+    `lookup(path)`: the module's Exports, None when it is not examined (left to the
+    loader); `resolve(spec, path)`: the file `spec` names from `path`, or None."""
 
+    def __init__(self, lookup: Callable[[str], Exports | None],
+                 resolve: Callable[[str, str], str | None]) -> None:
+        self.lookup = lookup
+        self.resolve = resolve
+        self._known: dict[tuple[str, str], str] = {}  # (path, name) -> a definite kind
+        self._open: set[tuple[str, str]] = set()  # the lookups in progress (cycles)
 
-def elide(path: str, name: str, js: str, lookup: Callable[[str], Exports | None],
-          resolve: Callable[[str, str], str | None]) -> str:
-    """The stripped module `js` (file `path`, shown as `name`) without the import and
-    export specifiers that name types in their target modules."""
-    sc = scan_module(js)
-    dropped: set[str] = set()  # local bindings of imports that were types
-    edits: list[tuple[Stmt, list[tuple[str, str, bool]], str]] = []
-    for s in sc.stmts:
-        if s.kind not in ("import", "export-from"):
-            continue
-        target = resolve(s.spec, path)
-        if target is None:
-            continue
-        if s.star:  # tsc drops `export *` of a module that exports no value
-            if not has_value(lookup, resolve, target):
-                edits.append((s, [], ""))
-            continue
-        default = s.default
-        if default and _verdict(lookup, resolve, target, "default", s, name) == "type":
-            dropped.add(default)
-            default = ""
-        keep = []
-        for a, b, typed in s.names:
-            if _verdict(lookup, resolve, target, a, s, name) == "type":
-                if s.kind == "import":
-                    dropped.add(b)
-            else:
-                keep.append((a, b, typed))
-        if default != s.default or len(keep) != len(s.names):
-            edits.append((s, keep, default))
-    for s in sc.stmts:
-        if s.kind in ("export-list", "export-default-id") and any(a in dropped for a, _, _ in s.names):
-            edits.append((s, [x for x in s.names if x[0] not in dropped], ""))
-    for s, keep, default in sorted(edits, key=lambda x: -x[0].start):
-        js = js[:s.start] + _rewrite(js, s, keep, default) + js[s.end:]
-    return js
-
-
-def _verdict(lookup: Callable[[str], Exports | None], resolve: Callable[[str, str], str | None],
-             target: str, there: str, s: Stmt, name: str) -> str:
-    k = kind_of(lookup, resolve, target, there)
-    if k != "missing":
+    def kind(self, path: str, name: str) -> str:
+        """value, type, missing, or unknown (not examined, or a cycle: left to the loader).
+        Definite answers are remembered, so each name of each module is worked out once."""
+        key = (path, name)
+        got = self._known.get(key)
+        if got is not None:
+            return got
+        if key in self._open:
+            return "unknown"
+        self._open.add(key)
+        try:
+            k = self._kind(path, name)
+        finally:
+            self._open.discard(key)
+        if k != "unknown":
+            self._known[key] = k
         return k
-    verb, spec = ("imports" if s.kind == "import" else "re-exports"), s.spec
-    seen = {target}
-    while True:  # blame the last module of a re-export chain, where the name went missing
-        e = lookup(target)
-        hop = e.indirect.get(there) if e is not None else None
-        nxt = resolve(hop[0], target) if hop is not None else None
-        if hop is None or nxt is None or nxt in seen:
-            break
-        name, verb, (spec, there), target = name_of(target), "re-exports", hop, nxt
-        seen.add(target)
-    raise ElideError(f"{name} {verb} '{there}' from '{spec}', but {name_of(target)} "
-                     f"exports no value or type named '{there}'")
 
+    def _kind(self, path: str, name: str) -> str:
+        e = self.lookup(path)
+        if e is None:
+            return "unknown"
+        if name in e.values:
+            return "value"
+        if name in e.indirect:
+            spec, there = e.indirect[name]
+            target = self.resolve(spec, path)
+            return "unknown" if target is None else self.kind(target, there)
+        if name in e.types:
+            return "type"
+        if name == "default":  # never through export *
+            return "missing"
+        found = "missing"
+        for spec in e.stars:
+            target = self.resolve(spec, path)
+            k = "unknown" if target is None else self.kind(target, name)
+            if k == "value":
+                return k
+            if k == "unknown" or (k == "type" and found == "missing"):
+                found = k
+        return found
 
-def has_value(lookup: Callable[[str], Exports | None], resolve: Callable[[str, str], str | None],
-              path: str, seen: set[str] | None = None) -> bool:
-    """Whether the module exports at least one value (or may: not known to be types only)."""
-    seen = set() if seen is None else seen
-    if path in seen:
-        return False
-    seen.add(path)
-    e = lookup(path)
-    if e is None or e.values:
-        return True
-    if any(kind_of(lookup, resolve, path, x) != "type" for x in e.indirect):
-        return True
-    for spec in e.stars:
-        target = resolve(spec, path)
-        if target is None or has_value(lookup, resolve, target, seen):
+    def has_value(self, path: str, seen: set[str] | None = None) -> bool:
+        """Whether the module exports a value (or may: not known to hold types only)."""
+        seen = set() if seen is None else seen
+        if path in seen:
+            return False
+        seen.add(path)
+        e = self.lookup(path)
+        if e is None or e.values:
             return True
-    return False
+        if any(self.kind(path, x) != "type" for x in e.indirect):
+            return True
+        for spec in e.stars:
+            target = self.resolve(spec, path)
+            if target is None or self.has_value(target, seen):
+                return True
+        return False
+
+    def elide(self, path: str, js: str) -> str:
+        """The stripped module `js` of the file `path` without the import and export
+        specifiers that name types in their target modules."""
+        sc = scan_module(js)
+        dropped: set[str] = set()  # local bindings of imports that were types
+        edits: list[tuple[Stmt, list[tuple[str, str, bool]], str]] = []
+        for s in sc.stmts:
+            if s.kind not in ("import", "export-from"):
+                continue
+            target = self.resolve(s.spec, path)
+            if target is None:
+                continue
+            if s.star:  # tsc drops `export *` of a module that exports no value
+                if not self.has_value(target):
+                    edits.append((s, [], ""))
+                continue
+            default = s.default
+            if default and self._verdict(path, target, "default", s) == "type":
+                dropped.add(default)
+                default = ""
+            keep = []
+            for a, b, typed in s.names:
+                if self._verdict(path, target, a, s) == "type":
+                    if s.kind == "import":
+                        dropped.add(b)
+                else:
+                    keep.append((a, b, typed))
+            if default != s.default or len(keep) != len(s.names):
+                edits.append((s, keep, default))
+        for s in sc.stmts:  # `export { X }` / `export default X` of an elided import X
+            if s.kind in ("export-list", "export-default-id") and \
+                    any(a in dropped for a, _, _ in s.names):
+                edits.append((s, [x for x in s.names if x[0] not in dropped], ""))
+        for s, keep, default in sorted(edits, key=lambda x: -x[0].start):
+            js = js[:s.start] + _rewrite(js, s, keep, default) + js[s.end:]
+        return js
+
+    def _verdict(self, path: str, target: str, there: str, s: Stmt) -> str:
+        k = self.kind(target, there)
+        if k != "missing":
+            return k
+        name, verb, spec = name_of(path), "imports" if s.kind == "import" else "re-exports", s.spec
+        seen = {target}
+        while True:  # blame the last module of a re-export chain, where the name went missing
+            e = self.lookup(target)
+            hop = e.indirect.get(there) if e is not None else None
+            nxt = self.resolve(hop[0], target) if hop is not None else None
+            if hop is None or nxt is None or nxt in seen:
+                break
+            name, verb, (spec, there), target = name_of(target), "re-exports", hop, nxt
+            seen.add(target)
+        raise ElideError(f"{name} {verb} '{there}' from '{spec}', but {name_of(target)} "
+                         f"exports no value or type named '{there}'")
 
 
 def _rewrite(js: str, s: Stmt, keep: list[tuple[str, str, bool]], default: str) -> str:

@@ -70,13 +70,14 @@ def test_every_type_form_is_elided_and_every_value_kept() -> None:
                    "out": ["a", 1, "merged", 1, "x"]}
 
 
-def test_star_reexports_chains_cycles_and_declaration_files() -> None:
+def test_star_reexports_chains_cycles_diamonds_and_declaration_files() -> None:
     files = {
         "lib.ts": ("export * from './values';\n"
                    "export * from './types-only';\n"  # tsc drops it: no value there
                    "export * from './ambient';\n"  # ambient.d.ts: no file to load at run time
                    "export { Amb } from './ambient';\n"
-                   "export { Mid, midValue } from './mid';\n"),
+                   "export { Mid, midValue } from './mid';\n"
+                   "export { Leaf, leafValue } from './diamond';\n"),
         "values.ts": "export const v = 1;\nexport interface VI {}\n",
         "types-only.ts": "export interface OnlyI {}\nexport type OnlyT = 1;\n",
         "ambient.d.ts": "export interface Amb { z: 1 }\nexport declare const amb: number;\n",
@@ -85,10 +86,15 @@ def test_star_reexports_chains_cycles_and_declaration_files() -> None:
         "back.ts": ("import { midValue } from './mid';\n"
                     "export interface Mid {}\nexport type Back = 1;\n"
                     "export const fromMid = () => midValue;\n"),
+        # two star paths to one module (a diamond): the type is found through both
+        "diamond.ts": "export * from './d1';\nexport * from './d2';\n",
+        "d1.ts": "export * from './leaf';\n",
+        "d2.ts": "export * from './leaf';\n",
+        "leaf.ts": "export interface Leaf {}\nexport const leafValue = 'leaf';\n",
         "use.ts": ("import { v, VI, Amb, Mid } from './lib';\n"
                    "export const out = [v];\nexport type Used = [VI, Amb, Mid];\n"),
     }
-    assert serve(files) == {"names": ["midValue", "v"], "out": [1]}
+    assert serve(files) == {"names": ["leafValue", "midValue", "v"], "out": [1]}
 
 
 @pytest.mark.parametrize("lib, message", [
