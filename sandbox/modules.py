@@ -22,6 +22,7 @@ decides, as in Node.
 from __future__ import annotations
 
 import json
+import posixpath
 import sys
 from collections.abc import Callable
 
@@ -45,6 +46,7 @@ from sandbox.module_resolve import (
     path_of,
     vendor_installed,
 )
+from sandbox.ts_elide import Exports, TypeGraph, exports_of
 
 # -- the module system of one app instance ----------------------------------------------------
 
@@ -88,6 +90,8 @@ class ModuleSystem:
         self.guest_eval_module: Callable[[str, str], str] | None = None  # "" or an error reply
         self._requested: dict[str, set[str]] | None = None
         self._sources: dict[str, tuple[str, str]] = {}  # path -> (format, prepared source)
+        self._ts_cache: dict[str, Exports | None] = {}  # path -> its value and type exports
+        self.types = TypeGraph(self._ts_exports, self._ts_resolve)
 
     # -- sources -------------------------------------------------------------------------
     def prepared(self, path: str) -> tuple[str, str]:
@@ -100,13 +104,51 @@ class ModuleSystem:
             raise ResolveError(f"Cannot find module '{name_of(path)}'")
         fmt = self.resolver.format_of(path, src)
         if fmt == "ts":
-            src = self.strip_types(name_of(path), src)
-            fmt = "cjs" if path.endswith(".cts") else "esm" if scan(src).esm or \
-                path.endswith(".mts") else "cjs"
+            fmt, src = self._stripped(path, src)
+            if fmt == "esm":  # type-only imports and re-exports, across files, as tsc
+                src = self.types.elide(path, src)
         if src.startswith("#!"):
             src = "//" + src[2:]
         self._sources[path] = (fmt, src)
         return fmt, src
+
+    def _stripped(self, path: str, src: str) -> tuple[str, str]:
+        js = self.strip_types(name_of(path), src)
+        return ("cjs" if path.endswith(".cts") else "esm" if scan(js).esm or
+                path.endswith(".mts") else "cjs"), js
+
+    def _ts_exports(self, path: str) -> Exports | None:
+        """What the app's own TypeScript module `path` exports as values and as types
+        (None for anything else: JavaScript, packages, CommonJS output)."""
+        if path in self._ts_cache:
+            return self._ts_cache[path]
+        e = None
+        src = self.fs.read(path)
+        if src is not None and path.startswith(APP + "/") and "/node_modules/" not in path \
+                and self.resolver.format_of(path, src) == "ts":
+            try:
+                fmt, js = self._stripped(path, src)
+            except Exception:  # its own load reports the syntax error
+                fmt, js = "", ""
+            if fmt == "esm" or path.endswith(".d.ts"):
+                e = exports_of(js, src)
+        self._ts_cache[path] = e
+        return e
+
+    def _ts_resolve(self, spec: str, parent: str) -> str | None:
+        """The file an import names; a declaration file (.d.ts) where tsc would find
+        one and Node resolution finds nothing; None for built-ins and packages."""
+        try:
+            r = self.resolver.resolve(spec, parent, "import")
+        except ResolveError:
+            if not spec.startswith(("./", "../")):
+                return None
+            base = posixpath.normpath(posixpath.join(posixpath.dirname(parent), spec))
+            for cand in (base + ".d.ts", base + "/index.d.ts", base.removesuffix(".js") + ".d.ts"):
+                if self.fs.read(cand) is not None:
+                    return cand
+            return None
+        return r.path or None
 
     def builtin_keys(self, name: str) -> list[str]:
         if self.guest_call is None:
