@@ -45,7 +45,11 @@ app.worker('healing', async (req, res) => {
 app.post('/fill/:coll', async (req, res) => {
   const conn = await Datastore.open();
   const docs = [];
-  for (let i = 0; i < req.body.n; i++) docs.push({coll: req.params.coll, i, secret: 's' + i});
+  for (let i = 0; i < req.body.n; i++) {
+    const d = {coll: req.params.coll, i, secret: 's' + i};
+    if (req.body.ids) d._id = req.body.ids[i];
+    docs.push(d);
+  }
   res.json(await conn.insertMany(req.params.coll, docs));
 });
 app.post('/fromquery/:coll/:topic', async (req, res) => {
@@ -102,8 +106,10 @@ def kv(node: RunningNode, k: str) -> Any:
     return node.get(f"/dev/kv/{k}").json()["v"]
 
 
-def fill(node: RunningNode, coll: str, n: int) -> list[dict[str, Any]]:
-    assert node.post(f"/dev/fill/{coll}", json={"n": n}).status_code == 200
+def fill(node: RunningNode, coll: str, n: int, ids: list[str] | None = None
+         ) -> list[dict[str, Any]]:
+    r = node.post(f"/dev/fill/{coll}", json={"n": n, "ids": ids})
+    assert r.status_code == 200, r.text
     return docs(node, coll)
 
 
@@ -156,6 +162,17 @@ def test_a_worker_fed_by_enqueue_from_query_updates_its_source_by_body_id(
     # no retries: one run per document (a retry would have run before the update landed)
     runs = sum(1 for b in bodies(node, "mark") if b["body"]["payload"].get("coll") == "orders")
     assert runs == 5
+
+
+def test_any_string_id_reaches_the_worker_exactly(node: RunningNode) -> None:
+    """The source _id rides in a NATS header: one that would end the header line, add a
+    header, or be trimmed or mangled as a header value still arrives byte for byte."""
+    ids = [" lead and trail ", "crlf\r\nBrygge-Retries: 99", "blåbær 🍓", "tab\there", "\"q\""]
+    source = fill(node, "oddids", len(ids), ids)
+    assert sorted(d["_id"] for d in source) == sorted(ids)
+    r = node.post("/dev/fromquery/oddids/mark")
+    assert r.status_code == 200 and r.json()["count"] == len(ids), r.text
+    assert_query_bodies(node, "oddids", source)
 
 
 def test_body_id_is_the_source_id_when_the_projection_drops_it(node: RunningNode) -> None:
