@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.nodes import RunningNode, brygge, new_node, wait_until
+from tests.support.nodes import RunningNode, brygge, deployed_node, wait_until
 
 APP = r"""
 import {app, Datastore} from 'codehooks-js';
@@ -82,18 +82,11 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
 @pytest.fixture(scope="module", params=["inprocess", "grpc"])
 def node(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Any:
-    tmp = tmp_path_factory.mktemp(f"wreq-{request.param}")
-    app = tmp / "app"
-    app.mkdir()
-    (app / "index.js").write_text(APP)
     # batches of 2: a query's jobs cross atomic batches; retries come quickly
-    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT=request.param, BRYGGE_QUEUE_PUBLISH_BATCH="2",
-                 BRYGGE_QUEUE_RETRY_DELAY_MS="100", BRYGGE_DISPATCH_REFRESH_S="1")
-    n.start()
-    d = n.deploy(app)
-    assert d.returncode == 0, d.stderr
-    yield n
-    n.stop()
+    with deployed_node(tmp_path_factory.mktemp(f"wreq-{request.param}"), APP,
+                       BRYGGE_EXECUTOR_TRANSPORT=request.param, BRYGGE_QUEUE_PUBLISH_BATCH="2",
+                       BRYGGE_QUEUE_RETRY_DELAY_MS="100", BRYGGE_DISPATCH_REFRESH_S="1") as n:
+        yield n
 
 
 def docs(node: RunningNode, coll: str) -> list[dict[str, Any]]:
