@@ -262,7 +262,7 @@ class Dispatcher:
         task.add_done_callback(self.tasks.discard)
         self.loop.call_later(self.s.queue_ack_grace_s / 2, self._working, batch, fut)
 
-    def _job(self, w: dict[str, Any], m: Any) -> tuple[Any, str, str, float]:
+    def _job(self, w: dict[str, Any], m: Any) -> tuple[Any, str, str, float, Any]:
         h = m.headers or {}
         try:
             payload = json.loads(m.data) if m.data else None
@@ -277,7 +277,8 @@ class Dispatcher:
         if h.get(q.H_TIMEOUT_MS):
             timeout = max(0.1, int(h[q.H_TIMEOUT_MS]) / 1000)
         return (payload, h.get(q.H_JOB_ID) or f"cron-{m.metadata.sequence.stream}",
-                h.get(q.H_ENQUEUED, ""), timeout)
+                h.get(q.H_ENQUEUED, ""), timeout,
+                q.source_id(h) if w["kind"] != "cron" else None)
 
     def _run_batch(self, w: dict[str, Any], batch: list[Any]) -> list[str]:
         env = json.dumps(w["env"], sort_keys=True) if w["env"] else ""

@@ -54,6 +54,14 @@ def _body_fields(body: bytes) -> dict[str, str]:
                 "bodyBase64": base64.b64encode(body).decode()}
 
 
+def _job_arg(payload: Any, job_id: str, enqueued: str, source_id: Any) -> dict[str, Any]:
+    """One job as the runtime's runJob reads it (sandbox/js/runtime/jobs.js)."""
+    j = {"payload": payload, "jobId": job_id, "enqueued": enqueued}
+    if source_id is not None:
+        j["sourceId"] = source_id
+    return j
+
+
 def _raise_fd_limit() -> None:
     try:
         import resource
@@ -314,14 +322,16 @@ class Executor:
                 self.sched.release(pool.slots)
 
     def run_job(self, space_id: str, digest: str, env_json: str, kind: str, name: str,
-                payload: Any, job_id: str, enqueued: str, timeout_s: float) -> str:
+                payload: Any, job_id: str, enqueued: str, timeout_s: float,
+                source_id: Any = None) -> str:
         """Run one worker job (kind "worker", name = topic) or cron run (kind "cron",
-        name = expression) in the space's instances; "" when it succeeded, else why not."""
+        name = expression) in the space's instances; "" when it succeeded, else why not.
+        `source_id`: the _id of the document a query job was made from (req.body._id)."""
         invocation = Invocation(emit=lambda kind_, data: None)
         error = ""
         try:
-            arg = json.dumps({"kind": kind, "name": name, "payload": payload,
-                              "jobId": job_id, "enqueued": enqueued})
+            arg = json.dumps({"kind": kind, "name": name,
+                              **_job_arg(payload, job_id, enqueued, source_id)})
             self._run_in_space(space_id, digest, env_json, "__brygge_invoke_job", arg,
                                invocation, timeout_s)
             error = invocation.error
@@ -338,10 +348,10 @@ class Executor:
         return error
 
     def run_jobs(self, space_id: str, digest: str, env_json: str, kind: str, name: str,
-                 jobs: list[tuple[Any, str, str, float]]) -> list[str]:
-        """Run jobs (payload, job id, enqueued, timeout_s) of one worker or cron job as
-        one invocation, one after the other, each with its own budgets; one outcome per
-        job as run_job gives it. A job that outlives its timeout or CPU budget fails
+                 jobs: list[tuple[Any, str, str, float, Any]]) -> list[str]:
+        """Run jobs (payload, job id, enqueued, timeout_s, source id) of one worker or
+        cron job as one invocation, one after the other, each with its own budgets; one
+        outcome per job as run_job gives it. A job that outlives its timeout or CPU budget fails
         alone; after any other stop of the instance (or a heap that ran out of memory)
         the jobs without an outcome run one by one, so a poisoned job fails only itself."""
         if len(jobs) == 1:
@@ -362,7 +372,7 @@ class Executor:
         invocation = Invocation(emit=lambda kind_, data: None, on_job=on_job)
         try:
             arg = json.dumps({"kind": kind, "name": name, "jobs": [
-                {"payload": p, "jobId": i, "enqueued": e} for p, i, e, _ in jobs]})
+                _job_arg(p, i, e, src) for p, i, e, _, src in jobs]})
             self._run_in_space(space_id, digest, env_json, "__brygge_invoke_jobs", arg,
                                invocation, jobs[0][3])
             if invocation.error and len(errors) < len(jobs):

@@ -16,6 +16,7 @@ from brygge.settings import Settings
 from sandbox import hostops, internal, jobs, outbound
 from sandbox.hosterror import host_error, unknown_op
 from storage.client import StorageClient
+from storage.enqueue import projection_keeping_id
 from storage.errors import StorageError
 
 HostOps = Callable[[str, str], str]  # (op, payload) -> reply, as AppInstance calls it
@@ -110,11 +111,13 @@ class HostBackend:
                 return json.dumps(self.jobs.enqueue(space_id, args.get("topic"),
                                                     args.get("payload"), opts))
             if op == "queue.enqueueFromQuery":
+                # each job's source _id is read even where the projection drops it
+                find_opts, drop_id = projection_keeping_id(
+                    {k: v for k, v in opts.items()
+                     if k in ("useIndex", "start", "end", "startIndex", "endIndex", "limit",
+                              "offset", "reverse", "hints", "sort")})
                 find = {"collection": args.get("collection"), "query": args.get("query") or {},
-                        "options": {k: v for k, v in opts.items()
-                                    if k in ("useIndex", "start", "end", "startIndex",
-                                             "endIndex", "limit", "offset", "reverse",
-                                             "hints", "sort")}}
+                        "options": find_opts}
 
                 def pages() -> Any:
                     cursor = None
@@ -127,7 +130,7 @@ class HostBackend:
                             return
 
                 return json.dumps(self.jobs.enqueue_many(space_id, args.get("topic"), pages,
-                                                         opts))
+                                                         opts, drop_id))
         except jobs.QueueError as e:
             return host_error("Error", str(e))
         except StorageError as e:

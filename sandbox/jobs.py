@@ -92,10 +92,10 @@ class JobPublisher:
         return {"_id": job_id, "jobId": job_id, "topic": topic}
 
     def enqueue_many(self, sid: str, topic: str, pages: Callable[[], Any],
-                     options: dict[str, Any]) -> dict[str, Any]:
+                     options: dict[str, Any], drop_id: bool = False) -> dict[str, Any]:
         """Every payload `pages()` yields (lists of documents), as atomic batches
-        (storage/enqueue.py). `pages` reads storage with blocking calls: each page is
-        fetched in a worker thread, off the publisher's loop."""
+        (storage/enqueue.py; `drop_id` there). `pages` reads storage with blocking calls:
+        each page is fetched in a worker thread, off the publisher's loop."""
         check_topic(topic)
         opts = options or {}
 
@@ -107,7 +107,7 @@ class JobPublisher:
         async def go() -> dict[str, Any]:
             return await enqueue_pages(self._js, sid, topic, pages_off_loop(),
                                        lambda job_id: job_headers(topic, job_id, opts),
-                                       self.settings.queue_publish_batch)
+                                       self.settings.queue_publish_batch, drop_id)
         try:  # no overall timeout: each batch's commit waits at most 30 s
             return dict(self._submit(go(), timeout=None))
         except EnqueueStopped as e:

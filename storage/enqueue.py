@@ -5,7 +5,11 @@ atomic batches (ADR-50: Nats-Batch-Id / -Sequence / -Commit; the JOBS stream has
 allow_atomic) of up to `queue_publish_batch` jobs. One acknowledgement and one fsync per
 batch instead of per job (with `sync_interval: always` the server fsyncs each message it
 stores: ~2,300 jobs/s on this machine; batches of 500 ~20,000). A batch is stored whole
-or not at all, so the count a caller gets back is exact when a later batch fails."""
+or not at all, so the count a caller gets back is exact when a later batch fails.
+
+A job made from a document carries the document's `_id` in `Brygge-Source-Id`: the worker's
+`req.body._id`, as the official local server gives it (apps update the source document by
+it), even when the caller's projection leaves `_id` out of the payload."""
 
 from __future__ import annotations
 
@@ -35,10 +39,10 @@ class EnqueueStopped(Exception):
         self.cause = cause
 
 
-def check_size(js: Any, data: bytes) -> None:
-    # NATS refuses messages above its max_payload (1 MiB by default); the headers of
-    # a job take well under 2 KiB
-    limit = int(getattr(js._nc, "max_payload", 0) or 1024 * 1024) - 2048
+def check_size(js: Any, data: bytes, extra: int = 0) -> None:
+    # NATS refuses messages above its max_payload (1 MiB by default); the fixed headers
+    # of a job take well under 2 KiB, `extra` is the size of the variable ones
+    limit = int(getattr(js._nc, "max_payload", 0) or 1024 * 1024) - 2048 - extra
     if len(data) > limit:
         raise PayloadTooLarge(f"a job payload of {len(data)} bytes is larger than the queue "
                            f"accepts ({limit} bytes); store the data and enqueue its id")
@@ -49,8 +53,8 @@ async def publish_atomic(js: Any, subject: str, msgs: list[tuple[bytes, dict[str
     """One JetStream atomic batch: only the commit carries a reply subject; the server
     answers it once the whole batch is stored, or with an error and none of it."""
     nc = js._nc  # nats-py has no batch API yet; the headers are the protocol
-    for data, _ in msgs:  # before any of the batch goes out
-        check_size(js, data)
+    for data, h in msgs:  # before any of the batch goes out
+        check_size(js, data, len(h.get(q.H_SOURCE_ID, "")))
     bid = uuid.uuid4().hex
     last = len(msgs) - 1
     try:
@@ -72,11 +76,29 @@ async def publish_atomic(js: Any, subject: str, msgs: list[tuple[bytes, dict[str
                            f"{err.get('description') or answer}")
 
 
+def projection_keeping_id(options: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """getMany options whose projection keeps `_id` (the source id of each job), and
+    whether the payloads must drop it again (the caller's projection left it out)."""
+    hints = options.get("hints")
+    if not isinstance(hints, dict):
+        return options, False
+    for key in ("$fields", "fields", "projection"):  # the one storage/datastore.py reads
+        fields = hints.get(key)
+        if fields is None:
+            continue
+        if not isinstance(fields, dict) or fields.get("_id", 1) not in (0, False):
+            return options, False
+        kept = {k: v for k, v in fields.items() if k != "_id"}
+        return {**options, "hints": {**hints, key: kept}}, True
+    return options, False
+
+
 async def enqueue_pages(js: Any, sid: str, topic: str, pages: AsyncIterator[list[Any]],
-                        headers: Callable[[str], dict[str, str]], batch_size: int
-                        ) -> dict[str, Any]:
+                        headers: Callable[[str], dict[str, str]], batch_size: int,
+                        drop_id: bool = False) -> dict[str, Any]:
     """Every document `pages` yields as a job of `topic` in space `sid`; `headers(job_id)`
-    gives a job's headers (the caller's job header format and options). Returns
+    gives a job's headers (the caller's job header format and options); `drop_id`: the
+    payload is the document without its `_id` (projection_keeping_id). Returns
     {count, jobId: the batch id every job carries in Brygge-Batch}; EnqueueStopped when
     a batch fails (errors of `pages` or `headers` pass through as they are)."""
     batch = str(uuid.uuid4())
@@ -89,6 +111,10 @@ async def enqueue_pages(js: Any, sid: str, topic: str, pages: AsyncIterator[list
             for d in docs[i:i + size]:
                 h = headers(str(uuid.uuid4()))
                 h[q.H_BATCH] = batch
+                if isinstance(d, dict) and "_id" in d:
+                    h[q.H_SOURCE_ID] = q.source_id_header(d["_id"])
+                    if drop_id:
+                        d = {k: v for k, v in d.items() if k != "_id"}
                 msgs.append((json.dumps(d).encode(), h))
             try:
                 await publish_atomic(js, subject, msgs)

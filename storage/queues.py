@@ -24,6 +24,7 @@ Job messages carry the payload as JSON and these headers:
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -47,6 +48,7 @@ H_RETRIES = "Brygge-Retries"          # retries after the first attempt (int)
 H_RETRY_DELAY_MS = "Brygge-Retry-Delay-Ms"  # first backoff delay; doubles per attempt
 H_TIMEOUT_MS = "Brygge-Timeout-Ms"    # one attempt's wall-clock budget
 H_BATCH = "Brygge-Batch"              # enqueueFromQuery's batch job id
+H_SOURCE_ID = "Brygge-Source-Id"      # a query job's source document _id (JSON): body._id
 H_ERROR = "Brygge-Error"              # on dead letters: the last attempt's error
 H_ATTEMPTS = "Brygge-Attempts"        # on dead letters: how many attempts ran
 H_DIED = "Brygge-Died"                # on dead letters: ISO time
@@ -74,6 +76,23 @@ def job_headers(topic: str, job_id: str, options: dict[str, Any]) -> dict[str, s
             raise QueueError(f"enqueue option {key} must be a number >= 0, not {v!r}")
         h[header] = str(int(v))
     return h
+
+
+def source_id_header(doc_id: Any) -> str:
+    """The source document's _id as a header value: JSON with every non-ASCII and control
+    character escaped, so no _id can end the header line or add a header."""
+    return json.dumps(doc_id)
+
+
+def source_id(headers: dict[str, str] | None) -> Any:
+    """The _id a query job was made from (its worker's req.body._id), or None."""
+    raw = (headers or {}).get(H_SOURCE_ID)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
 
 
 def tok(name: str) -> str:

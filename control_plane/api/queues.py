@@ -74,6 +74,19 @@ async def status(cp: Any, sp: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def dead_row(m: Any) -> dict[str, Any]:
+    """A dead letter as the admin API lists it; `sourceId` is the document a query job
+    was made from (None for a plain enqueue)."""
+    h = m.headers or {}
+    try:
+        payload = json.loads(m.data) if m.data else None
+    except ValueError:
+        payload = m.data.decode("utf-8", "replace")
+    return {"jobId": h.get(q.H_JOB_ID, ""), "topic": h.get(q.H_TOPIC, ""),
+            "attempts": int(h.get(q.H_ATTEMPTS, "0") or 0), "error": h.get(q.H_ERROR, ""),
+            "died": h.get(q.H_DIED, ""), "payload": payload, "sourceId": q.source_id(h)}
+
+
 async def dead_letters(cp: Any, sp: dict[str, Any], topic: str | None = None
                        ) -> AsyncIterator[dict[str, Any]]:
     js = _js(cp)
@@ -88,15 +101,8 @@ async def dead_letters(cp: Any, sp: dict[str, Any], topic: str | None = None
                 return
             for m in msgs:
                 seen += 1
-                h = m.headers or {}
-                try:
-                    payload = json.loads(m.data) if m.data else None
-                except ValueError:
-                    payload = m.data.decode("utf-8", "replace")
-                yield {"jobId": h.get(q.H_JOB_ID, ""), "topic": h.get(q.H_TOPIC, ""),
-                       "attempts": int(h.get(q.H_ATTEMPTS, "0") or 0),
-                       "error": h.get(q.H_ERROR, ""), "died": h.get(q.H_DIED, ""),
-                       "payload": payload, "seq": m.metadata.sequence.stream}
+                yield {**dead_row(m), "seq": m.metadata.sequence.stream,
+                       "batch": (m.headers or {}).get(q.H_BATCH)}
                 await m.ack()
     finally:
         await sub.unsubscribe()
@@ -107,6 +113,10 @@ async def retry(cp: Any, sp: dict[str, Any], topic: str | None) -> int:
     n = 0
     async for d in dead_letters(cp, sp, topic):
         h = job_headers(d["topic"], d["jobId"] or str(uuid.uuid4()), {})
+        if d["sourceId"] is not None:  # a query job stays one: req.body._id is its source's
+            h[q.H_SOURCE_ID] = q.source_id_header(d["sourceId"])
+            if d["batch"]:
+                h[q.H_BATCH] = d["batch"]
         await js.publish(q.worker_subject(sp["id"], d["topic"]),
                          json.dumps(d["payload"]).encode(), headers=h)
         await js.delete_msg(q.DEAD_STREAM, d["seq"])
@@ -178,16 +188,7 @@ def router(cp: Any) -> APIRouter:
                 info = await js.stream_info(q.DEAD_STREAM, subjects_filter=f"dead.{sp['id']}.w.>")
                 want = min(sum((info.state.subjects or {}).values()), MAX_DEAD_LIST)
                 while len(out) < want:
-                    m = await sub.next_msg(timeout=2)
-                    h = m.headers or {}
-                    try:
-                        payload = json.loads(m.data) if m.data else None
-                    except ValueError:
-                        payload = m.data.decode("utf-8", "replace")
-                    out.append({"jobId": h.get(q.H_JOB_ID, ""), "topic": h.get(q.H_TOPIC, ""),
-                                "attempts": int(h.get(q.H_ATTEMPTS, "0") or 0),
-                                "error": h.get(q.H_ERROR, ""), "died": h.get(q.H_DIED, ""),
-                                "payload": payload})
+                    out.append(dead_row(await sub.next_msg(timeout=2)))
             finally:
                 await sub.unsubscribe()
             return out

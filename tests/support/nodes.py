@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +164,20 @@ def write_app(root: Path, name: str, src: str) -> Path:
 def new_node(tmp: Path, **env: str) -> RunningNode:
     return RunningNode(data_dir=tmp / "node", http_port=free_port(), admin_port=free_port(),
                        env=env)
+
+
+@contextmanager
+def deployed_node(tmp: Path, src: str, **env: str) -> Iterator[RunningNode]:
+    """A started node (settings `env`) with the app `src` (its index.js) deployed to
+    brygge/dev; stopped on exit."""
+    n = new_node(tmp, **env)
+    n.start()
+    try:
+        d = n.deploy(write_app(tmp, "app", src))
+        assert d.returncode == 0, d.stderr
+        yield n
+    finally:
+        n.stop()
 
 
 def pid_alive(pid: int) -> bool:

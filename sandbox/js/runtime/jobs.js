@@ -9,8 +9,12 @@
     const res = makeResponse({ ended: false, job: true });
     const req = makeRequest({ id: j.jobId, method: "POST", path: "", apiPath: "/" + name, originalUrl: "",
       query: "", headers: {}, hostname: "", ip: "", body: "" });
+    // A job made from a query (enqueueFromQuery, query --enqueue) has the official local
+    // server's body: _id is the source document's, which apps update by it.
     req.body = kind === "cron" ? { jobId: j.jobId, next: (j.payload && j.payload.next) || undefined }
-      : { payload: j.payload, jobId: j.jobId, topic: name, _id: j.jobId, _created: j.enqueued };
+      : j.sourceId !== undefined
+        ? { _id: j.sourceId, topic: name, payload: j.payload, jobId: j.jobId, _created: j.enqueued }
+        : { payload: j.payload, jobId: j.jobId, topic: name, _id: j.jobId, _created: j.enqueued };
     const fns = Array.isArray(hooks) ? hooks : [hooks];
     return new Promise((resolve, reject) => {
       const end = res.end;
