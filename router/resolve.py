@@ -42,15 +42,20 @@ class Resolver:
         self.s = settings
         self.catalog = catalog
         self.cache = TTLCache()
+        self.plain: set[str] = set()  # Host headers that never name a space (bound())
 
     async def bound(self, host: str) -> dict[str, Any] | None:
         """The host record {project, space, kind} when `host` is a custom domain or an
         alternative host, else None. Project URLs (`<project>.api.<x>`, which no such
         host can have the form of), IP literals and `localhost` are never looked up; any
         other host costs one cache lookup (a catalog read at most every CACHE_TTL_S)."""
+        if host in self.plain:  # the hot path of project URLs and the default project
+            return None
         h = hosts.normalize(host)
         if not h or h == "localhost" or hosts.project_url_host(h) \
                 or h.rpartition(".")[2].isdigit():  # IPv4 (no DNS name's top label is)
+            if len(self.plain) < 10_000:  # bounded: Host headers are the client's to choose
+                self.plain.add(host)
             return None
         key = ("host", h)
         rec = self.cache.get(key)
