@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,16 @@ class Settings:
                             "this node then adds routers, executors and a control plane to "
                             "that node's data.")
     domain: str = knob("localhost", "Base domain: projects answer on <project>.api.<domain>.")
+    alt_host_domain: str = knob("", "Domain of the alternative host every space gets "
+                                "(<word>-<word>-<4 chars>.<this>, served with the whole path "
+                                "as the API path, storage/hosts.py); empty: `domain` (so "
+                                "calm-harbor-x7k2.localhost on a laptop). Point a wildcard DNS "
+                                "record of it at the routers. May not start with 'api.' nor "
+                                "contain '.api.' (those hosts are project URLs). Changing it "
+                                "moves every alternative host at the next control-plane start "
+                                "(the generated names stay).")
+    max_domains_per_space: int = knob(20, "Custom domains one space may have "
+                                      "(`brygge domain add`).", 0, 1000)
     default_project: str = knob("brygge", "Project served on bare localhost/IP hosts.")
     default_space: str = knob("dev", "Space created with the default project.")
     routers: int = knob(1, "Router processes sharing the HTTP port (SO_REUSEPORT). Each runs "
@@ -318,6 +329,15 @@ class Settings:
                 raise SettingsError(f"{f.name}={v!r} is outside [{lo}, {hi}]")
             if choices and v not in choices:
                 raise SettingsError(f"{f.name}={v!r} must be one of {', '.join(choices)}")
+        alt = (self.alt_host_domain or self.domain).strip().lower().rstrip(".")
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}"
+                            r"[a-z0-9])?)*", alt) or len(alt) > 240:
+            raise SettingsError(f"alt_host_domain={alt!r} is not a domain name such as "
+                                "'apps.example.com'")
+        if alt.startswith("api.") or ".api." in alt:
+            raise SettingsError(f"alt_host_domain={alt!r}: alternative hosts below it would "
+                                "read as <project>.api.<domain> project URLs; set "
+                                "BRYGGE_ALT_HOST_DOMAIN to a domain without an 'api' label")
         try:
             from zoneinfo import ZoneInfo
             ZoneInfo(self.cron_timezone)

@@ -1,7 +1,8 @@
 """The data-plane router: a raw ASGI app that admits a request to a space and
 streams it through an executor.
 
-Per request: resolve project (Host) and space (first path segment: router/resolve.py),
+Per request: resolve project (Host) and space (first path segment; or both from the Host
+when it is a custom domain or alternative host: router/resolve.py, storage/hosts.py),
 admit it (router/admit.py), check the credential (router/credentials.py), enforce the body
 limit, then one invocation on the executor the process was composed with (in-process or
 over gRPC: brygge/executor_api.py); response head and body chunks are forwarded as they
@@ -44,7 +45,7 @@ from router.meter import Meter
 from router.realtime import Realtime
 from router.resolve import Resolver, hostname
 from router.streaming import stream_invocation
-from storage import admission
+from storage import admission, hosts
 from storage.catalog import Catalog
 from storage.client import AsyncStorageClient
 
@@ -169,26 +170,37 @@ class Router:
         client = scope.get("client") or ("", 0)
         ip, host, _ = admission.forwarded_view(client[0], headers, self.trusted,
                                                scope.get("scheme", "http"))
-        project = self.resolve.project_of(host)
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         query = scope.get("query_string", b"").decode("latin-1")
         if len(raw_path) + len(query) > self.s.max_url_bytes:
             raise Reject(414, f"URL is longer than {self.s.max_url_bytes} bytes")
         if sum(len(k) + len(v) for k, v in scope["headers"]) > self.s.max_header_bytes:
             raise Reject(431, f"request headers exceed {self.s.max_header_bytes} bytes")
-        parts = raw_path.split("/", 2)
-        space_name = parts[1] if len(parts) > 1 else ""
-        api_path = "/" + (parts[2] if len(parts) > 2 else "")
-        if not space_name:
-            raise Reject(404, "no space in the URL: use /<space>/<route>, e.g. /dev/hello")
-        if api_path.startswith("/_A_D_M_"):  # router/admin_proxy.py: checked, then forwarded
+        bound = await self.resolve.bound(host)
+        if bound is not None:
+            # A custom domain or alternative host names the space: the whole path is the
+            # API path (req.path too). The official CLI's admin calls are served only on
+            # project URLs, never on a host a tenant's DNS points here.
+            project, space_name, api_path = bound["project"], bound["space"], raw_path or "/"
+            if api_path.startswith("/_A_D_M_"):
+                raise Reject(404, "admin calls (_A_D_M_) are not served on custom domains "
+                                  "or alternative hosts; use <project>.api.<domain>/<space>/")
+        else:
+            project = self.resolve.project_of(host)
+            parts = raw_path.split("/", 2)
+            space_name = parts[1] if len(parts) > 1 else ""
+            api_path = "/" + (parts[2] if len(parts) > 2 else "")
+            if not space_name:
+                raise Reject(404, "no space in the URL: use /<space>/<route>, e.g. /dev/hello")
+        if bound is None and api_path.startswith("/_A_D_M_"):  # router/admin_proxy.py
             assert self.http is not None
             await admin_proxy.forward(self.s, self.http, self.admin_url, self.catalog, scope,
                                       receive, send, headers, project, space_name,
                                       api_path[8:], query)
             return
         space = await self.resolve.space(project, space_name)
-        if space is None:
+        if space is None or (bound is not None and bound["kind"] == "alt"
+                             and space.get("alt_host") != hosts.normalize(host)):
             raise Reject(404, f"no space {space_name!r} in project {project!r}")
         if not space.get("deployment"):
             raise Reject(404, f"no app is deployed to space {space_name!r}; "

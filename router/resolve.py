@@ -1,6 +1,7 @@
-"""Host and space resolution: which project a request's host names, and the space and
-token records it refers to, cached briefly (the control plane's change announcements on
-NATS drop the cache at once: router/app.py)."""
+"""Host and space resolution: which project a request's host names (or which space, for
+a custom domain or alternative host: storage/hosts.py), and the space and token records
+it refers to, cached briefly (the control plane's change announcements on NATS drop the
+cache at once: router/app.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from typing import Any
 
 from brygge.settings import Settings
+from storage import hosts
 from storage.catalog import Catalog
 
 CACHE_TTL_S = 5.0
@@ -40,6 +42,27 @@ class Resolver:
         self.s = settings
         self.catalog = catalog
         self.cache = TTLCache()
+        self.plain: set[str] = set()  # Host headers that never name a space (bound())
+
+    async def bound(self, host: str) -> dict[str, Any] | None:
+        """The host record {project, space, kind} when `host` is a custom domain or an
+        alternative host, else None. Project URLs (`<project>.api.<x>`, which no such
+        host can have the form of), IP literals and `localhost` are never looked up; any
+        other host costs one cache lookup (a catalog read at most every CACHE_TTL_S)."""
+        if host in self.plain:  # the hot path of project URLs and the default project
+            return None
+        h = hosts.normalize(host)
+        if not h or h == "localhost" or hosts.project_url_host(h) \
+                or h.rpartition(".")[2].isdigit():  # IPv4 (no DNS name's top label is)
+            if len(self.plain) < 10_000:  # bounded: Host headers are the client's to choose
+                self.plain.add(host)
+            return None
+        key = ("host", h)
+        rec = self.cache.get(key)
+        if rec is None:
+            rec = await self.catalog.host(h) or _MISSING
+            self.cache.put(key, rec)
+        return None if rec.get("missing") else rec
 
     def project_of(self, host: str) -> str:
         """`<project>.api.<anything>` names a project (the official CLI sends

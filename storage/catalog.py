@@ -10,6 +10,8 @@ own state in the same engine as tenant data), under these keys:
     space-id/<id>                  {project, name}
     token/<token>                  {project, space, space_id, access: RW|R, description}
     admintoken/<token>             {project, description, created}
+    host/<lower hostname>          {project, space, kind: custom|alt}  (storage/hosts.py;
+                                    the space record's `alt_host` names its alt host)
     deploy/<space id>/<seq>        {seq, digest, date, headers, manifest, startup_error}
 
 Every change publishes `brygge.events.space.<id>` on NATS so routers drop cached
@@ -24,6 +26,7 @@ import uuid
 from typing import Any, Protocol
 
 from brygge.clock import now_iso
+from storage import hosts
 from storage.keys import new_space_id
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -41,6 +44,10 @@ class NotFoundError(CatalogError):
     status = 404
 
 
+class ConflictError(CatalogError):
+    status = 409
+
+
 def check_name(kind: str, name: str) -> str:
     if not NAME_RE.match(name or ""):
         raise CatalogError(f"{kind} name {name!r} must be 1-63 lower-case letters, digits or '-'")
@@ -48,14 +55,22 @@ def check_name(kind: str, name: str) -> str:
 
 
 class Catalog:
-    def __init__(self, store: SysStore) -> None:
+    def __init__(self, store: SysStore, alt_host_domain: str = "") -> None:
         self.store = store
+        # set (the control plane's): every space created gets an alternative host below it
+        self.alt_host_domain = alt_host_domain
 
     async def _get(self, key: str) -> Any:
         return await self.store.call("", "sys.get", {"key": key})
 
     async def _put(self, batch: dict[str, Any]) -> None:
         await self.store.call("", "sys.put", {"batch": batch})
+
+    async def claim(self, batch: dict[str, Any], absent: list[str]) -> str | None:
+        """Write `batch` only if none of `absent` exists (atomically, in the storage
+        engine); returns the key that exists, or None when written."""
+        r = await self.store.call("", "sys.put", {"batch": batch, "absent": absent})
+        return None if r.get("ok") else str(r.get("present"))
 
     async def _scan(self, prefix: str) -> list[tuple[str, Any]]:
         return [(k, v) for k, v in await self.store.call("", "sys.scan", {"prefix": prefix})]
@@ -95,9 +110,21 @@ class Catalog:
             raise CatalogError(f"space {name!r} already exists in {project!r}")
         s = {"project": project, "name": name, "id": new_space_id(), "created": now_iso(),
              "deployment": None, "deployed_at": None}
-        await self._put({f"space/{project}/{name}": s,
-                         f"space-id/{s['id']}": {"project": project, "name": name}})
-        return s
+        batch = {f"space/{project}/{name}": s,
+                 f"space-id/{s['id']}": {"project": project, "name": name}}
+        if not self.alt_host_domain:
+            await self._put(batch)
+            return s
+        for _ in range(8):  # a taken name (one in billions) draws again
+            s["alt_host"] = hosts.new_alt_host(self.alt_host_domain)
+            batch[f"host/{s['alt_host']}"] = {"project": project, "space": name, "kind": "alt"}
+            taken = await self.claim(batch, [f"space/{project}/{name}", f"host/{s['alt_host']}"])
+            if taken is None:
+                return s
+            if taken.startswith("space/"):
+                raise CatalogError(f"space {name!r} already exists in {project!r}")
+            del batch[f"host/{s['alt_host']}"]
+        raise CatalogError("no free alternative host name was found; try again")
 
     async def space_by_id(self, space_id: str) -> dict[str, Any] | None:
         """The space record with this platform id, or None."""
@@ -116,6 +143,8 @@ class Catalog:
         batch: dict[str, Any] = {f"space/{project}/{name}": None, f"space-id/{sp['id']}": None}
         for t in await self.tokens(project, name):
             batch[f"token/{t['token']}"] = None
+        for h in await self.hosts(project, name):  # its custom domains and alt host are free
+            batch[f"host/{h['host']}"] = None
         await self._put(batch)
         return sp
 
@@ -125,6 +154,46 @@ class Catalog:
     async def all_spaces(self) -> list[dict[str, Any]]:
         """Every space of every project (cron catch-up at control-plane start)."""
         return [v for _, v in await self._scan("space/")]
+
+    # -- hosts: custom domains and alternative hosts (storage/hosts.py) --------------------------
+    async def host(self, host: str) -> dict[str, Any] | None:
+        """The record of a (normalised) request host, or None."""
+        if not hosts.is_dns_name(host, min_labels=1):
+            return None
+        return await self._get(f"host/{host}")
+
+    async def hosts(self, project: str | None = None, space: str | None = None
+                    ) -> list[dict[str, Any]]:
+        """The host records of a project (or of one space; None: of every project), each
+        with its `host`."""
+        return [{"host": k.split("/", 1)[1], **v} for k, v in await self._scan("host/")
+                if project is None or (v.get("project") == project
+                                       and (space is None or v.get("space") == space))]
+
+    async def add_host(self, project: str, space: str, host: str, kind: str = "custom"
+                       ) -> dict[str, Any]:
+        """Claim `host` (already checked by hosts.check_custom) for the space. Taken:
+        CatalogError 409 that never names the owner (another tenant, perhaps)."""
+        await self.space(project, space)
+        rec = {"project": project, "space": space, "kind": kind, "created": now_iso()}
+        if await self.claim({f"host/{host}": rec}, [f"host/{host}"]) is not None:
+            owner = await self._get(f"host/{host}") or {}
+            mine = owner.get("project") == project and owner.get("space") == space
+            raise ConflictError(f"{host} is already a domain of space {space!r}" if mine
+                                else f"{host} is already in use")
+        return {"host": host, **rec}
+
+    async def remove_host(self, project: str, space: str, host: str) -> dict[str, Any]:
+        """Free a custom domain of the space (another space's, or an unknown host: 404,
+        naming nothing of its owner)."""
+        rec = await self.host(host)
+        if rec is None or rec.get("project") != project or rec.get("space") != space:
+            raise NotFoundError(f"{host!r} is not a domain of space {space!r}")
+        if rec.get("kind") == "alt":
+            raise CatalogError(f"{host} is the space's alternative host; it goes with the "
+                               "space")
+        await self.store.call("", "sys.delete", {"key": f"host/{host}"})
+        return {"host": host, **rec}
 
     # -- env vars ------------------------------------------------------------------------------
     async def set_env(self, project: str, space: str, key: str, value: str | None,

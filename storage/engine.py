@@ -56,6 +56,7 @@ class Engine:
         # Read-modify-write operations of one space are serialised; different
         # spaces proceed in parallel.
         self._locks = [threading.Lock() for _ in range(64)]
+        self._claim_lock = threading.Lock()  # sys.put with "absent" (claims of unique keys)
         self.datastore = Datastore(self.db, page_size=page_size, lock_for=self._lock,
                                    max_doc_bytes=max_doc_bytes, sort_limit=sort_limit)
         self.kv = KV(self.db, clock=clock, lock_for=self._lock)
@@ -167,9 +168,24 @@ class Engine:
         v = self.db.get(keys.system_key(str(args.get("key"))))
         return None if v is None else json.loads(v)
 
-    def sys_put(self, _: str, args: dict[str, Any]) -> dict[str, bool]:
-        """Put one record, or several atomically with {"batch": {key: value|null}}."""
+    def sys_put(self, _: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Put one record, or several atomically with {"batch": {key: value|null}}.
+        With {"absent": [key, ...]} the batch is written only if none of those keys
+        exists (checked and written under one lock: a claim two writers cannot both
+        win); otherwise nothing is written and the answer is {ok: false, present: key}."""
         batch = args.get("batch") or {str(args.get("key")): args.get("value")}
+        absent = args.get("absent")
+        if absent is not None and not isinstance(absent, list):
+            raise BadRequest("sys.put: absent must be a list of keys")
+        if absent:
+            with self._claim_lock:
+                for k in absent:
+                    if self.db.get(keys.system_key(str(k))) is not None:
+                        return {"ok": False, "present": str(k)}
+                return self._sys_write(batch)
+        return self._sys_write(batch)
+
+    def _sys_write(self, batch: dict[str, Any]) -> dict[str, Any]:
         wb = WriteBatch(raw_mode=True)
         for k, v in batch.items():
             if v is None:

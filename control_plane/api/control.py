@@ -18,11 +18,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from brygge import events, logbus, natsconn, placement
 from brygge.clock import iso
 from brygge.settings import Settings
-from control_plane import env_migration, event_docs, schedules
+from control_plane import alt_hosts, env_migration, event_docs, schedules
 from control_plane.api.errors import ApiError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
-from storage import queues
+from storage import hosts, queues
 from storage.catalog import Catalog
 from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 
@@ -43,7 +43,7 @@ class ControlPlane:
     async def start(self) -> None:
         # grpc.aio channels belong to the event loop they are created in: uvicorn's.
         self.storage = AsyncStorageClient(self.storage_target)
-        self.catalog = Catalog(self.storage)
+        self.catalog = Catalog(self.storage, alt_host_domain=hosts.alt_domain(self.s))
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
         try:  # v1 env values re-sealed bound to their space, once (before serving)
@@ -69,6 +69,11 @@ class ControlPlane:
 
             await self.nc.subscribe(
                 f"$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.{queues.JOBS_STREAM}", cb=on_leader)
+        try:  # every space's alternative host, below the current domain (alt_hosts.py)
+            for sid in await alt_hosts.ensure(self.catalog, self.catalog.alt_host_domain):
+                await self.publish_space_changed(sid)
+        except Exception as e:  # storage restarting: the next start tries again
+            log.warning("giving spaces their alternative hosts failed: %s", e)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -240,9 +245,16 @@ class ControlPlane:
     async def info(self, project: str) -> dict[str, Any]:
         await self.catalog.project(project)
         spaces = []
+        domains = await self.catalog.hosts(project)
         for sp in await self.catalog.spaces(project):
             toks = await self.catalog.tokens(project, sp["name"])
+            alt = sp.get("alt_host")
             spaces.append({"name": sp["name"], "url": self.space_url(project, sp["name"]),
+                           "alt_host": alt, "alt_url": hosts.host_url(self.s, alt) if alt
+                           else None,
+                           "domains": sorted(d["host"] for d in domains
+                                             if d["space"] == sp["name"]
+                                             and d["kind"] == "custom"),
                            "tokens": [{"token": t["token"], "access": t["access"],
                                        "description": t["description"]} for t in toks],
                            "deployment": sp.get("deployment"),

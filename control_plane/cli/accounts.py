@@ -110,11 +110,16 @@ def info(project: str = typer.Option(None, "--project", "-p"),
         port = node_json(s).get("http_port", s.http_port)
         host = "localhost" if s.host in ("127.0.0.1", "0.0.0.0") else s.host
         spaces = []
+        custom = [h for h in await cat.hosts(proj) if h["kind"] == "custom"]
         for sp in await cat.spaces(proj):
             base = (f"http://{host}:{port}" if proj == s.default_project
                     else f"http://{proj}.api.{s.domain}:{port}")
             toks = await cat.tokens(proj, sp["name"])
+            alt = sp.get("alt_host")
             spaces.append({"name": sp["name"], "url": f"{base}/{sp['name']}",
+                           "alt_url": f"http://{alt}:{port}" if alt else None,
+                           "domains": sorted(h["host"] for h in custom
+                                             if h["space"] == sp["name"]),
                            "tokens": [{"token": t["token"], "access": t["access"],
                                        "description": t["description"]} for t in toks],
                            "deployment": sp.get("deployment"),
@@ -135,6 +140,10 @@ def info(project: str = typer.Option(None, "--project", "-p"),
     typer.echo(f"Project: {result['project']}")
     for sp in result["spaces"]:
         typer.echo(f"  Space {sp['name']}: {sp['url']}")
+        if sp["alt_url"]:
+            typer.echo(f"    alternative URL: {sp['alt_url']}  (no space in the path)")
+        for d in sp["domains"]:
+            typer.echo(f"    domain: {d}")
         typer.echo(f"    deployed: {sp['deployed_at'] or 'nothing yet'}")
         for t in sp["tokens"]:
             desc = f"  {t['description']}" if t["description"] else ""
