@@ -33,6 +33,7 @@ import grpc
 
 from brygge import natsauth
 from brygge.settings import Settings
+from brygge.tokenseal import TokenKeys
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage.catalog import Catalog
@@ -308,7 +309,8 @@ class Node:
     async def _bootstrap(self) -> dict[str, Any]:
         client = AsyncStorageClient(self.storage_target)
         try:
-            return await Catalog(client).bootstrap(self.s.default_project, self.s.default_space)
+            keys = TokenKeys.of_data_dir(self.data)
+            return await Catalog(client, keys).bootstrap(self.s.default_project, self.s.default_space)
         finally:
             await client.close()
 
