@@ -333,7 +333,6 @@ class Catalog:
         admin = await self.admin_tokens(project)
         if not admin:
             admin = [await self.add_admin_token(project, "created by brygge up")]
-        await self.space_tokens.migrate_clear()  # before routers start: none in clear
         toks = [t for t in await self.tokens(project, space)
                 if t["access"] == "RW" and t["token"]]
         token = toks[0]["token"] if toks else await self.add_token(project, space, "RW",

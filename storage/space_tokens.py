@@ -26,6 +26,8 @@ SHOWN = ("project", "space", "space_id", "access", "description", "created")
 
 
 class _Records(Protocol):
+    store: Any
+
     async def _get(self, key: str) -> Any: ...
     async def _put(self, batch: dict[str, Any]) -> None: ...
     async def _scan(self, prefix: str) -> list[tuple[str, Any]]: ...
@@ -108,4 +110,7 @@ class SpaceTokens:
                     "sealed": self.keys.seal(token, project, space)}
         if batch:
             await self.r._put(batch)
+            # the clear keys' old versions leave the RocksDB files now, not at some
+            # later compaction
+            await self.r.store.call("", "sys.purge", {"prefix": PREFIX})
         return sum(1 for v in batch.values() if v is not None)
