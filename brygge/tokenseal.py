@@ -18,7 +18,6 @@ which uses the node key itself). Another node's key neither finds nor opens thes
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 from pathlib import Path
@@ -60,7 +59,7 @@ class TokenKeys:
 
     def lookup(self, token: str) -> str:
         """The record key's hex digest of a token (one HMAC: cheap on the request path)."""
-        return hmac.digest(self._mac, token.encode(), hashlib.sha256).hex()
+        return hmac.digest(self._mac, token.encode(), "sha256").hex()
 
     def seal(self, token: str, project: str, space: str) -> str:
         nonce = secrets.token_bytes(12)
