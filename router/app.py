@@ -33,6 +33,7 @@ import httpx
 from brygge import events, jsonsafe, natsconn
 from brygge.executor_api import ExecutorFactory
 from brygge.settings import Settings
+from brygge.tokenseal import TokenKeys
 from proto import brygge_pb2 as pb
 from router import admin_proxy, compress
 from router.admit import admit
@@ -78,7 +79,7 @@ class Router:
         self.storage = AsyncStorageClient(self.storage_target)
         self.meter = Meter(self.storage, self.s.meter_flush_s)
         self.meter.start()
-        self.catalog = Catalog(self.storage)
+        self.catalog = Catalog(self.storage, TokenKeys.of_data_dir(self.s.data_path))
         self.resolve = Resolver(self.s, self.catalog)
         self.http = admin_client(self.s)
         self.executor = self.make_executor()

@@ -82,10 +82,15 @@ class Resolver:
         return None if rec is _MISSING or rec.get("missing") else rec
 
     async def token(self, token: str) -> dict[str, Any] | None:
-        key = ("token", token)
+        # One HMAC per candidate (storage/space_tokens.py); the cache is keyed by it, so
+        # the router's memory holds no clear token either.
+        lookup = self.catalog.space_tokens.key_of(token)
+        if lookup is None:
+            return None
+        key = ("token", lookup)
         rec = self.cache.get(key)
         if rec is None:
-            rec = await self.catalog.token(token) or _MISSING
+            rec = await self.catalog.space_tokens.find_key(lookup) or _MISSING
             self.cache.put(key, rec)
         return None if rec.get("missing") else rec
 

@@ -8,7 +8,8 @@ own state in the same engine as tenant data), under these keys:
                                     jwks_url, jwt_iss, jwt_aud, allowed_hosts, cors_origins,
                                     rate_limit, cron_timezone, env_encrypted}
     space-id/<id>                  {project, name}
-    token/<token>                  {project, space, space_id, access: RW|R, description}
+    token/<HMAC of the token>      {project, space, space_id, access: RW|R, description,
+                                    created, sealed} (storage/space_tokens.py)
     admintoken/<token>             {project, description, created}
     host/<lower hostname>          {project, space, kind: custom|alt}  (storage/hosts.py;
                                     the space record's `alt_host` names its alt host)
@@ -22,12 +23,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from typing import Any, Protocol
 
 from brygge.clock import now_iso
+from brygge.tokenseal import TokenKeys
 from storage import hosts
 from storage.keys import new_space_id
+from storage.space_tokens import SpaceTokens
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -55,9 +57,14 @@ def check_name(kind: str, name: str) -> str:
 
 
 class Catalog:
-    def __init__(self, store: SysStore, alt_host_domain: str = "") -> None:
+    def __init__(self, store: SysStore, token_keys: TokenKeys | None = None,
+                 alt_host_domain: str = "") -> None:
+        """`token_keys`: the node's space-token keys (`TokenKeys.of_data_dir`), needed by
+        every token method; a process that never touches tokens leaves it out.
+        `alt_host_domain` (the control plane's): every space created gets an alternative
+        host below it."""
         self.store = store
-        # set (the control plane's): every space created gets an alternative host below it
+        self.space_tokens = SpaceTokens(self, token_keys)
         self.alt_host_domain = alt_host_domain
 
     async def _get(self, key: str) -> Any:
@@ -141,8 +148,8 @@ class Catalog:
         record. The caller erases its data (storage op `space.erase`) and schedules."""
         sp = await self.space(project, name)
         batch: dict[str, Any] = {f"space/{project}/{name}": None, f"space-id/{sp['id']}": None}
-        for t in await self.tokens(project, name):
-            batch[f"token/{t['token']}"] = None
+        for k, _ in await self.space_tokens.records(project, name):
+            batch[k] = None
         for h in await self.hosts(project, name):  # its custom domains and alt host are free
             batch[f"host/{h['host']}"] = None
         await self._put(batch)
@@ -304,38 +311,28 @@ class Catalog:
         await self._put({f"space/{project}/{space}": sp})
         return sp
 
-    # -- tokens ------------------------------------------------------------------------------
+    # -- tokens (sealed at rest, found by HMAC: storage/space_tokens.py) -------------------
     async def add_token(self, project: str, space: str, access: str = "RW",
                         description: str = "") -> str:
         if access not in ("RW", "R"):
             raise CatalogError(f"token access must be RW or R (read-only), not {access!r}")
         s = await self.space(project, space)
-        token = str(uuid.uuid4())
-        await self._put({f"token/{token}": {"project": project, "space": space,
-                                            "space_id": s["id"], "access": access,
-                                            "description": description, "created": now_iso()}})
-        return token
+        return await self.space_tokens.add(project, space, s["id"], access, description)
 
     async def token(self, token: str) -> dict[str, Any] | None:
-        if not token or "/" in token or len(token) > 200:
-            return None
-        return await self._get(f"token/{token}")
+        return await self.space_tokens.find(token)
 
     async def tokens(self, project: str, space: str | None = None) -> list[dict[str, Any]]:
-        out = []
-        for k, v in await self._scan("token/"):
-            if v["project"] == project and (space is None or v["space"] == space):
-                out.append({"token": k.split("/", 1)[1], **v})
-        return out
+        """The tokens opened (`token` None where this node's key does not open one)."""
+        return await self.space_tokens.listing(project, space)
 
     async def remove_token(self, project: str, space: str, token: str) -> dict[str, Any]:
         """Revoke one of the space's API tokens (routers drop it with the space-changed
         event); unknown or another space's token: CatalogError."""
-        rec = await self.token(token)
-        if rec is None or rec["project"] != project or rec["space"] != space:
-            raise CatalogError(f"no token {token!r} in space {space!r} of {project!r}")
-        await self.store.call("", "sys.delete", {"key": f"token/{token}"})
-        return {"token": token, **rec}
+        rec = await self.space_tokens.remove(project, space, token)
+        if rec is None:
+            raise CatalogError(f"no token with that value in space {space!r} of {project!r}")
+        return {"token": token, **{k: v for k, v in rec.items() if k != "sealed"}}
 
     async def add_admin_token(self, project: str, description: str = "") -> str:
         await self.project(project)
@@ -407,7 +404,8 @@ class Catalog:
         admin = await self.admin_tokens(project)
         if not admin:
             admin = [await self.add_admin_token(project, "created by brygge up")]
-        toks = [t for t in await self.tokens(project, space) if t["access"] == "RW"]
+        toks = [t for t in await self.tokens(project, space)
+                if t["access"] == "RW" and t["token"]]
         token = toks[0]["token"] if toks else await self.add_token(project, space, "RW",
                                                                       "created by brygge up")
         return {"project": project, "space": space, "admin_token": admin[0], "token": token}

@@ -17,7 +17,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rocksdict import AccessType, Options, Rdict, WriteBatch, WriteOptions
+from rocksdict import (
+    AccessType,
+    BottommostLevelCompaction,
+    CompactOptions,
+    Options,
+    Rdict,
+    WriteBatch,
+    WriteOptions,
+)
 
 from brygge import strictjson
 from brygge.ratelimit import RateLimiter
@@ -76,6 +84,7 @@ class Engine:
             "sys.put": self.sys_put,
             "sys.delete": self.sys_delete,
             "sys.scan": self.sys_scan,
+            "sys.purge": self.sys_purge,
             "space.drop": self.drop_space,
             "space.usage": self.usage,
             "space.meter": self.meter,
@@ -197,6 +206,18 @@ class Engine:
 
     def sys_delete(self, _: str, args: dict[str, Any]) -> dict[str, bool]:
         self.db.delete(keys.system_key(str(args.get("key"))))
+        return {"ok": True}
+
+    def sys_purge(self, _: str, args: dict[str, Any]) -> dict[str, bool]:
+        """{prefix}: rewrite the files holding those system records now, so that what was
+        deleted under it (a secret stored in clear by an older version) is gone from disk
+        rather than waiting for a compaction: flush the memtable (its WAL is then
+        dropped) and compact the range down to the bottommost level."""
+        prefix = keys.system_key(str(args.get("prefix")))
+        self.db.flush(True)
+        opt = CompactOptions()
+        opt.set_bottommost_level_compaction(BottommostLevelCompaction.force())
+        self.db.compact_range(prefix, prefix + b"\xff", opt)
         return {"ok": True}
 
     def sys_scan(self, _: str, args: dict[str, Any]) -> list[list[Any]]:

@@ -127,9 +127,8 @@ async def _activate(cp: Any, space: dict[str, Any], staging: str,
     batch: dict[str, Any] = {f"space/{project}/{name}": new,
                              f"space-id/{staging}": {"project": project, "name": name},
                              f"space-id/{old}": None}
-    for t in await cp.catalog.tokens(project, name):
-        tok = t.pop("token")
-        batch[f"token/{tok}"] = {**t, "space_id": staging}
+    for k, t in await cp.catalog.space_tokens.records(project, name):
+        batch[k] = {**t, "space_id": staging}  # still sealed: bound to project and space
     await cp.storage.call("", "sys.put", {"batch": batch})
     await cp.storage.call(old, "space.erase", {})
     await cp.publish_space_changed(old)

@@ -18,6 +18,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from brygge import events, logbus, natsconn, placement
 from brygge.clock import iso
 from brygge.settings import Settings
+from brygge.tokenseal import TokenKeys
 from control_plane import alt_hosts, env_migration, event_docs, schedules
 from control_plane.api.errors import ApiError
 from proto import brygge_pb2 as pb
@@ -43,7 +44,8 @@ class ControlPlane:
     async def start(self) -> None:
         # grpc.aio channels belong to the event loop they are created in: uvicorn's.
         self.storage = AsyncStorageClient(self.storage_target)
-        self.catalog = Catalog(self.storage, alt_host_domain=hosts.alt_domain(self.s))
+        self.catalog = Catalog(self.storage, TokenKeys.of_data_dir(self.s.data_path),
+                               alt_host_domain=hosts.alt_domain(self.s))
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
         try:  # v1 env values re-sealed bound to their space, once (before serving)
@@ -52,6 +54,12 @@ class ControlPlane:
                 log.info("re-sealed the encrypted env values of %d space(s) (format v2)", n)
         except Exception as e:  # not marked done: the next start tries again
             log.warning("re-sealing encrypted env values failed: %s", e)
+        try:  # space tokens of the clear format re-keyed and sealed (idempotent)
+            n = await self.catalog.space_tokens.migrate_clear()
+            if n:
+                log.info("sealed %d space API token(s) stored in clear", n)
+        except Exception as e:  # the next start tries again
+            log.warning("sealing space API tokens failed: %s", e)
         self._spawn(self.sweep_event_docs())
         if self.nats_url:
             self.nc = await natsconn.connect(self.nats_url,
@@ -256,7 +264,8 @@ class ControlPlane:
                                              if d["space"] == sp["name"]
                                              and d["kind"] == "custom"),
                            "tokens": [{"token": t["token"], "access": t["access"],
-                                       "description": t["description"]} for t in toks],
+                                       "description": t["description"]} for t in toks
+                                      if t["token"]],
                            "deployment": sp.get("deployment"),
                            "deployed_at": sp.get("deployed_at")})
         return {"project": project, "spaces": spaces}

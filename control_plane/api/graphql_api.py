@@ -214,7 +214,7 @@ class Api:
                for k, v in sorted((sp.get("env") or {}).items())]
         toks = [{"key": t["token"], "datastoreId": sp["id"], "access": ACCESS[t["access"]],
                  "description": t.get("description") or ""}
-                for t in await self.cat.tokens(self.project, sp["name"])]
+                for t in await self.cat.tokens(self.project, sp["name"]) if t["token"]]
         return {"id": sp["id"], "name": sp["name"], "projectId": self.project,
                 "restricted": False, "Tokens": toks,
                 "allowedHosts": [_host(h) for h in sp.get("allowed_hosts") or []],

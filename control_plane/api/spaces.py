@@ -74,7 +74,7 @@ def router(cp: Any) -> APIRouter:
         async def go() -> list[dict[str, Any]]:
             await cp.catalog.space(project, space)
             return [{k: t.get(k) for k in ("token", "access", "description", "created")}
-                    for t in await cp.catalog.tokens(project, space)]
+                    for t in await cp.catalog.tokens(project, space) if t["token"]]
         return await guarded(request, project, go)
 
     @r.post(prefix)

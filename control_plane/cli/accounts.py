@@ -87,7 +87,7 @@ def token(project: str = typer.Option(None, "--project", "-p"),
     async def get(cat: Any, s: Settings) -> list[dict[str, Any]]:
         return await cat.tokens(project or s.default_project, space or s.default_space)
 
-    toks = [t for t in read_local(data_dir, get) if t["access"] == "RW"]
+    toks = [t for t in read_local(data_dir, get) if t["access"] == "RW" and t["token"]]
     if not toks:
         fail("this space has no read-write token")
     typer.echo(toks[0]["token"])
@@ -121,7 +121,8 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                            "domains": sorted(h["host"] for h in custom
                                              if h["space"] == sp["name"]),
                            "tokens": [{"token": t["token"], "access": t["access"],
-                                       "description": t["description"]} for t in toks],
+                                       "description": t["description"]} for t in toks
+                                      if t["token"]],
                            "deployment": sp.get("deployment"),
                            "deployed_at": sp.get("deployed_at"),
                            "env": sorted(k + ("=(encrypted)" if k in (sp.get("env_encrypted")

@@ -49,6 +49,7 @@ def settings_for(data_dir: str | None, **overrides: Any) -> Settings:
 def read_local(data_dir: str | None, fn: Any) -> Any:
     """Run `fn(catalog, settings)` against the data dir's RocksDB, opened read-only
     (works whether or not the node is running)."""
+    from brygge.tokenseal import TokenKeys
     from storage.catalog import Catalog
     from storage.client import LocalStorageClient
     from storage.engine import Engine
@@ -60,7 +61,8 @@ def read_local(data_dir: str | None, fn: Any) -> Any:
              "(or pass --data-dir)")
     engine = Engine(str(db), read_only=True)
     try:
-        return asyncio.run(fn(Catalog(LocalStorageClient(engine)), s))
+        keys = TokenKeys.of_data_dir(s.data_path)
+        return asyncio.run(fn(Catalog(LocalStorageClient(engine), keys), s))
     finally:
         engine.close()
 

@@ -33,6 +33,7 @@ import grpc
 
 from brygge import natsauth
 from brygge.settings import Settings
+from brygge.tokenseal import TokenKeys
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage.catalog import Catalog
@@ -270,6 +271,8 @@ class Node:
                                                str(self.data / "db")],
                                    lambda: self._grpc_ready(self.storage_target, False)))
         self.credentials = asyncio.run(self._bootstrap())
+        if self.credentials.pop("sealed") and not self.s.storage_url:
+            self._reopen_storage()
         executors = [self.executor_target(i) for i in range(self.s.executors)]
         for i, target in enumerate(executors):
             self.start_child(Child(f"executor-{i}", [
@@ -308,9 +311,24 @@ class Node:
     async def _bootstrap(self) -> dict[str, Any]:
         client = AsyncStorageClient(self.storage_target)
         try:
-            return await Catalog(client).bootstrap(self.s.default_project, self.s.default_space)
+            cat = Catalog(client, TokenKeys.of_data_dir(self.data))
+            # Space tokens an older version kept in clear: sealed before anything serves.
+            sealed = await cat.space_tokens.migrate_clear()
+            return {**await cat.bootstrap(self.s.default_project, self.s.default_space),
+                    "sealed": sealed}
         finally:
             await client.close()
+
+    def _reopen_storage(self) -> None:
+        """Restart storage once after sealing clear tokens: the migration rewrote the
+        RocksDB files, but the MANIFEST still names old files' boundary keys (possibly a
+        clear token) until the database is opened afresh."""
+        child = next(c for c in self.children if c.name == "storage")
+        assert child.proc is not None
+        child.proc.terminate()
+        child.proc.wait(timeout=30)
+        self.spawn(child)
+        wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc, child.log)
 
     def banner(self) -> None:
         c = self.credentials

@@ -197,13 +197,14 @@ def catalog_call(node: RunningNode, fn: Any) -> Any:
     route for: spaces, tokens, raw records)."""
     import asyncio
 
+    from brygge.tokenseal import TokenKeys
     from storage.catalog import Catalog
     from storage.client import AsyncStorageClient
 
     async def go() -> Any:
         client = AsyncStorageClient(node.node_json()["storage"])
         try:
-            return await fn(Catalog(client))
+            return await fn(Catalog(client, TokenKeys.of_data_dir(node.data_dir)))
         finally:
             await client.close()
 
