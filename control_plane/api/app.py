@@ -16,6 +16,7 @@ Routes (each module's docstring lists its own):
     .../spaces/{s}/files..., files-usage                    files.py
     .../spaces/{s}/backup, restore                          backups.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
+    GET  /v1/audit, /v1/projects/{p}/audit   the audit log  audit_api.py
 Every route except /health and /graphql needs an admin token of the project, sent as
 `x-admintoken` or `Authorization: Bearer` (auth.py); every refusal is JSON
 `{"error": ...}` (errors.py).
@@ -37,6 +38,7 @@ from brygge.settings import Settings
 from control_plane.api import (
     adm,
     admission,
+    audit_api,
     backups,
     cron,
     deployments,
@@ -50,6 +52,7 @@ from control_plane.api import (
 )
 from control_plane.api.control import ControlPlane
 from control_plane.api.json_response import JSONResponse
+from control_plane.audit.middleware import AuditMiddleware
 
 
 def create_app(cp: ControlPlane) -> FastAPI:
@@ -77,8 +80,9 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
     for module in (spaces, deployments, env, admission, cron, logs, adm, queues, files,
-                   backups, graphql_api):
+                   backups, graphql_api, audit_api):
         app.include_router(module.router(cp))
+    app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app
 
 
