@@ -96,8 +96,10 @@ def main() -> None:
                         format="%(asctime)s control %(levelname)s %(message)s")
     s = Settings.from_env()
     cp = ControlPlane(s, a.storage, a.executor, a.nats)
+    # proxy_headers off: uvicorn would otherwise take a loopback peer's X-Forwarded-For as
+    # the client; the audit log applies trusted_proxies itself (control_plane/audit/)
     uvicorn.run(create_app(cp), host=s.host, port=s.admin_port, log_level="warning",
-                access_log=False, timeout_keep_alive=int(s.keep_alive_s))
+                access_log=False, timeout_keep_alive=int(s.keep_alive_s), proxy_headers=False)
 
 
 if __name__ == "__main__":
