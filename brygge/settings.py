@@ -306,6 +306,14 @@ class Settings:
                                 365 * 86400)
     log_max_per_space: int = knob(10_000, "Log lines kept per space.", 100, 10_000_000)
 
+    # -- audit log (control_plane/audit/) -----------------------------------------------
+    audit_retention_days: float = knob(90.0, "Days the audit log keeps an entry (who did which "
+                                       "admin action, from where, with what outcome); older "
+                                       "entries are removed by the control plane's sweep. 0 "
+                                       "keeps them forever.", 0, 36500)
+    audit_sweep_s: float = knob(3600.0, "How often the control plane removes audit entries "
+                                "older than audit_retention_days.", 0.1, 86400)
+
     # -- supervisor --------------------------------------------------------------
     start_timeout_s: float = knob(30.0, "How long the supervisor waits for a component to start.",
                                   1, 600)

@@ -17,6 +17,8 @@ sees anything:
    chunk by chunk, up to max_deploy_bytes; a refused chunk is never forwarded, so the
    control plane never receives a whole body that was refused.
 The control plane checks the admin token again (it also serves `brygge` directly).
+The client's address goes along as the one X-Forwarded-For (the router's view of it,
+trusted_proxies applied), never the client's own claim: the audit log records it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ _PCHAR = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})+")  # RF
 _HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"proxy-connection",
         b"te", b"trailer", b"content-length"}
 _NOT_FORWARDED = _HOP | {b"host", b"expect"}  # httpx frames the body itself
+_DROPPED = _NOT_FORWARDED | {b"x-forwarded-for", b"x-real-ip"}  # replaced: see forward
 
 
 def path_problem(raw_path: str) -> str | None:
@@ -168,7 +171,10 @@ async def forward(s: Settings, http: httpx.AsyncClient, admin_url: str, catalog:
             raise refused[-1] from None
 
     fwd = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-           if k.lower() not in _NOT_FORWARDED]
+           if k.lower() not in _DROPPED]
+    # the client as this router saw it (trusted_proxies applied), never as the client
+    # claims it: the control plane's audit log records it (control_plane/audit/records.py)
+    fwd.append(("x-forwarded-for", headers["x-real-ip"]))
     base_path = httpx.URL(admin_url).raw_path.rstrip(b"/")
     url = admin_url + path + (f"?{query}" if query else "")
     req = http.build_request(method, url, headers=fwd,

@@ -221,8 +221,20 @@ class Engine:
         return {"ok": True}
 
     def sys_scan(self, _: str, args: dict[str, Any]) -> list[list[Any]]:
+        """Records under `prefix`; optional `start` (inclusive) and `end` (exclusive) keys,
+        `reverse` (newest key first) and `limit`, so a long log is read a page at a time."""
         prefix = keys.system_key(str(args.get("prefix")))
-        return [[k[1:].decode(), json.loads(v)] for k, v in self.datastore._scan(prefix)]
+        start, end = (keys.system_key(str(args[b])) if args.get(b) else None
+                      for b in ("start", "end"))
+        limit = args.get("limit")
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise BadRequest("sys.scan: limit must be a positive integer")
+        out: list[list[Any]] = []
+        for k, v in self.datastore._scan(prefix, start, end, bool(args.get("reverse"))):
+            out.append([k[1:].decode(), json.loads(v)])
+            if limit is not None and len(out) >= limit:
+                break
+        return out
 
     # -- files of a space: storage/files.py; deployed binary assets ---------------------
     def file_asset(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:

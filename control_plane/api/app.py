@@ -17,6 +17,7 @@ Routes (each module's docstring lists its own):
     .../spaces/{s}/backup, restore                          backups.py
     .../spaces/{s}/domains[/{host}]   custom domains, alt host   domains.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
+    GET  /v1/audit, /v1/projects/{p}/audit   the audit log  audit_api.py
 Every route except /health and /graphql needs an admin token of the project, sent as
 `x-admintoken` or `Authorization: Bearer` (auth.py); every refusal is JSON
 `{"error": ...}` (errors.py).
@@ -38,6 +39,7 @@ from brygge.settings import Settings
 from control_plane.api import (
     adm,
     admission,
+    audit_api,
     backups,
     cron,
     deployments,
@@ -52,6 +54,7 @@ from control_plane.api import (
 )
 from control_plane.api.control import ControlPlane
 from control_plane.api.json_response import JSONResponse
+from control_plane.audit.middleware import AuditMiddleware
 
 
 def create_app(cp: ControlPlane) -> FastAPI:
@@ -79,8 +82,9 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
     for module in (spaces, deployments, env, admission, cron, logs, adm, queues, files,
-                   backups, domains, graphql_api):
+                   backups, domains, graphql_api, audit_api):
         app.include_router(module.router(cp))
+    app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app
 
 
@@ -94,8 +98,10 @@ def main() -> None:
                         format="%(asctime)s control %(levelname)s %(message)s")
     s = Settings.from_env()
     cp = ControlPlane(s, a.storage, a.executor, a.nats)
+    # proxy_headers off: uvicorn would otherwise take a loopback peer's X-Forwarded-For as
+    # the client; the audit log applies trusted_proxies itself (control_plane/audit/)
     uvicorn.run(create_app(cp), host=s.host, port=s.admin_port, log_level="warning",
-                access_log=False, timeout_keep_alive=int(s.keep_alive_s))
+                access_log=False, timeout_keep_alive=int(s.keep_alive_s), proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ without a valid token of the project is refused before its body is read."""
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import Depends, Request
 
 from brygge import cohotoken
@@ -22,6 +24,7 @@ async def require_admin(request: Request, project: str) -> None:
     rec = await request.app.state.cp.catalog.admin_token(token)
     if rec is None:
         raise ApiError(401, "wrong admin token")
+    request.state.actor = "admintoken:" + hashlib.sha256(token.encode()).hexdigest()[:12]
     if rec["project"] != project:
         raise ApiError(403, f"this admin token is not valid for project {project!r}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from brygge.settings import Settings
 from brygge.tokenseal import TokenKeys
 from control_plane import alt_hosts, env_migration, event_docs, schedules
 from control_plane.api.errors import ApiError
+from control_plane.audit.log import AuditLog
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage import hosts, queues
@@ -46,6 +48,9 @@ class ControlPlane:
         self.storage = AsyncStorageClient(self.storage_target)
         self.catalog = Catalog(self.storage, TokenKeys.of_data_dir(self.s.data_path),
                                alt_host_domain=hosts.alt_domain(self.s))
+        self.audit = AuditLog(self.storage)
+        self._spawn(self.audit.run_writer())
+        self._spawn(self.sweep_audit())
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
         try:  # v1 env values re-sealed bound to their space, once (before serving)
@@ -125,7 +130,27 @@ class ControlPlane:
             except Exception as e:  # storage restarting: next round
                 log.warning("sweeping realtime event documents failed: %s", e)
 
+    async def sweep_audit(self) -> None:
+        """Every audit_sweep_s (the first time at start): drop audit entries older than
+        audit_retention_days (0 keeps them). Idempotent, like the event-document sweep."""
+        while self.s.audit_retention_days > 0:
+            try:
+                cutoff = time.time_ns() - int(self.s.audit_retention_days * 86400e9)
+                n = await self.audit.sweep(cutoff)
+                if n:
+                    log.info("removed %d audit entries older than %g days", n,
+                             self.s.audit_retention_days)
+            except Exception as e:  # storage restarting: next round
+                log.warning("sweeping the audit log failed: %s", e)
+            await asyncio.sleep(self.s.audit_sweep_s)
+
     async def stop(self) -> None:
+        audit = getattr(self, "audit", None)
+        try:  # what was recorded is stored before the control plane goes
+            if audit is not None:
+                await asyncio.wait_for(audit.flush(), 5)
+        except Exception as e:
+            log.warning("audit log: %d entries not stored at stop: %s", audit.pending, e)
         for task in list(self._tasks):
             task.cancel()
         if self.nc is not None:

@@ -423,6 +423,8 @@ def router(cp: Any) -> APIRouter:
         if rec is None:
             return _errors("Invalid session token: it is not an admin token of this node; "
                            "sign in again with `brygge coho-login`")
+        request.state.actor = "admintoken:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+        request.state.audit_project = rec["project"]  # the audit log's target
         api = Api(cp, rec["project"], token)
         op = body.get("operationName")
         result = await graphql(SCHEMA, body["query"], root_value=api.root(),
