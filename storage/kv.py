@@ -510,9 +510,21 @@ class KV:
         return n
 
     def drop_space(self, sid: str) -> None:
-        """Delete every key of a space (its index entries go on the next reclaim)."""
+        """Delete every key of a space and the expiry-index entries of those with a TTL
+        (the index keys hold the space id too: a deleted space leaves no key behind)."""
         prefix = KIND + _space(sid) + b"\x00"
         with self.lock_for(sid):
+            wb, pending = WriteBatch(raw_mode=True), 0
+            for k, raw in self._scan(prefix):
+                exp = _expiry_of(raw)
+                if exp:
+                    wb.delete(_index_key(exp, k))
+                    pending += 1
+                    if pending >= 10_000:
+                        self.db.write(wb)
+                        wb, pending = WriteBatch(raw_mode=True), 0
+            if pending:
+                self.db.write(wb)
             end = _prefix_end(prefix)
             assert end is not None
             self.db.delete_range(prefix, end)

@@ -18,7 +18,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from brygge import events, logbus, natsconn, placement
 from brygge.clock import iso
 from brygge.settings import Settings
-from control_plane import env_migration, event_docs, schedules
+from control_plane import env_migration, event_docs, lifecycle, schedules
 from control_plane.api.errors import ApiError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -69,6 +69,7 @@ class ControlPlane:
 
             await self.nc.subscribe(
                 f"$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.{queues.JOBS_STREAM}", cb=on_leader)
+        self._spawn(self.finish_removals())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -96,6 +97,15 @@ class ControlPlane:
                 log.warning("cron catch-up failed (retrying): %s", e)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
+
+    async def finish_removals(self) -> None:
+        """Space and project removals a crash or an outage interrupted (lifecycle.py)."""
+        try:
+            n = await lifecycle.finish_pending(self)
+            if n:
+                log.info("finished %d interrupted space removal(s)", n)
+        except Exception as e:  # the next removal call or start tries again
+            log.warning("finishing interrupted space removals failed: %s", e)
 
     async def sweep_event_docs(self) -> None:
         """Every realtime_event_sweep_s: drop event documents past their TTL
