@@ -308,8 +308,8 @@ async def catch_up(js: Any, catalog: Any, settings: Any, now: datetime | None = 
     now = now or datetime.now(UTC)
     published = 0
     for space in await catalog.all_spaces():
-        if not space.get("deployment"):
-            continue
+        if not space.get("deployment") or space.get("suspended"):
+            continue  # a suspended project's schedules return with its resume
         sid = space["id"]
         jobs = active_jobs(space, await catalog.deployments(sid))
         tz = space.get("cron_timezone") or settings.cron_timezone

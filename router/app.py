@@ -195,6 +195,7 @@ class Router:
                 raise Reject(404, "no space in the URL: use /<space>/<route>, e.g. /dev/hello")
         if bound is None and api_path.startswith("/_A_D_M_"):  # router/admin_proxy.py
             assert self.http is not None
+            suspended(project, await self.resolve.space(project, space_name))
             await admin_proxy.forward(self.s, self.http, self.admin_url, self.catalog, scope,
                                       receive, send, headers, project, space_name,
                                       api_path[8:], query)
@@ -203,6 +204,7 @@ class Router:
         if space is None or (bound is not None and bound["kind"] == "alt"
                              and space.get("alt_host") != hosts.normalize(host)):
             raise Reject(404, f"no space {space_name!r} in project {project!r}")
+        suspended(project, space)
         if not space.get("deployment"):
             raise Reject(404, f"no app is deployed to space {space_name!r}; "
                               "deploy one with `brygge deploy`")
@@ -269,6 +271,13 @@ class Router:
                 jsonsafe.check(body, self.s.max_json_depth, False)
         except jsonsafe.JsonUnsafe as e:
             raise Reject(400, f"request body: {e}") from None
+
+
+def suspended(project: str, space: dict[str, Any] | None) -> None:
+    """A space of a suspended project answers 403 on every route (control_plane/
+    lifecycle.py mirrors the project's flag onto its space records)."""
+    if space is not None and space.get("suspended"):
+        raise Reject(403, f"project {project} is suspended")
 
 
 def admin_client(s: Settings) -> httpx.AsyncClient:

@@ -113,8 +113,8 @@ class Dispatcher:
         want: dict[str, dict[str, Any]] = {}
         for sp in await self.catalog.all_spaces():
             digest = sp.get("deployment")
-            if not digest:
-                continue
+            if not digest or sp.get("suspended"):
+                continue  # a suspended project's jobs wait in the stream for its resume
             dep = next((d for d in await self.catalog.deployments(sp["id"])
                         if d.get("digest") == digest), None)
             man = (dep or {}).get("manifest") or {}

@@ -89,6 +89,9 @@ class Catalog:
             raise NotFoundError(f"no project named {name!r}")
         return p
 
+    async def find_project(self, name: str) -> dict[str, Any] | None:
+        return await self._get(f"project/{name}") if NAME_RE.match(name or "") else None
+
     async def create_project(self, name: str) -> dict[str, Any]:
         check_name("project", name)
         if await self._get(f"project/{name}") is not None:
@@ -111,12 +114,14 @@ class Catalog:
         return await self._get(f"space/{project}/{name}")
 
     async def create_space(self, project: str, name: str) -> dict[str, Any]:
-        await self.project(project)
+        p = await self.project(project)
         check_name("space", name)
         if await self._get(f"space/{project}/{name}") is not None:
             raise CatalogError(f"space {name!r} already exists in {project!r}")
         s = {"project": project, "name": name, "id": new_space_id(), "created": now_iso(),
              "deployment": None, "deployed_at": None}
+        if p.get("suspended"):  # the router sees suspension on the space record
+            s["suspended"] = True
         batch = {f"space/{project}/{name}": s,
                  f"space-id/{s['id']}": {"project": project, "name": name}}
         if not self.alt_host_domain:

@@ -31,6 +31,7 @@ from brygge import strictjson
 from brygge.ratelimit import RateLimiter
 from storage import keys
 from storage.backup import Backups
+from storage.blobs import BlobRefs
 from storage.datastore import Datastore
 from storage.errors import BY_NAME as _ERRORS
 from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, StorageError, TooLarge
@@ -77,6 +78,12 @@ class Engine:
                                max_doc_bytes=max_doc_bytes, max_blob_bytes=max_blob_bytes,
                                max_doc_depth=max_doc_depth)
         self.limiter = RateLimiter()  # space.ratelimit: one bucket per space for the node
+        self.blobs = BlobRefs(self.db)  # blob.gc: storage/blobs.py
+        # Space ids deleted for good (space.delete): any later call for one is refused, so a
+        # late write (a router's metering flush, a job still running) cannot bring back a
+        # key of a deleted space. Ids are random and never reused; in memory (a restart
+        # also ends whatever was still running).
+        self.deleted: set[str] = set()
         self.ops: dict[str, Callable[[str, Any], Any]] = {
             **self.datastore.ops,
             **self.kv.ops,
@@ -92,6 +99,8 @@ class Engine:
             **self.files.ops,
             "file.asset": self.file_asset,
             **self.backups.ops,  # backup and restore of a space (storage/backup.py)
+            "space.delete": self.delete_space,
+            "blob.gc": self.blobs.gc,
         }
 
     def close(self) -> None:
@@ -103,6 +112,8 @@ class Engine:
     # -- dispatch ------------------------------------------------------------------
     def call(self, space: str, op: str, payload: bytes) -> bytes:
         """Run one operation; raises StorageError subclasses for client errors."""
+        if space in self.deleted and op != "space.delete":
+            raise NotFound(f"space {space} was deleted")
         if op == "blob.put":
             return self.blob_put(payload)
         if op == "blob.get":
@@ -131,6 +142,13 @@ class Engine:
         self.files.drop_space(sid)
         self.db.delete(_METER + keys.check_space(sid))
         return {"dropped": True}
+
+    def delete_space(self, sid: str, args: dict[str, Any]) -> dict[str, bool]:
+        """Erase every key and system record of the space (space.erase) and refuse every
+        later call for its id (control_plane/lifecycle.py: a deleted space or project)."""
+        keys.check_space(sid)
+        self.deleted.add(sid)
+        return self.backups.erase(sid, args)
 
     def usage(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
         """Datastore objects and bytes of a space, kept current by every write, and
@@ -202,6 +220,9 @@ class Engine:
             else:
                 wb.put(keys.system_key(k), _dumps(v))
         self.db.write(wb)
+        for k, v in batch.items():
+            if v is not None and k.startswith("deploy/"):
+                self.blobs.recorded(v)  # its blobs are referenced now (storage/blobs.py)
         return {"ok": True}
 
     def sys_delete(self, _: str, args: dict[str, Any]) -> dict[str, bool]:
@@ -255,8 +276,12 @@ class Engine:
                            "(BRYGGE_MAX_BLOB_BYTES)")
         digest = hashlib.sha256(data).hexdigest()
         key = keys.blob_key(digest)
-        if self.db.get(key) is None:
-            self.db.put(key, data)
+
+        def write() -> None:
+            if self.db.get(key) is None:
+                self.db.put(key, data)
+
+        self.blobs.put(digest, write)  # pending until a deployment names it
         return _dumps({"digest": digest, "size": len(data)})
 
     def blob_get(self, digest: str) -> bytes:

@@ -397,25 +397,29 @@ class KV:
 
     def del_all(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
         """{prefix?, keyspace?} -> {count}: live keys deleted (expired ones go too)."""
-        prefix = self._prefix(sid, args)
-        n = 0
         with self.lock_for(sid):
-            now = self._now()
-            wb, pending = WriteBatch(raw_mode=True), 0
-            for k, raw in self._scan(prefix):
-                wb.delete(k)
-                exp = _expiry_of(raw)
-                if exp:
-                    wb.delete(_index_key(exp, k))
-                if exp == 0 or exp > now:
-                    n += 1
-                pending += 1
-                if pending >= 10_000:
-                    self.db.write(wb)
-                    wb, pending = WriteBatch(raw_mode=True), 0
-            if pending:
+            return {"count": self._delete_prefix(self._prefix(sid, args))}
+
+    def _delete_prefix(self, prefix: bytes) -> int:
+        """Delete every entry below `prefix` and its expiry-index entry (caller holds the
+        space's lock); returns how many were live."""
+        n = 0
+        now = self._now()
+        wb, pending = WriteBatch(raw_mode=True), 0
+        for k, raw in self._scan(prefix):
+            wb.delete(k)
+            exp = _expiry_of(raw)
+            if exp:
+                wb.delete(_index_key(exp, k))
+            if exp == 0 or exp > now:
+                n += 1
+            pending += 1
+            if pending >= 10_000:
                 self.db.write(wb)
-        return {"count": n}
+                wb, pending = WriteBatch(raw_mode=True), 0
+        if pending:
+            self.db.write(wb)
+        return n
 
     def count(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
         """{prefix?, keyspace?} -> {count} of live keys."""
@@ -510,12 +514,10 @@ class KV:
         return n
 
     def drop_space(self, sid: str) -> None:
-        """Delete every key of a space (its index entries go on the next reclaim)."""
-        prefix = KIND + _space(sid) + b"\x00"
+        """Delete every key of a space and the expiry-index entries of those with a TTL
+        (the index keys hold the space id too: a deleted space leaves no key behind)."""
         with self.lock_for(sid):
-            end = _prefix_end(prefix)
-            assert end is not None
-            self.db.delete_range(prefix, end)
+            self._delete_prefix(KIND + _space(sid) + b"\x00")
 
 
 def _space(sid: Any) -> bytes:

@@ -5,6 +5,7 @@
 Routes (each module's docstring lists its own):
     GET  /health
     GET  /v1/projects/{p}, spaces, tokens, admin tokens     spaces.py
+    DELETE /v1/projects/{p}[/spaces/{s}], suspend, resume   projects.py
     .../spaces/{s}/deployments                              deployments.py
     .../spaces/{s}/env/{key}                                env.py
     .../spaces/{s}/jwks, whitelist, cors, ratelimit         admission.py
@@ -32,7 +33,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from brygge import __version__
 from brygge.settings import Settings
@@ -49,6 +50,7 @@ from control_plane.api import (
     files,
     graphql_api,
     logs,
+    projects,
     queues,
     spaces,
 )
@@ -72,7 +74,8 @@ def create_app(cp: ControlPlane) -> FastAPI:
                   default_response_class=JSONResponse,
                   openapi_url="/openapi.json" if docs else None,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
-                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None)
+                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None,
+                  dependencies=[Depends(projects.refuse_suspended)])  # a suspended project: 403
     app.state.cp = cp  # for the admin-token dependency (auth.py)
     errors.install(app)
 
@@ -81,8 +84,8 @@ def create_app(cp: ControlPlane) -> FastAPI:
         return {"status": "ok", "component": "control-plane", "version": __version__}
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
-    for module in (spaces, deployments, env, admission, cron, logs, adm, queues, files,
-                   backups, domains, graphql_api, audit_api):
+    for module in (spaces, projects, deployments, env, admission, cron, logs, adm, queues,
+                   files, backups, domains, graphql_api, audit_api):
         app.include_router(module.router(cp))
     app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app

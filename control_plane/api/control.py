@@ -20,7 +20,7 @@ from brygge import events, logbus, natsconn, placement
 from brygge.clock import iso
 from brygge.settings import Settings
 from brygge.tokenseal import TokenKeys
-from control_plane import alt_hosts, env_migration, event_docs, schedules
+from control_plane import alt_hosts, env_migration, event_docs, lifecycle, schedules
 from control_plane.api.errors import ApiError
 from control_plane.audit.log import AuditLog
 from proto import brygge_pb2 as pb
@@ -87,6 +87,7 @@ class ControlPlane:
                 await self.publish_space_changed(sid)
         except Exception as e:  # storage restarting: the next start tries again
             log.warning("giving spaces their alternative hosts failed: %s", e)
+        self._spawn(self.finish_removals())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -114,6 +115,15 @@ class ControlPlane:
                 log.warning("cron catch-up failed (retrying): %s", e)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
+
+    async def finish_removals(self) -> None:
+        """Space and project removals a crash or an outage interrupted (lifecycle.py)."""
+        try:
+            n = await lifecycle.finish_pending(self)
+            if n:
+                log.info("finished %d interrupted space removal(s)", n)
+        except Exception as e:  # the next removal call or start tries again
+            log.warning("finishing interrupted space removals failed: %s", e)
 
     async def sweep_event_docs(self) -> None:
         """Every realtime_event_sweep_s: drop event documents past their TTL

@@ -32,7 +32,7 @@ from fastapi import APIRouter, Request
 from graphql import GraphQLError, build_schema, graphql
 
 from brygge import cohotoken, envcrypt, strictjson
-from control_plane import schedules
+from control_plane import lifecycle
 from control_plane.api.json_response import JSONResponse
 from storage.catalog import CatalogError
 
@@ -266,11 +266,8 @@ class Api:
 
     async def remove_datastore(self, info: Any, datastoreId: str) -> dict[str, Any]:
         sp = await self.space(datastoreId)
-        await self.cat.remove_space(self.project, sp["name"])
-        await self.changed(sp)  # routers forget the space and its tokens now
-        if self.cp.js is not None:
-            await schedules.clear_space(self.cp.js, sp["id"])
-        await self.cp.storage.call(sp["id"], "space.erase", {})
+        # everything of it: data, deployments, queues, schedules, tokens (lifecycle.py)
+        await lifecycle.remove_space(self.cp, self.project, sp["name"])
         return {"id": sp["id"], "name": sp["name"], "projectId": self.project, "Tokens": [],
                 "allowedHosts": [], "Env": []}
 

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from brygge import strictjson
+from control_plane import projects
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
@@ -49,7 +50,7 @@ def router(cp: Any) -> APIRouter:
 
     @r.get("/v1/projects/{project}")
     async def project_info(project: str) -> dict[str, Any]:
-        return await cp.info(project)
+        return await projects.describe(cp, project)  # spaces, record fields, counts
 
     async def guarded(request: Request, project: str, fn: Any, status: int = 200) -> Any:
         return JSONResponse(await fn(), status_code=status)

@@ -29,6 +29,7 @@ from control_plane.cli import code  # noqa: F401
 from control_plane.cli import status  # noqa: F401
 from control_plane.cli import completion  # noqa: F401
 from control_plane.cli import spaces  # noqa: F401
+from control_plane.cli import lifecycle  # noqa: F401
 from control_plane.cli import query  # noqa: F401
 from control_plane.cli import import_export  # noqa: F401
 from control_plane.cli import schemas  # noqa: F401
