@@ -312,7 +312,10 @@ class KV:
         if size or count:
             u = self.usage(sid)
             u = {"bytes": max(0, u["bytes"] + size), "keys": max(0, u["keys"] + count)}
-            wb.put(USAGE + _space(sid), json.dumps(u).encode())
+            if u["keys"]:
+                wb.put(USAGE + _space(sid), json.dumps(u).encode())
+            else:  # an empty store leaves no key behind (an absent counter counts 0 keys)
+                wb.delete(USAGE + _space(sid))
         self.db.write(wb)
         if size or count:
             self._usage[sid] = u
