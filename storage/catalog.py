@@ -325,13 +325,17 @@ class Catalog:
     # -- deployments ------------------------------------------------------------------------
     async def record_deployment(self, space: dict[str, Any], digest: str,
                                 headers: dict[str, str], manifest: dict[str, Any],
-                                startup_error: str) -> dict[str, Any]:
+                                startup_error: str, prune: list[str] | None = None
+                                ) -> dict[str, Any]:
+        """Record a deployment and make it active; `prune`: `deploy/...` keys deleted in
+        the same write batch (the deployments_kept quota, control_plane/deploy_quota.py)."""
         history = await self.deployments(space["id"])
         seq = (history[0]["seq"] + 1) if history else 1
         dep = {"seq": seq, "_id": f"{seq:010d}", "digest": digest, "date": now_iso(),
                "headers": headers, "manifest": manifest, "startup_error": startup_error}
         new_space = {**space, "deployment": digest, "deployed_at": dep["date"]}
-        await self._put({f"deploy/{space['id']}/{seq:010d}": dep,
+        await self._put({**dict.fromkeys(prune or []),
+                         f"deploy/{space['id']}/{seq:010d}": dep,
                          f"space/{space['project']}/{space['name']}": new_space})
         return dep
 

@@ -24,7 +24,8 @@ in the meta, so an ETag never needs the bytes read again.
 Limits: `max_file_bytes` per file and `quota_bytes` per space (committed files plus every
 upload in progress; a file being replaced is counted once), both refused with `TooLarge`
 (HTTP 413); and the project's `file_bytes` quota over all its spaces (`check_room`,
-storage/quota_store.py), refused with `QuotaExceeded` (HTTP 507). Paths are absolute, normalised (`//` and trailing `/` dropped), at most
+storage/quota_store.py), refused with `QuotaExceeded` (HTTP 507).
+Paths are absolute, normalised (`//` and trailing `/` dropped), at most
 `keys.MAX_NAME_BYTES` bytes; `.`/`..` segments, NUL and other control characters are
 refused with `BadRequest`, so a path names a key of exactly one space.
 """

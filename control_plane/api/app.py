@@ -15,6 +15,7 @@ Routes (each module's docstring lists its own):
     .../spaces/{s}/queues...                                queues.py
     .../spaces/{s}/files..., files-usage                    files.py
     .../spaces/{s}/backup, restore                          backups.py
+    GET|PUT /v1/projects/{p}/quota, GET /v1/plans           quota.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
 Every route except /health and /graphql needs an admin token of the project, sent as
 `x-admintoken` or `Authorization: Bearer` (auth.py); every refusal is JSON
@@ -46,6 +47,7 @@ from control_plane.api import (
     graphql_api,
     logs,
     queues,
+    quota,
     spaces,
 )
 from control_plane.api.control import ControlPlane
@@ -77,7 +79,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
     for module in (spaces, deployments, env, admission, cron, logs, adm, queues, files,
-                   backups, graphql_api):
+                   backups, graphql_api, quota):
         app.include_router(module.router(cp))
     return app
 

@@ -18,7 +18,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from brygge import events, logbus, natsconn, placement
 from brygge.clock import iso
 from brygge.settings import Settings
-from control_plane import env_migration, event_docs, schedules
+from control_plane import deploy_quota, env_migration, event_docs, schedules
 from control_plane.api.errors import ApiError
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
@@ -144,8 +144,9 @@ class ControlPlane:
             schedules.validate_jobs(jobs, self.space_timezone(space))
         except ValueError as e:
             raise ApiError(400, str(e)) from None
+        prune = await deploy_quota.to_prune(self.catalog, space)  # deployments_kept
         dep = await self.catalog.record_deployment(space, digest, headers, manifest,
-                                                   reply.startup_error)
+                                                   reply.startup_error, prune)
         await self.publish_space_changed(space["id"])
         await self.sync_schedules(space, jobs)
         return {"ok": True, "project": project, "space": space_name, "deployment": dep["seq"],

@@ -33,6 +33,7 @@ from control_plane.cli import query  # noqa: F401
 from control_plane.cli import import_export  # noqa: F401
 from control_plane.cli import schemas  # noqa: F401
 from control_plane.cli import kv  # noqa: F401
+from control_plane.cli import quota  # noqa: F401
 # isort: on
 from control_plane.cli.common import app
 
