@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import typer
 
 from brygge import jsonout
@@ -17,7 +16,7 @@ from control_plane.cli.common import (
     _U,
     DataDir,
     Target,
-    _error_of,
+    _project_call,
     app,
     fail,
     resolve_target,
@@ -31,15 +30,10 @@ _BYTES = {"data_bytes", "file_bytes"}
 
 
 def _call(method: str, t: Target, project: str, **kw: Any) -> Any:
-    try:
-        r = httpx.request(method, f"{t.admin_url}/v1/projects/{project}/quota",
-                          headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
-    except httpx.HTTPError as e:
-        fail(f"cannot reach the admin API at {t.admin_url}: {e}")
-        raise
-    if r.status_code >= 300:
-        fail(_error_of(r))
-    return r.json()
+    """/v1/projects/{project}/quota with the target's admin token (for `set`, the
+    operator's token on another project)."""
+    return _project_call(method, Target(t.admin_url, t.admin_token, project, t.space),
+                         "/quota", **kw)
 
 
 def _figure(q: str, n: Any) -> str:
