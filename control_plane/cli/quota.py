@@ -37,11 +37,9 @@ def _call(method: str, t: Target, project: str, **kw: Any) -> Any:
 
 
 def _figure(q: str, n: Any) -> str:
-    from control_plane.cli.code import pretty_bytes
-
     if n is None:
         return "-"
-    return pretty_bytes(n) if q in _BYTES else f"{n:,}"
+    return f"{n:,} B" if q in _BYTES else f"{n:,}"
 
 
 def quota_lines(st: dict[str, Any]) -> list[str]:
