@@ -13,6 +13,7 @@ because the supervisor passes its environment to its children.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,20 @@ def knob(default: Any, meaning: str, lo: float | None = None, hi: float | None =
 
 class SettingsError(ValueError):
     """A knob has a value outside its bounds or of the wrong type."""
+
+
+# The plans a node starts with (`plans`): free for trials, standard for every project that
+# names no plan (`default_plan`), unlimited for the operator's own.
+_DEFAULT_PLANS = json.dumps({
+    "free": {"data_bytes": 256 * 1024**2, "file_bytes": 1024**3, "deployments_kept": 10,
+             "requests_per_minute": 6_000, "cpu_seconds_per_day": 3_600,
+             "jobs_queued": 10_000, "realtime_streams": 100},
+    "standard": {"data_bytes": 10 * 1024**3, "file_bytes": 50 * 1024**3,
+                 "deployments_kept": 100, "requests_per_minute": 600_000,
+                 "cpu_seconds_per_day": 4 * 86_400, "jobs_queued": 1_000_000,
+                 "realtime_streams": 10_000},
+    "unlimited": {},
+}, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -301,6 +316,20 @@ class Settings:
     realtime_max_streams: int = knob(100_000, "Event streams one router process holds open at "
                                      "once; more are refused with 503.", 1, 10_000_000)
 
+    # -- quotas (issue 18; storage/quota.py) -----------------------------------
+    plans: str = knob(_DEFAULT_PLANS, "Named plans of per-project limits, JSON {plan: {quota: "
+                      "limit}}; quotas: data_bytes (documents + key-value bytes), file_bytes, "
+                      "deployments_kept, requests_per_minute, cpu_seconds_per_day (invocation "
+                      "seconds as metered, per UTC day), jobs_queued, realtime_streams. 0 or "
+                      "absent = unlimited; each limit an integer 0..2^53-1. A project's record "
+                      "names its plan and may override single limits (`brygge quota set`).")
+    default_plan: str = knob("standard", "Plan of a project that names none (must be one of "
+                             "`plans`).")
+    quota_refresh_s: float = knob(2.0, "How long routers and executors reuse a project's "
+                                  "limits and its counts of queued jobs before asking again "
+                                  "(a change made with `brygge quota set` is seen at once by "
+                                  "routers, through the space-changed event).", 0.1, 60)
+
     # -- logs ------------------------------------------------------------------
     log_retention_s: int = knob(7 * 86400, "How long space logs are kept in JetStream.", 60,
                                 365 * 86400)
@@ -346,12 +375,29 @@ class Settings:
             raise SettingsError(f"alt_host_domain={alt!r}: alternative hosts below it would "
                                 "read as <project>.api.<domain> project URLs; set "
                                 "BRYGGE_ALT_HOST_DOMAIN to a domain without an 'api' label")
+        self._check_plans()
         try:
             from zoneinfo import ZoneInfo
             ZoneInfo(self.cron_timezone)
         except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
             raise SettingsError(f"cron_timezone={self.cron_timezone!r} is not an IANA time "
                                 "zone such as 'UTC' or 'Europe/Oslo'") from None
+
+    def _check_plans(self) -> None:
+        """`plans` is JSON of plan -> {quota: non-negative integer} naming `default_plan`
+        (the quota names are storage/quota.py's, checked again where it is read)."""
+        try:
+            plans = json.loads(self.plans)
+        except ValueError as e:
+            raise SettingsError(f"plans is not JSON: {e}") from None
+        if not isinstance(plans, dict) or not all(
+                isinstance(lim, dict) and all(isinstance(v, int) and not isinstance(v, bool)
+                                              and 0 <= v < 2**53 for v in lim.values())
+                for lim in plans.values()):
+            raise SettingsError("plans must be JSON {plan: {quota: integer >= 0}}")
+        if self.default_plan not in plans:
+            raise SettingsError(f"default_plan={self.default_plan!r} is not one of the plans "
+                                f"({', '.join(plans)})")
 
     def to_env(self) -> dict[str, str]:
         """The environment that makes a child process see these settings."""

@@ -43,6 +43,7 @@ from router.errors import Reject, send_json
 from router.errors import rid as _rid
 from router.jwt_auth import JwksCache
 from router.meter import Meter
+from router.quota import RouterQuotas
 from router.realtime import Realtime
 from router.resolve import Resolver, hostname
 from router.streaming import stream_invocation
@@ -77,7 +78,8 @@ class Router:
     async def startup(self) -> None:
         # grpc.aio channels belong to the event loop they are created in: uvicorn's.
         self.storage = AsyncStorageClient(self.storage_target)
-        self.meter = Meter(self.storage, self.s.meter_flush_s)
+        self.quotas = RouterQuotas(self.storage, self.s.routers, self.s.quota_refresh_s)
+        self.meter = Meter(self.storage, self.s.meter_flush_s, self.quotas)
         self.meter.start()
         self.catalog = Catalog(self.storage, TokenKeys.of_data_dir(self.s.data_path))
         self.resolve = Resolver(self.s, self.catalog)
@@ -90,6 +92,7 @@ class Router:
 
             async def on_change(msg: Any) -> None:
                 self.resolve.cache.clear()
+                self.quotas.clear()
 
             await self.nc.subscribe(f"{events.SPACE_CHANGED}.*", cb=on_change)
         print(f"router ready {os.getpid()}", flush=True)  # the supervisor waits for it
@@ -132,10 +135,16 @@ class Router:
             if hand_off is not None:
                 # An event stream: served from here, so that the frames of the request's
                 # handling (its headers, protobufs, body reader) are gone while it is open.
-                await self.realtime.serve(tracked, receive, *hand_off, request_id)
+                project = scope["brygge.project"]
+                self.quotas.open_stream(project, await self.quotas.limits(project))
+                try:
+                    await self.realtime.serve(tracked, receive, *hand_off, request_id)
+                finally:
+                    self.quotas.close_stream(project)
         except Reject as r:
             # CORS headers too, so that a browser app can read why it was refused
-            await send_json(send, r.status, {"error": str(r), "requestId": request_id},
+            await send_json(send, r.status, {"error": str(r), **r.fields,
+                                             "requestId": request_id},
                             [*r.headers, *scope.get("brygge.cors", []),
                              (b"x-request-id", request_id.encode())])
         except grpc.aio.AioRpcError as e:
@@ -212,6 +221,9 @@ class Router:
         self.meter.api(space["id"])
         if await admit(self.s, self.storage, self.limiter, scope, send, headers, space, method, ip):
             return  # a CORS preflight, answered here
+        # the project's quotas (router/quota.py), before any credential or executor work
+        scope["brygge.project"] = project = space["project"]
+        self.quotas.admit(project, await self.quotas.limits(project))
         authed, auth_error = await check_credential(self.s, self.resolve, self.jwks, headers,
                                                     space, method)
 
@@ -246,7 +258,9 @@ class Router:
                 scope.get("brygge.cors"), gzip, sse)
             return self._sse_args(hand_off, space, api_path, headers)
         finally:
-            self.meter.invocation(space["id"], (time.perf_counter() - t0) * 1000)
+            ms = (time.perf_counter() - t0) * 1000
+            self.meter.invocation(space["id"], ms)
+            self.quotas.charge(project, ms)
 
     @staticmethod
     def _sse_args(hand_off: tuple[str, list[tuple[bytes, bytes]]] | None, space: dict[str, Any],

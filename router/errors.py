@@ -13,11 +13,12 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 class Reject(Exception):
     """A request refused with `status` and a message naming the problem."""
 
-    def __init__(self, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None
-                 ) -> None:
+    def __init__(self, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None,
+                 fields: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.headers = headers or []
+        self.fields = fields or {}  # more of the body, e.g. a quota's {quota, used, limit}
 
 
 def rid(request_id: str) -> list[tuple[bytes, bytes]]:

@@ -20,9 +20,10 @@ log = logging.getLogger("brygge.meter")
 
 
 class Meter:
-    def __init__(self, storage: Any, interval_s: float) -> None:
+    def __init__(self, storage: Any, interval_s: float, quotas: Any = None) -> None:
         self.storage = storage
         self.interval_s = interval_s
+        self.quotas = quotas  # router/quota.py: told what storage counted for each project
         self.counts: defaultdict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
         self.task: asyncio.Task[None] | None = None
 
@@ -51,11 +52,15 @@ class Meter:
 
     async def flush(self, timeout: float = 30) -> None:
         counts, self.counts = self.counts, defaultdict(lambda: [0, 0, 0.0])
+        if self.quotas is not None and counts:
+            self.quotas.flushing()
         for sid, (api, inv, ms) in counts.items():
             try:
-                await self.storage.call(sid, "space.meter", {
+                reply = await self.storage.call(sid, "space.meter", {
                     "api": api, "codehook_invocation": inv, "codehook_time": round(ms, 3)},
                     timeout=timeout)
+                if self.quotas is not None and isinstance(reply, dict):
+                    self.quotas.stored(reply)
             except grpc.aio.AioRpcError as e:  # storage restarting: keep them for next time
                 log.warning("metering of space %s not saved yet: %s", sid, e.code().name)
                 c = self.counts[sid]

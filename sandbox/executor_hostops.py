@@ -15,8 +15,9 @@ import httpx
 from brygge.settings import Settings
 from sandbox import hostops, internal, jobs, outbound
 from sandbox.hosterror import host_error, unknown_op
+from sandbox.job_quota import JobQuota
 from storage.client import StorageClient
-from storage.enqueue import projection_keeping_id
+from storage.enqueue import EnqueueStopped, projection_keeping_id
 from storage.errors import StorageError
 
 HostOps = Callable[[str, str], str]  # (op, payload) -> reply, as AppInstance calls it
@@ -28,6 +29,8 @@ class HostBackend:
         self.s = settings
         self.storage = storage
         self.jobs = job_publisher
+        self.job_quota = JobQuota(storage, job_publisher.count_queued, settings.quota_refresh_s) \
+            if job_publisher is not None else None
         self.outbound_allow = outbound.parse_allow(settings.outbound_allow)
         # The router is on this node (loopback): only internal calls may reach it, and
         # only their hops on the router's origin may use loopback (sandbox/outbound.py).
@@ -107,7 +110,9 @@ class HostBackend:
             opts = args.get("options") or {}
             if not isinstance(opts, dict):
                 raise jobs.QueueError("enqueue options must be an object")
+            assert self.job_quota is not None
             if op == "queue.enqueue":
+                self.job_quota.take(space_id)  # the project's jobs_queued quota
                 return json.dumps(self.jobs.enqueue(space_id, args.get("topic"),
                                                     args.get("payload"), opts))
             if op == "queue.enqueueFromQuery":
@@ -129,8 +134,19 @@ class HostBackend:
                         if not cursor:
                             return
 
-                return json.dumps(self.jobs.enqueue_many(space_id, args.get("topic"), pages,
-                                                         opts, drop_id))
+                room = self.job_quota.room(space_id)
+                try:
+                    done = self.jobs.enqueue_many(space_id, args.get("topic"), pages, opts,
+                                                  drop_id, None if room is None
+                                                  else max(0, room[2] - room[1]))
+                except EnqueueStopped as e:
+                    assert room is not None
+                    project, used, limit = room
+                    raise self.job_quota.stopped(space_id, e.count, used, limit, project) \
+                        from None
+                if room is not None:
+                    self.job_quota.added(room[0], int(done.get("count", 0)))
+                return json.dumps(done)
         except jobs.QueueError as e:
             return host_error("Error", str(e))
         except StorageError as e:

@@ -19,7 +19,14 @@ from brygge import natsconn
 from brygge.loopthread import LoopThread
 from storage import queues as q
 from storage import realtime as rt
-from storage.enqueue import EnqueueError, EnqueueStopped, check_size, enqueue_pages
+from storage.enqueue import (
+    EnqueueError,
+    EnqueueStopped,
+    OverQuota,
+    check_size,
+    enqueue_pages,
+    queued_jobs,
+)
 from storage.queues import QueueError, job_headers
 
 
@@ -91,11 +98,17 @@ class JobPublisher:
         self._submit(self._publish(sid, topic, payload, options or {}, job_id))
         return {"_id": job_id, "jobId": job_id, "topic": topic}
 
+    def count_queued(self, sids: list[str]) -> int:
+        """Jobs queued in these spaces (the jobs_queued quota, sandbox/job_quota.py)."""
+        return int(self._submit(queued_jobs(self._js, sids)))
+
     def enqueue_many(self, sid: str, topic: str, pages: Callable[[], Any],
-                     options: dict[str, Any], drop_id: bool = False) -> dict[str, Any]:
+                     options: dict[str, Any], drop_id: bool = False,
+                     room: int | None = None) -> dict[str, Any]:
         """Every payload `pages()` yields (lists of documents), as atomic batches
-        (storage/enqueue.py; `drop_id` there). `pages` reads storage with blocking calls:
-        each page is fetched in a worker thread, off the publisher's loop."""
+        (storage/enqueue.py; `drop_id` and `room` there). `pages` reads storage with
+        blocking calls: each page is fetched in a worker thread, off the publisher's
+        loop. EnqueueStopped (cause OverQuota) when `room` runs out."""
         check_topic(topic)
         opts = options or {}
 
@@ -107,10 +120,12 @@ class JobPublisher:
         async def go() -> dict[str, Any]:
             return await enqueue_pages(self._js, sid, topic, pages_off_loop(),
                                        lambda job_id: job_headers(topic, job_id, opts),
-                                       self.settings.queue_publish_batch, drop_id)
+                                       self.settings.queue_publish_batch, drop_id, room)
         try:  # no overall timeout: each batch's commit waits at most 30 s
             return dict(self._submit(go(), timeout=None))
         except EnqueueStopped as e:
+            if isinstance(e.cause, OverQuota):
+                raise
             raise QueueError(f"enqueueFromQuery stopped after {e.count} jobs: {e}") from None
 
     def publish_event(self, sid: str, channel: str, body: bytes) -> int:

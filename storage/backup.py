@@ -521,6 +521,9 @@ class Backups:
             # outside the staging id's own prefixes.
             prefix = b"k" + keys.check_space(r.sid) + b"\x00"
             wb = WriteBatch(raw_mode=True)
+            # The document usage counter (the data quota counts it) follows what was
+            # restored, never the file's word; the key-value one is counted when read.
+            wb.put(b"u" + keys.check_space(r.sid), _dumps(self._count_docs(r.sid)))
             it = self.db.iter()
             it.seek(prefix)
             while it.valid() and it.key().startswith(prefix):
@@ -531,6 +534,18 @@ class Backups:
             self.db.write(wb)
         self._forget(r.sid)
         return {"manifest": r.manifest, "counts": r.counts, "space": r.sid}
+
+    def _count_docs(self, sid: str) -> dict[str, int]:
+        """{objects, bytes} of a space's documents, as the datastore counts them."""
+        prefix = keys.space_prefix(sid)
+        objects = size = 0
+        it = self.db.iter()
+        it.seek(prefix)
+        while it.valid() and it.key().startswith(prefix):
+            objects += 1
+            size += len(it.value())
+            it.next()
+        return {"objects": objects, "bytes": size}
 
     def _check_artifacts(self, r: _Restore) -> None:
         """Every artifact a restored deployment names, and every asset of those, comes

@@ -3,7 +3,7 @@
 They live as system records in the storage engine (the control plane keeps its
 own state in the same engine as tenant data), under these keys:
 
-    project/<name>                 {name, created}
+    project/<name>                 {name, created, plan?, quota?: {overrides}} (storage/quota.py)
     space/<project>/<space>        {project, name, id, created, deployment, deployed_at, env,
                                     jwks_url, jwt_iss, jwt_aud, allowed_hosts, cors_origins,
                                     rate_limit, cron_timezone, env_encrypted}
@@ -99,6 +99,33 @@ class Catalog:
         p = {"name": name, "created": now_iso()}
         await self._put({f"project/{name}": p})
         return p
+
+    async def set_plan(self, project: str, plan: str | None,
+                       overrides: dict[str, int | None] | None = None) -> dict[str, Any]:
+        """Put the project on `plan` (None: keep it; "" : back to the node's default plan)
+        and merge limit overrides (a value None drops that override). Storage's quota
+        cache follows the record at once (storage/quota_store.py). Returns the record."""
+        p = dict(await self.project(project))
+        if plan is not None:
+            if plan:
+                p["plan"] = plan
+            else:
+                p.pop("plan", None)
+        if overrides:
+            q = {**(p.get("quota") or {}), **overrides}
+            q = {k: v for k, v in q.items() if v is not None}
+            if q:
+                p["quota"] = q
+            else:
+                p.pop("quota", None)
+        await self._put({f"project/{project}": p})
+        return p
+
+    async def quota_of(self, project: str) -> dict[str, Any]:
+        """{project, plan, limits, usage, spaces} as storage enforces them (quota.get)."""
+        await self.project(project)
+        return dict(await self.store.call("", "quota.get", {"project": project,
+                                                            "deployments": True}))
 
     async def space(self, project: str, name: str) -> dict[str, Any]:
         s = await self.find_space(project, name)
@@ -369,13 +396,17 @@ class Catalog:
     # -- deployments ------------------------------------------------------------------------
     async def record_deployment(self, space: dict[str, Any], digest: str,
                                 headers: dict[str, str], manifest: dict[str, Any],
-                                startup_error: str) -> dict[str, Any]:
+                                startup_error: str, prune: list[str] | None = None
+                                ) -> dict[str, Any]:
+        """Record a deployment and make it active; `prune`: `deploy/...` keys deleted in
+        the same write batch (the deployments_kept quota, control_plane/deploy_quota.py)."""
         history = await self.deployments(space["id"])
         seq = (history[0]["seq"] + 1) if history else 1
         dep = {"seq": seq, "_id": f"{seq:010d}", "digest": digest, "date": now_iso(),
                "headers": headers, "manifest": manifest, "startup_error": startup_error}
         new_space = {**space, "deployment": digest, "deployed_at": dep["date"]}
-        await self._put({f"deploy/{space['id']}/{seq:010d}": dep,
+        await self._put({**dict.fromkeys(prune or []),
+                         f"deploy/{space['id']}/{seq:010d}": dep,
                          f"space/{space['project']}/{space['name']}": new_space})
         return dep
 

@@ -62,8 +62,12 @@ def _first(d: dict[str, Any], *names: str, default: Any = None) -> Any:
 class Datastore:
     def __init__(self, db: Rdict, *, page_size: int = 500, sort_limit: int = 200_000,
                  max_doc_bytes: int = 16 * 1024 * 1024,
-                 lock_for: Callable[[str], threading.Lock] | None = None) -> None:
+                 lock_for: Callable[[str], threading.Lock] | None = None,
+                 check_room: Callable[[str, int], None] | None = None) -> None:
         self.db = db
+        # A write batch that grows a space asks first (the project's data quota,
+        # storage/quota_store.py): nothing over the quota is written.
+        self.check_room = check_room or (lambda sid, more: None)
         self.page_size = page_size
         self.sort_limit = sort_limit
         self.max_doc_bytes = max_doc_bytes
@@ -120,6 +124,8 @@ class Datastore:
                 sid: str | None = None, objects: int = 0, size: int = 0) -> None:
         if objects or size:
             assert sid is not None
+            if size > 0:
+                self.check_room(sid, size)
             u = self.usage(sid)
             u = {"objects": u["objects"] + objects, "bytes": u["bytes"] + size}
             wb.put(b"u" + keys.check_space(sid), _dumps(u))

@@ -38,6 +38,8 @@ from storage.errors import BadRequest, Conflict, NotFound, SchemaFailed, Storage
 from storage.files import MAX_READ, Files
 from storage.kv import KV, KVError
 from storage.query import BadQuery
+from storage.quota import parse_plans
+from storage.quota_store import QuotaStore, today
 
 
 def _dumps(v: Any) -> bytes:
@@ -54,7 +56,8 @@ class Engine:
                  max_doc_bytes: int = 16 * 1024 * 1024, sort_limit: int = 200_000,
                  max_file_bytes: int = 16 * 1024 * 1024,
                  file_quota_bytes: int = 1024**3, max_doc_depth: int = 100,
-                 max_blob_bytes: int = 128 * 1024**2) -> None:
+                 max_blob_bytes: int = 128 * 1024**2, plans: str = '{"unlimited": {}}',
+                 default_plan: str = "unlimited") -> None:
         opts = Options(raw_mode=True)
         opts.create_if_missing(True)
         self.db = Rdict(path, opts, access_type=AccessType.read_only() if read_only
@@ -66,11 +69,23 @@ class Engine:
         # spaces proceed in parallel.
         self._locks = [threading.Lock() for _ in range(64)]
         self._claim_lock = threading.Lock()  # sys.put with "absent" (claims of unique keys)
+
+        def room(which: str) -> Callable[[str, int], None]:
+            return lambda sid, more: self.quotas.check_bytes(sid, which, more)
+
         self.datastore = Datastore(self.db, page_size=page_size, lock_for=self._lock,
-                                   max_doc_bytes=max_doc_bytes, sort_limit=sort_limit)
-        self.kv = KV(self.db, clock=clock, lock_for=self._lock)
+                                   max_doc_bytes=max_doc_bytes, sort_limit=sort_limit,
+                                   check_room=room("data_bytes"))
+        self.kv = KV(self.db, clock=clock, lock_for=self._lock, check_room=room("data_bytes"))
         self.files = Files(self.db, lock_for=self._lock, new_id=self.datastore.ids.next,
-                           max_file_bytes=max_file_bytes, quota_bytes=file_quota_bytes)
+                           max_file_bytes=max_file_bytes, quota_bytes=file_quota_bytes,
+                           check_room=room("file_bytes"))
+        # project quotas (storage/quota_store.py): the catalog's records, cached here
+        self.quotas = QuotaStore(
+            self.db, parse_plans(plans), default_plan,
+            data_bytes=lambda sid: (self.datastore.usage(sid)["bytes"]
+                                    + self.kv.usage(sid)["bytes"]),
+            file_bytes=self.files.counted, day_ms=self._day_ms)
         self.max_doc_depth = max_doc_depth
         self.max_blob_bytes = max_blob_bytes
         self.backups = Backups(self.db, datastore=self.datastore, clock=clock,
@@ -96,6 +111,7 @@ class Engine:
             "space.usage": self.usage,
             "space.meter": self.meter,
             "space.ratelimit": self.ratelimit,
+            "quota.get": self.quota_get,
             **self.files.ops,
             "file.asset": self.file_asset,
             **self.backups.ops,  # backup and restore of a space (storage/backup.py)
@@ -155,7 +171,8 @@ class Engine:
         its metered API calls, invocations and invocation time (ms)."""
         raw = self.db.get(_METER + keys.check_space(sid))
         files = self.files.usage(sid, {})
-        return {**dict.fromkeys(METER_FIELDS, 0), **(json.loads(raw) if raw else {}),
+        meter = json.loads(raw) if raw else {}
+        return {**{f: meter.get(f, 0) for f in METER_FIELDS},
                 **self.datastore.usage(sid), "file_bytes": files["bytes"],
                 "file_count": files["files"]}
 
@@ -174,7 +191,9 @@ class Engine:
 
     def meter(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
         """{api?, codehook_invocation?, codehook_time?}: add to the space's counters
-        (routers and workers flush what they counted every few seconds)."""
+        (routers and workers flush what they counted every few seconds). `day_time` counts
+        today's invocation time (UTC; the cpu_seconds_per_day quota); the answer adds
+        `project` and `project_day_s`, the project's seconds today over all its spaces."""
         add = {}
         for f in METER_FIELDS:
             v = args.get(f, 0)
@@ -187,8 +206,34 @@ class Engine:
             cur = json.loads(raw) if raw else dict.fromkeys(METER_FIELDS, 0)
             for f, v in add.items():
                 cur[f] = round(cur.get(f, 0) + v, 3)
+            day = today()
+            cur["day_time"] = round((cur.get("day_time", 0) if cur.get("day") == day else 0)
+                                    + add["codehook_time"], 3)
+            cur["day"] = day
             self.db.put(key, _dumps(cur))
+        project = self.quotas.project_of(sid)
+        if project is not None:
+            st = self.quotas.status(project)
+            cur = {**cur, "project": project,
+                   "project_day_s": st["usage"]["cpu_seconds_per_day"]}
         return cur
+
+    def _day_ms(self, sid: str) -> float:
+        """Today's (UTC) metered invocation time of a space, ms."""
+        raw = self.db.get(_METER + keys.check_space(sid))
+        cur = json.loads(raw) if raw else {}
+        return float(cur.get("day_time", 0)) if cur.get("day") == today() else 0.0
+
+    def quota_get(self, sid: str, args: dict[str, Any]) -> dict[str, Any]:
+        """{project?, deployments?} -> {project, plan, limits, usage, spaces} of the named
+        project, or of the space's (storage/quota_store.py); {project: null} for a space
+        no project owns."""
+        project = args.get("project")
+        if project is None:
+            project = self.quotas.project_of(sid) if sid else None
+        if not isinstance(project, str) or not project:
+            return {"project": None}
+        return self.quotas.status(project, bool(args.get("deployments")))
 
     # -- system records and blobs --------------------------------------------------------
     def sys_get(self, _: str, args: dict[str, Any]) -> Any:
@@ -223,10 +268,14 @@ class Engine:
         for k, v in batch.items():
             if v is not None and k.startswith("deploy/"):
                 self.blobs.recorded(v)  # its blobs are referenced now (storage/blobs.py)
+        for k in batch:
+            self.quotas.touched(k)
         return {"ok": True}
 
     def sys_delete(self, _: str, args: dict[str, Any]) -> dict[str, bool]:
-        self.db.delete(keys.system_key(str(args.get("key"))))
+        key = str(args.get("key"))
+        self.db.delete(keys.system_key(key))
+        self.quotas.touched(key)
         return {"ok": True}
 
     def sys_purge(self, _: str, args: dict[str, Any]) -> dict[str, bool]:

@@ -29,6 +29,10 @@ class PayloadTooLarge(EnqueueError):
     """A job larger than NATS's max_payload: the caller's data, not the queue, is at fault."""
 
 
+class OverQuota(EnqueueError):
+    """The project's jobs_queued quota has no room for the next batch (storage/quota.py)."""
+
+
 class EnqueueStopped(Exception):
     """A batch failed after `count` jobs were queued (in whole batches before it);
     `cause` is the batch's EnqueueError."""
@@ -37,6 +41,17 @@ class EnqueueStopped(Exception):
         super().__init__(str(cause))
         self.count = count
         self.cause = cause
+
+
+async def queued_jobs(js: Any, sids: list[str]) -> int:
+    """Jobs waiting or running in the spaces `sids` (a project's): worker subjects and
+    one-off `runAt` schedules of the JOBS stream, counted by JetStream per subject."""
+    n = 0
+    for sid in sids:
+        for subjects in (f"jobs.{sid}.w.>", f"sched.{sid}.at.>"):
+            info = await js.stream_info(q.JOBS_STREAM, subjects_filter=subjects)
+            n += sum((info.state.subjects or {}).values())
+    return n
 
 
 def check_size(js: Any, data: bytes, extra: int = 0) -> None:
@@ -95,12 +110,14 @@ def projection_keeping_id(options: dict[str, Any]) -> tuple[dict[str, Any], bool
 
 async def enqueue_pages(js: Any, sid: str, topic: str, pages: AsyncIterator[list[Any]],
                         headers: Callable[[str], dict[str, str]], batch_size: int,
-                        drop_id: bool = False) -> dict[str, Any]:
+                        drop_id: bool = False, room: int | None = None) -> dict[str, Any]:
     """Every document `pages` yields as a job of `topic` in space `sid`; `headers(job_id)`
     gives a job's headers (the caller's job header format and options); `drop_id`: the
     payload is the document without its `_id` (projection_keeping_id). Returns
     {count, jobId: the batch id every job carries in Brygge-Batch}; EnqueueStopped when
-    a batch fails (errors of `pages` or `headers` pass through as they are)."""
+    a batch fails (errors of `pages` or `headers` pass through as they are), also when
+    the next batch would take the jobs past `room` (the project's jobs_queued quota:
+    cause OverQuota)."""
     batch = str(uuid.uuid4())
     subject = q.worker_subject(sid, topic)
     size = max(1, int(batch_size))
@@ -116,6 +133,10 @@ async def enqueue_pages(js: Any, sid: str, topic: str, pages: AsyncIterator[list
                     if drop_id:
                         d = {k: v for k, v in d.items() if k != "_id"}
                 msgs.append((json.dumps(d).encode(), h))
+            if room is not None and count + len(msgs) > room:
+                raise EnqueueStopped(count, OverQuota(
+                    f"the jobs_queued quota has room for {room - count} more jobs, not "
+                    f"{len(msgs)}"))
             try:
                 await publish_atomic(js, subject, msgs)
             except EnqueueError as e:

@@ -23,7 +23,9 @@ in the meta, so an ETag never needs the bytes read again.
 
 Limits: `max_file_bytes` per file and `quota_bytes` per space (committed files plus every
 upload in progress; a file being replaced is counted once), both refused with `TooLarge`
-(HTTP 413). Paths are absolute, normalised (`//` and trailing `/` dropped), at most
+(HTTP 413); and the project's `file_bytes` quota over all its spaces (`check_room`,
+storage/quota_store.py), refused with `QuotaExceeded` (HTTP 507).
+Paths are absolute, normalised (`//` and trailing `/` dropped), at most
 `keys.MAX_NAME_BYTES` bytes; `.`/`..` segments, NUL and other control characters are
 refused with `BadRequest`, so a path names a key of exactly one space.
 """
@@ -45,7 +47,7 @@ from rocksdict import Rdict, WriteBatch
 
 from brygge.clock import now_iso
 from storage import keys
-from storage.errors import BadRequest, NotFound, TooLarge
+from storage.errors import BadRequest, NotFound, QuotaExceeded, TooLarge
 
 META = b"f"
 DATA = b"g"
@@ -95,8 +97,11 @@ class Files:
 
     def __init__(self, db: Rdict, *, lock_for: Callable[[str], threading.Lock],
                  new_id: Callable[[], str], max_file_bytes: int = 16 * 1024 * 1024,
-                 quota_bytes: int = 1024**3, upload_idle_s: float = 600.0) -> None:
+                 quota_bytes: int = 1024**3, upload_idle_s: float = 600.0,
+                 check_room: Callable[[str, int], None] | None = None) -> None:
         self.db = db
+        # the project's file quota (storage/quota_store.py), asked before bytes are taken
+        self.check_room = check_room or (lambda sid, more: None)
         self._lock = lock_for
         self._new_id = new_id
         self.max_file_bytes = max_file_bytes
@@ -152,6 +157,14 @@ class Files:
             b += json.loads(v).get("size", 0)
             n += 1
         return {"bytes": b, "files": n}
+
+    def counted(self, sid: str) -> int:
+        """Bytes the space holds against its project's file quota: committed files plus
+        what uploads in progress add beyond the file each replaces."""
+        with self._ulock:
+            pending = sum(max(0, u.size - u.replaces) for u in self.uploads.values()
+                          if u.sid == sid)
+        return self._usage(sid)["bytes"] + pending
 
     def usage(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
         """{bytes, files} committed, plus {uploading}: bytes of uploads in progress."""
@@ -223,6 +236,8 @@ class Files:
                            f"bytes would be exceeded ({used} bytes used, this file "
                            f"{'is' if size == u.size else 'reaches'} {size} bytes; "
                            "BRYGGE_SPACE_FILE_QUOTA_BYTES)")
+        # what this upload adds to the project's count (counted()) when it reaches `size`
+        self.check_room(u.sid, max(0, size - u.replaces) - max(0, u.size - u.replaces))
 
     def _raise_too_large(self, u: _Upload, size: int) -> None:
         raise TooLarge(f"file {u.path} is larger than {self.max_file_bytes} bytes, the most a "
@@ -240,7 +255,7 @@ class Files:
             raise BadRequest(f"file.write: at most {CHUNK} bytes per piece")
         try:
             self._check_room(u, u.size + len(piece))
-        except TooLarge:
+        except (TooLarge, QuotaExceeded):
             self._drop(upload)
             raise
         u.hasher.update(piece)

@@ -4,6 +4,9 @@ Layout in the node's RocksDB (raw bytes keys and values):
 
     k <sid> \\0 <keyspace> \\0 <key>            -> value record
     x <expiry ms, 16 hex digits> k <sid> ...   -> b"" (expiry index, one per value with a TTL)
+    v <sid>                                    -> {bytes, keys}: the space's usage (key + record
+                                                  bytes of every stored entry, expired ones
+                                                  until they are reclaimed)
 
 A value record is a 9-byte header, the format byte 0x01 then the expiry as a
 big-endian uint64 of milliseconds since the epoch (0 = never), followed by the
@@ -19,6 +22,10 @@ keyspace. The default keyspace is the empty name (an empty or absent
 The expiry index sorts by due time, so `reclaim_expired` reads a prefix range of
 due entries instead of scanning the store. Expired values are invisible to every
 operation before they are reclaimed.
+
+The usage counter is written in the same batch as the write that changes it, and a
+write that grows the space asks `check_room(sid, more)` first (the project's data quota,
+storage/quota_store.py), so nothing over the quota is ever written.
 
 Every operation takes `(space_id, args)` with JSON arguments and returns a JSON
 result; bad arguments raise `KVError`. Options may be given flat in `args` or in
@@ -45,6 +52,7 @@ from storage import keys
 
 KIND = b"k"
 INDEX = b"x"
+USAGE = b"v"
 _FORMAT = 1
 _HEADER = struct.Struct(">BQ")  # format byte, expiry ms (0 = no expiry)
 _INDEX_LEN = 1 + 16  # b"x" + 16 hex digits
@@ -164,9 +172,12 @@ def _type(v: Any) -> str:
 # -- the store ------------------------------------------------------------------------------
 class KV:
     def __init__(self, db: rocksdict.Rdict, clock: Callable[[], float] = time.time,
-                 lock_for: Callable[[str], threading.Lock] | None = None) -> None:
+                 lock_for: Callable[[str], threading.Lock] | None = None,
+                 check_room: Callable[[str, int], None] | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.check_room = check_room or (lambda sid, more: None)
+        self._usage: dict[str, dict[str, int]] = {}
         if lock_for is None:
             stripes = [threading.Lock() for _ in range(64)]
 
@@ -263,7 +274,8 @@ class KV:
         raw = self.db.get(kvkey)
         return _decode(raw) if self._live(raw, self._now()) else None
 
-    def _write(self, kvkey: bytes, value: Any, expiry: int, old_raw: bytes | None) -> None:
+    def _write(self, sid: str, kvkey: bytes, value: Any, expiry: int,
+               old_raw: bytes | None) -> None:
         """Store a value and its expiry index entry, replacing the old record's entry.
         The caller holds the space's lock and read `old_raw` under it."""
         wb = WriteBatch(raw_mode=True)
@@ -271,10 +283,42 @@ class KV:
             old_exp = _expiry_of(old_raw)
             if old_exp and old_exp != expiry:
                 wb.delete(_index_key(old_exp, kvkey))
-        wb.put(kvkey, _encode(value, expiry))
+        rec = _encode(value, expiry)
+        more = len(rec) - len(old_raw) if old_raw is not None else len(kvkey) + len(rec)
+        self.check_room(sid, more)
+        wb.put(kvkey, rec)
         if expiry:
             wb.put(_index_key(expiry, kvkey), b"")
+        self._commit(wb, sid, more, 0 if old_raw is not None else 1)
+
+    # -- usage ------------------------------------------------------------------------------
+    def usage(self, sid: str) -> dict[str, int]:
+        """{bytes, keys} of the space's stored entries (kept by every write)."""
+        u = self._usage.get(sid)
+        if u is None:
+            raw = self.db.get(USAGE + _space(sid))
+            if raw is not None:
+                u = json.loads(raw)
+            else:  # entries stored before the counter existed: count them once
+                u = {"bytes": 0, "keys": 0}
+                for k, v in self._scan(KIND + _space(sid) + b"\x00"):
+                    u["bytes"] += len(k) + len(v)
+                    u["keys"] += 1
+            self._usage[sid] = u
+        return dict(u)
+
+    def _commit(self, wb: WriteBatch, sid: str, size: int, count: int) -> None:
+        """Write the batch with the space's usage counter moved by (size, count)."""
+        if size or count:
+            u = self.usage(sid)
+            u = {"bytes": max(0, u["bytes"] + size), "keys": max(0, u["keys"] + count)}
+            if u["keys"]:
+                wb.put(USAGE + _space(sid), json.dumps(u).encode())
+            else:  # an empty store leaves no key behind (an absent counter counts 0 keys)
+                wb.delete(USAGE + _space(sid))
         self.db.write(wb)
+        if size or count:
+            self._usage[sid] = u
 
     def _scan(self, prefix: bytes, start: bytes | None = None,
               reverse: bool = False) -> Iterator[tuple[bytes, bytes]]:
@@ -325,7 +369,7 @@ class KV:
     def _put(self, sid: str, kvkey: bytes, value: Any, args: dict[str, Any]) -> Any:
         with self.lock_for(sid):
             expiry = self._ttl(args)
-            self._write(kvkey, value, expiry, self.db.get(kvkey))
+            self._write(sid, kvkey, value, expiry, self.db.get(kvkey))
         return value
 
     def get(self, sid: str, args: dict[str, Any]) -> str | None:
@@ -377,7 +421,7 @@ class KV:
             result = _normal_number(old + sign * n)
             if (isinstance(result, float) and not math.isfinite(result)) or abs(result) > MAX_SAFE_INT:
                 raise KVError(f"incrementing key {key!r} would leave the safe integer range")
-            self._write(kvkey, result, new_exp, raw)
+            self._write(sid, kvkey, result, new_exp, raw)
         return result
 
     def delete(self, sid: str, args: dict[str, Any]) -> dict[str, str] | None:
@@ -392,20 +436,20 @@ class KV:
             wb.delete(kvkey)
             if exp := _expiry_of(raw):
                 wb.delete(_index_key(exp, kvkey))
-            self.db.write(wb)
+            self._commit(wb, sid, -(len(kvkey) + len(raw)), -1)
         return {"key": key} if live else None
 
     def del_all(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
         """{prefix?, keyspace?} -> {count}: live keys deleted (expired ones go too)."""
         with self.lock_for(sid):
-            return {"count": self._delete_prefix(self._prefix(sid, args))}
+            return {"count": self._delete_prefix(sid, self._prefix(sid, args))}
 
-    def _delete_prefix(self, prefix: bytes) -> int:
-        """Delete every entry below `prefix` and its expiry-index entry (caller holds the
-        space's lock); returns how many were live."""
+    def _delete_prefix(self, sid: str, prefix: bytes) -> int:
+        """Delete every entry below `prefix` and its expiry-index entry, moving the usage
+        counter with them (caller holds the space's lock); returns how many were live."""
         n = 0
         now = self._now()
-        wb, pending = WriteBatch(raw_mode=True), 0
+        wb, pending, size = WriteBatch(raw_mode=True), 0, 0
         for k, raw in self._scan(prefix):
             wb.delete(k)
             exp = _expiry_of(raw)
@@ -414,11 +458,12 @@ class KV:
             if exp == 0 or exp > now:
                 n += 1
             pending += 1
+            size += len(k) + len(raw)
             if pending >= 10_000:
-                self.db.write(wb)
-                wb, pending = WriteBatch(raw_mode=True), 0
+                self._commit(wb, sid, -size, -pending)
+                wb, pending, size = WriteBatch(raw_mode=True), 0, 0
         if pending:
-            self.db.write(wb)
+            self._commit(wb, sid, -size, -pending)
         return n
 
     def count(self, sid: str, args: dict[str, Any]) -> dict[str, int]:
@@ -502,6 +547,7 @@ class KV:
         for sid, entries in due.items():
             with self.lock_for(sid):
                 wb = WriteBatch(raw_mode=True)
+                size = count = 0
                 for ik, kvkey, exp in entries:
                     wb.delete(ik)
                     raw = self.db.get(kvkey)
@@ -510,14 +556,21 @@ class KV:
                     if raw is not None and _expiry_of(raw) == exp:
                         wb.delete(kvkey)
                         n += 1
-                self.db.write(wb)
+                        size += len(kvkey) + len(raw)
+                        count += 1
+                try:
+                    self._commit(wb, sid, -size, -count)
+                except KVError:  # an index entry without a valid space id: just drop it
+                    self.db.write(wb)
         return n
 
     def drop_space(self, sid: str) -> None:
         """Delete every key of a space and the expiry-index entries of those with a TTL
         (the index keys hold the space id too: a deleted space leaves no key behind)."""
         with self.lock_for(sid):
-            self._delete_prefix(KIND + _space(sid) + b"\x00")
+            self._delete_prefix(sid, KIND + _space(sid) + b"\x00")
+            self.db.delete(USAGE + _space(sid))
+            self._usage.pop(sid, None)
 
 
 def _space(sid: Any) -> bytes:

@@ -50,7 +50,8 @@ def serve(socket_path: str, db_path: str, settings: Settings) -> None:
                     max_file_bytes=settings.max_file_bytes,
                     file_quota_bytes=settings.space_file_quota_bytes,
                     max_doc_depth=settings.max_doc_depth,
-                    max_blob_bytes=settings.max_blob_bytes)
+                    max_blob_bytes=settings.max_blob_bytes, plans=settings.plans,
+                    default_plan=settings.default_plan)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=32),
                          options=[("grpc.max_receive_message_length", 1 << 30),
                                   ("grpc.max_send_message_length", 1 << 30)])

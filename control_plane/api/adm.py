@@ -23,7 +23,7 @@ from control_plane.api.bodies import read_body
 from control_plane.api.control import ControlPlane
 from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
-from storage.errors import StorageError
+from storage.errors import QuotaExceeded, StorageError
 
 Handler = Callable[[Any, str, str, Request], Awaitable[Response]]
 MAX_BODY = 64 * 1024 * 1024  # a restore chunk: the CLI sends about 5000 documents
@@ -377,6 +377,8 @@ def router(cp: ControlPlane) -> APIRouter:
                       request: Request, *extra: str) -> Response:
         try:
             return await fn(cp, project, space, request, *extra)
+        except QuotaExceeded:
+            raise  # 507/429 with the quota's figures (errors.py)
         except StorageError as e:
             status = {"NotFound": 404, "Conflict": 409}.get(getattr(e, "name", ""), 400)
             raise ApiError(status, str(e)) from None

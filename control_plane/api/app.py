@@ -17,6 +17,7 @@ Routes (each module's docstring lists its own):
     .../spaces/{s}/files..., files-usage                    files.py
     .../spaces/{s}/backup, restore                          backups.py
     .../spaces/{s}/domains[/{host}]   custom domains, alt host   domains.py
+    GET|PUT /v1/projects/{p}/quota, GET /v1/plans           quota.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
     GET  /v1/audit, /v1/projects/{p}/audit   the audit log  audit_api.py
 Every route except /health and /graphql needs an admin token of the project, sent as
@@ -52,6 +53,7 @@ from control_plane.api import (
     logs,
     projects,
     queues,
+    quota,
     spaces,
 )
 from control_plane.api.control import ControlPlane
@@ -85,7 +87,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
     for module in (spaces, projects, deployments, env, admission, cron, logs, adm, queues,
-                   files, backups, domains, graphql_api, audit_api):
+                   files, backups, domains, graphql_api, audit_api, quota):
         app.include_router(module.router(cp))
     app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app

@@ -20,7 +20,14 @@ from brygge import events, logbus, natsconn, placement
 from brygge.clock import iso
 from brygge.settings import Settings
 from brygge.tokenseal import TokenKeys
-from control_plane import alt_hosts, env_migration, event_docs, lifecycle, schedules
+from control_plane import (
+    alt_hosts,
+    deploy_quota,
+    env_migration,
+    event_docs,
+    lifecycle,
+    schedules,
+)
 from control_plane.api.errors import ApiError
 from control_plane.audit.log import AuditLog
 from proto import brygge_pb2 as pb
@@ -192,8 +199,9 @@ class ControlPlane:
             schedules.validate_jobs(jobs, self.space_timezone(space))
         except ValueError as e:
             raise ApiError(400, str(e)) from None
+        prune = await deploy_quota.to_prune(self.catalog, space)  # deployments_kept
         dep = await self.catalog.record_deployment(space, digest, headers, manifest,
-                                                   reply.startup_error)
+                                                   reply.startup_error, prune)
         await self.publish_space_changed(space["id"])
         await self.sync_schedules(space, jobs)
         return {"ok": True, "project": project, "space": space_name, "deployment": dep["seq"],

@@ -3,12 +3,14 @@ JSON `{"error": "<what is wrong>"}` with the status the error carries."""
 
 from __future__ import annotations
 
+import secrets
+
 import grpc.aio
 from fastapi import FastAPI, Request
 
 from control_plane.api.json_response import JSONResponse
 from storage.catalog import CatalogError
-from storage.errors import StorageError
+from storage.errors import QuotaExceeded, StorageError
 
 
 class ApiError(Exception):
@@ -18,6 +20,9 @@ class ApiError(Exception):
 
 
 async def error_response(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, QuotaExceeded):  # 507/429 {error, quota, used, limit, requestId}
+        rid = request.headers.get("x-request-id") or secrets.token_hex(8)
+        return JSONResponse(exc.body(rid[:64]), status_code=exc.status)
     if isinstance(exc, grpc.aio.AioRpcError):
         return JSONResponse({"error": f"a platform component is unavailable: "
                                       f"{exc.code().name}"}, status_code=503)

@@ -26,7 +26,7 @@ from fastapi.responses import Response, StreamingResponse
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
-from storage.errors import BadRequest, NotFound, StorageError, TooLarge
+from storage.errors import BadRequest, NotFound, QuotaExceeded, StorageError, TooLarge
 from storage.files import CHUNK, normalize_path
 
 
@@ -48,6 +48,8 @@ def router(cp: Any) -> APIRouter:
         try:
             sp = await cp.catalog.space(project, space)
             return await fn(sp["id"])
+        except QuotaExceeded:
+            raise  # 507 with the quota's figures (errors.py)
         except StorageError as e:
             raise ApiError(_status(e), str(e)) from None
 

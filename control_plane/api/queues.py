@@ -22,7 +22,8 @@ from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
 from storage import queues as q
-from storage.enqueue import EnqueueStopped, PayloadTooLarge, enqueue_pages
+from storage import quota
+from storage.enqueue import EnqueueStopped, OverQuota, PayloadTooLarge, enqueue_pages, queued_jobs
 from storage.queues import job_headers
 
 MAX_DEAD_LIST = 1000
@@ -145,11 +146,20 @@ async def enqueue_documents(cp: Any, sid: str, topic: str, docs: AsyncIterator[l
     js = _js(cp)
     if not isinstance(topic, str) or not topic or len(topic) > 200:
         raise ApiError(400, "x-options.enqueue must name a topic (a non-empty string)")
+    st = await cp.storage.call(sid, "quota.get", {})  # the project's jobs_queued quota
+    limit = (st.get("limits") or {}).get("jobs_queued") or 0
+    used = await queued_jobs(js, st.get("spaces") or [sid]) if limit else 0
+    if limit and used >= limit:
+        raise quota.exceeded("jobs_queued", used, limit, st["project"])
     try:
         return await enqueue_pages(js, sid, topic, docs,
                                    lambda job_id: job_headers(topic, job_id, {}),
-                                   cp.s.queue_publish_batch)
+                                   cp.s.queue_publish_batch, room=limit - used if limit else None)
     except EnqueueStopped as e:  # the jobs of the batches before it stay queued
+        if isinstance(e.cause, OverQuota):
+            raise quota.exceeded("jobs_queued", used + e.count, limit, st["project"],
+                                 f"; {e.count} jobs were queued before the quota was "
+                                 "reached") from None
         status = 413 if isinstance(e.cause, PayloadTooLarge) else 503
         raise ApiError(status, f"enqueue stopped after {e.count} jobs: {e}") from None
 

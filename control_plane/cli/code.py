@@ -128,6 +128,16 @@ def stats(project: str = _P, space: str = _S, as_json: bool = typer.Option(False
         typer.echo(f"Files         : {u.get('file_count', 0):,} "
                    f"({pretty_bytes(u.get('file_size') or 0)})")
         typer.echo("\n")
+    from control_plane.cli.quota import quota_lines  # the project's usage against its limits
+
+    try:
+        r = httpx.get(f"{t.admin_url}/v1/projects/{t.project}/quota",
+                      headers={"x-admintoken": t.admin_token}, timeout=30)
+    except httpx.HTTPError:
+        return
+    if r.status_code == 200:
+        for line in quota_lines(r.json()):
+            typer.echo(line)
 
 
 def pretty_bytes(n: float) -> str:

@@ -36,6 +36,7 @@ from control_plane.cli import schemas  # noqa: F401
 from control_plane.cli import kv  # noqa: F401
 from control_plane.cli import domains  # noqa: F401
 from control_plane.cli import audit  # noqa: F401
+from control_plane.cli import quota  # noqa: F401
 # isort: on
 from control_plane.cli.common import app
 

@@ -119,13 +119,15 @@ def test_keys_get_set_del_with_keyspace_and_ttl(coho: Path, node: RunningNode,
 def test_stats_prints_usage_per_space(coho: Path, node: RunningNode, work: Path) -> None:
     out = coho_ok(coho, node, work, "stats")
     assert "--- dev ---" in out and "Data objects" in out and "Data storage" in out
-    # `brygge stats` prints the same lines for the same node (plus its file figures)
+    # `brygge stats` prints the same lines for the same node (plus its file figures), then
+    # the project's quotas (usage against limits)
     ours = brygge("stats", "--data-dir", str(node.data_dir))
     assert ours.returncode == 0, ours.stderr
     theirs = [line for line in out.splitlines() if line.strip()]
-    mine = [line for line in ours.stdout.splitlines()
-            if line.strip() and not line.startswith("Files ")]
-    assert mine == theirs
+    mine, _, quotas = ours.stdout.partition("Quotas of brygge (plan standard)")
+    assert [line for line in mine.splitlines()
+            if line.strip() and not line.startswith("Files ")] == theirs
+    assert "data_bytes" in quotas and "requests_per_minute" in quotas
 
 
 def test_history_rollback_undeploy(coho: Path, node: RunningNode, work: Path) -> None:

@@ -125,9 +125,12 @@ def test_restore_into_another_space_id_on_another_engine(src: Engine, dst: Engin
     assert res["manifest"]["space"]["env"] == {"A": "1"}
     # every tenant key of SID in src is there under NEW in dst, with the same value
     src_keys = {bytes(k).replace(SID.encode(), NEW.encode()): src.db[k]
-                for k in keys_of(src, SID) if k[:1] not in (b"s", b"x")}
-    dst_keys = {k: dst.db[k] for k in keys_of(dst, NEW) if k[:1] not in (b"s", b"x")}
+                for k in keys_of(src, SID) if k[:1] not in (b"s", b"x", b"v")}
+    dst_keys = {k: dst.db[k] for k in keys_of(dst, NEW) if k[:1] not in (b"s", b"x", b"v")}
     assert src_keys == dst_keys
+    # the usage counters are counted from what was restored, never taken from the file
+    assert dst.kv.usage(NEW) == src.kv.usage(SID)
+    assert dst.datastore.usage(NEW) == src.datastore.usage(SID)
     # and they work: planner with the index, schema, kv with ttl, files, records
     page = call(dst, "db.getMany", NEW, collection="people", query={"age": 3})
     assert len(page["docs"]) == 7
@@ -328,3 +331,18 @@ def test_a_real_backup_restores_into_the_space_it_replaces(src: Engine, dst: Eng
     fill(src)
     res = restore(dst, backup(src), replaces=OTHER)
     assert res["counts"]["blobs"] == 2
+
+
+def test_usage_counters_come_from_the_restored_data_not_the_file(dst: Engine) -> None:
+    """A crafted backup claiming an empty space cannot hide its bytes from the data quota:
+    document usage is recounted from the restored documents and key-value usage is never
+    read from a backup (kind `v` is not a backup kind)."""
+    doc = json.dumps({"_id": "a", "v": "x" * 500}).encode()
+    kv = bk._KV_HEADER.pack(1, 0) + json.dumps("y" * 300).encode()
+    restore(dst, _crafted((b"K", b"d\x00c\x00a", doc),
+                          (b"K", b"u", json.dumps({"objects": 0, "bytes": 0}).encode()),
+                          (b"K", b"k\x00\x00key", kv)))
+    assert dst.datastore.usage(NEW) == {"objects": 1, "bytes": len(doc)}
+    assert dst.kv.usage(NEW)["bytes"] > 300
+    with pytest.raises(BadRequest, match="kind"):
+        restore(dst, _crafted((b"K", b"v", json.dumps({"bytes": 0, "keys": 0}).encode())))

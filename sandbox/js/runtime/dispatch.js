@@ -148,6 +148,10 @@
       }
       noteError(e);
       console.error(e);
+      if (e && e.name === "QuotaExceeded" && e.status) { // unhandled: the quota's own answer
+        return errorJSON(res, e.status, e.message,
+          { quota: e.quota, used: e.used, limit: e.limit, requestId: r.id });
+      }
       errorJSON(res, 500, "Unhandled Codehook exception, check logs",
         { text: "Unhandled Codehook exception, check logs", fatal: true, requestId: r.id,
           detail: `${e && e.name}: ${e && e.message}`,

@@ -18,6 +18,15 @@
         try { e.schemaError = JSON.parse(parts[2]).schemaError; } catch (_) {}
         throw e;
       }
+      if (parts[1] === "QuotaExceeded") { // the project's quota: {error, quota, used, limit}
+        let q = {};
+        try { q = JSON.parse(parts[2]); } catch (_) {}
+        const e = new Error(q.error || parts[2]);
+        e.name = "QuotaExceeded";
+        e.quota = q.quota; e.used = q.used; e.limit = q.limit;
+        e.status = /_bytes$|^deployments_kept$/.test(String(q.quota)) ? 507 : 429;
+        throw e;
+      }
       const e = new Error(parts[2] || "host call failed");
       e.name = parts[1] || "Error";
       throw e;
