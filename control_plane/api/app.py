@@ -4,6 +4,10 @@
 
 Routes (each module's docstring lists its own):
     GET  /health
+    POST /v1/auth/login, refresh, logout; GET /v1/auth/me, /.well-known/jwks.json
+                                                            auth_routes.py
+    /v1/users, /v1/pats                                     users.py
+    /v1/teams, .../members, .../admintokens                 teams.py
     GET  /v1/projects/{p}, spaces, tokens, admin tokens     spaces.py
     .../spaces/{s}/deployments                              deployments.py
     .../spaces/{s}/env/{key}                                env.py
@@ -16,8 +20,8 @@ Routes (each module's docstring lists its own):
     .../spaces/{s}/files..., files-usage                    files.py
     .../spaces/{s}/backup, restore                          backups.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
-Every route except /health and /graphql needs an admin token of the project, sent as
-`x-admintoken` or `Authorization: Bearer` (auth.py); every refusal is JSON
+Every route needs the permission rules.py names for it, checked app-wide by auth.py
+(a session JWT, PAT or admin token; `public` routes need none); every refusal is JSON
 `{"error": ...}` (errors.py).
 """
 
@@ -37,6 +41,7 @@ from brygge.settings import Settings
 from control_plane.api import (
     adm,
     admission,
+    auth_routes,
     backups,
     cron,
     deployments,
@@ -47,7 +52,10 @@ from control_plane.api import (
     logs,
     queues,
     spaces,
+    teams,
+    users,
 )
+from control_plane.api.auth import ADMIN
 from control_plane.api.control import ControlPlane
 from control_plane.api.json_response import JSONResponse
 
@@ -67,7 +75,8 @@ def create_app(cp: ControlPlane) -> FastAPI:
                   default_response_class=JSONResponse,
                   openapi_url="/openapi.json" if docs else None,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
-                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None)
+                  swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None,
+                  dependencies=ADMIN)  # every route's access rule (auth.py, rules.py)
     app.state.cp = cp  # for the admin-token dependency (auth.py)
     errors.install(app)
 
@@ -76,8 +85,8 @@ def create_app(cp: ControlPlane) -> FastAPI:
         return {"status": "ok", "component": "control-plane", "version": __version__}
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
-    for module in (spaces, deployments, env, admission, cron, logs, adm, queues, files,
-                   backups, graphql_api):
+    for module in (auth_routes, users, teams, spaces, deployments, env, admission, cron, logs,
+                   adm, queues, files, backups, graphql_api):
         app.include_router(module.router(cp))
     return app
 

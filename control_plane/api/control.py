@@ -20,6 +20,8 @@ from brygge.clock import iso
 from brygge.settings import Settings
 from control_plane import env_migration, event_docs, schedules
 from control_plane.api.errors import ApiError
+from control_plane.identity import migrate
+from control_plane.identity.service import Identity
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage import queues
@@ -44,6 +46,8 @@ class ControlPlane:
         # grpc.aio channels belong to the event loop they are created in: uvicorn's.
         self.storage = AsyncStorageClient(self.storage_target)
         self.catalog = Catalog(self.storage)
+        self.identity = Identity(self.storage, self.s)  # users, sessions, tokens (issue 18)
+        await migrate.at_start(self.identity.records, self.s)
         self.executors = {t: pbg.ExecutorStub(grpc.aio.insecure_channel(t, options=CHANNEL_OPTIONS))
                           for t in self.executor_targets}
         try:  # v1 env values re-sealed bound to their space, once (before serving)
