@@ -61,10 +61,10 @@ def wait_until(cond: Any, timeout: float = 30, what: str = "condition") -> Any:
 
 
 def brygge(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
-           cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+           cwd: str | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "control_plane.cli", *args], capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **(env or {})},
-                          cwd=cwd or str(ROOT))
+                          cwd=cwd or str(ROOT), input=input)
 
 
 @dataclass
