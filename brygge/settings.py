@@ -342,6 +342,23 @@ class Settings:
                                        "keeps them forever.", 0, 36500)
     audit_sweep_s: float = knob(3600.0, "How often the control plane removes audit entries "
                                 "older than audit_retention_days.", 0.1, 86400)
+    # -- people and sessions (control_plane/identity/) ---------------------------
+    session_ttl_s: int = knob(900, "Lifetime of an admin-API access JWT (EdDSA, signed with "
+                              "<data>/session.ed25519); the client renews it with its refresh "
+                              "token. Revocation is checked on every request regardless.",
+                              30, 86400)
+    refresh_ttl_s: int = knob(30 * 86400, "Lifetime of a session (its refresh token): after it "
+                              "the user signs in again.", 300, 365 * 86400)
+    coho_session_ttl_s: int = knob(30 * 86400, "Lifetime of the session the official coho CLI "
+                                   "holds after its browser login (coho never refreshes).",
+                                   300, 365 * 86400)
+    login_max_failures: int = knob(5, "Failed logins for one email address before it is locked "
+                                   "for login_lockout_s (429 with Retry-After). One client IP "
+                                   "gets four times as many failures over all emails.", 1, 1000)
+    login_lockout_s: int = knob(300, "How long a throttled email address or client IP is "
+                                "refused logins.", 1, 86400)
+    operator_email: str = knob("admin@localhost", "Email of the operator user the first `brygge "
+                               "up` on a new data dir creates (its password is printed once).")
 
     # -- supervisor --------------------------------------------------------------
     start_timeout_s: float = knob(30.0, "How long the supervisor waits for a component to start.",

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from control_plane.identity.tokens import auth_header
 from sandbox.module_outside import OUTSIDE, disk_path, real_rel
 from sandbox.module_pack import PackError, reachable_files
 
@@ -124,7 +125,7 @@ def deploy_dir(app_dir: str | Path, admin_url: str, admin_token: str, project: s
     try:
         r = httpx.post(f"{admin_url}/v1/projects/{project}/spaces/{space}/deployments",
                        content=json.dumps(artifact), timeout=120,
-                       headers={"x-admintoken": admin_token,
+                       headers={**auth_header(admin_token),
                                 "content-type": "application/json"})
     except httpx.HTTPError as e:
         raise DeployFailed(f"cannot reach the admin API at {admin_url}: {e}") from None

@@ -9,14 +9,15 @@ sees anything:
    encoded slash or backslash, no backslash or NUL, no empty segment (400);
 2. project (from Host) and space are catalog names; `<op>` is allow-listed, with one
    collection segment for the ops that take one (404 otherwise);
-3. the admin token of the project (401/403), before a byte of the body is read;
+3. the credential and its access rule in the project (401/403), asked of the control
+   plane (POST /v1/auth/check) before a byte of the body is read;
 4. the JSON the control plane parses with Python's json (which accepts NaN and
    Infinity and raises RecursionError on deep nesting): the `q`/`h` parameters, the
    x-options/x-updatebyquery/x-replacebyquery headers and the body (400,
    brygge/jsonsafe.py). The body is streamed through that check to the control plane,
    chunk by chunk, up to max_deploy_bytes; a refused chunk is never forwarded, so the
    control plane never receives a whole body that was refused.
-The control plane checks the admin token again (it also serves `brygge` directly).
+The control plane checks the forwarded request again (it also serves `brygge` directly).
 The client's address goes along as the one X-Forwarded-For (the router's view of it,
 trusted_proxies applied), never the client's own claim: the audit log records it.
 """
@@ -31,7 +32,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from brygge import cohotoken, jsonsafe
+from brygge import jsonsafe
 from brygge.settings import Settings
 from router.body import BodyError, RequestBody
 from router.errors import Reject
@@ -92,21 +93,26 @@ def target_path(project: str, space: str, op: str, method: str) -> str:
     return f"/_adm/{project}/{space}/{name}" + (f"/{coll}" if coll else "")
 
 
-async def check_admin(catalog: Catalog, headers: dict[str, str], project: str) -> None:
-    """The request carries an admin token of `project` (as control_plane/api/auth.py's
-    require_admin decides it), or Reject 401/403."""
-    token = headers.get("x-admintoken", "")
-    auth = headers.get("authorization", "")
-    if not token and auth[:7].lower() == "bearer ":
-        bearer = auth[7:].strip()
-        token = cohotoken.unwrap(bearer) or bearer  # the official CLI's stored login
-    if not token:
-        raise Reject(401, "admin token required: send x-admintoken")
-    rec = await catalog.admin_token(token)
-    if rec is None:
-        raise Reject(401, "wrong admin token")
-    if rec["project"] != project:
-        raise Reject(403, f"this admin token is not valid for project {project!r}")
+async def check_admin(http: httpx.AsyncClient, admin_url: str, headers: dict[str, str],
+                      project: str, op: str, method: str) -> None:
+    """The request's credential may run `op` in `project`, as the control plane decides
+    it (control_plane/api/auth_routes.py, POST /v1/auth/check: the same authentication
+    and access rule the forwarded request meets), or Reject with its 401/403."""
+    name, _, coll = op.partition("/")
+    send = {k: headers[k] for k in ("x-admintoken", "authorization") if k in headers}
+    try:
+        r = await http.post(f"{admin_url}/v1/auth/check", headers=send,
+                            params={"method": method, "project": project,
+                                    "op": name + ("/{coll}" if coll else "")})
+    except httpx.HTTPError as e:
+        raise Reject(503, f"the admin API is unavailable: {type(e).__name__}") from None
+    if r.status_code == 204:
+        return
+    try:
+        why = str(r.json()["error"])
+    except (ValueError, KeyError, TypeError):
+        why = f"the admin API answered {r.status_code}"
+    raise Reject(r.status_code if 400 <= r.status_code < 500 else 502, why)
 
 
 def check_json_inputs(query: str, headers: dict[str, str], max_depth: int) -> None:
@@ -134,7 +140,7 @@ async def forward(s: Settings, http: httpx.AsyncClient, admin_url: str, catalog:
         raise Reject(400, why)
     method = scope["method"]
     path = target_path(project, space, op, method)
-    await check_admin(catalog, headers, project)
+    await check_admin(http, admin_url, headers, project, op, method)
     check_json_inputs(query, headers, s.max_json_depth)
 
     reader = RequestBody(receive, s.max_deploy_bytes, s.max_deploy_bytes, "application/json")

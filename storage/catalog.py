@@ -10,9 +10,9 @@ own state in the same engine as tenant data), under these keys:
     space-id/<id>                  {project, name}
     token/<HMAC of the token>      {project, space, space_id, access: RW|R, description,
                                     created, sealed} (storage/space_tokens.py)
-    admintoken/<token>             {project, description, created}
     host/<lower hostname>          {project, space, kind: custom|alt}  (storage/hosts.py;
                                     the space record's `alt_host` names its alt host)
+    (admintoken/, user/, team/, member/, pat/, session/: control_plane/identity/)
     deploy/<space id>/<seq>        {seq, digest, date, headers, manifest, startup_error}
 
 Every change publishes `brygge.events.space.<id>` on NATS so routers drop cached
@@ -22,7 +22,6 @@ resolutions at once instead of waiting for their cache to expire.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any, Protocol
 
 from brygge.clock import now_iso
@@ -366,33 +365,6 @@ class Catalog:
             raise CatalogError(f"no token with that value in space {space!r} of {project!r}")
         return {"token": token, **{k: v for k, v in rec.items() if k != "sealed"}}
 
-    async def add_admin_token(self, project: str, description: str = "") -> str:
-        await self.project(project)
-        token = "adm_" + secrets.token_urlsafe(24)
-        await self._put({f"admintoken/{token}": {"project": project, "description": description,
-                                                 "created": now_iso()}})
-        return token
-
-    async def admin_token(self, token: str) -> dict[str, Any] | None:
-        if not token or "/" in token or len(token) > 200:
-            return None
-        return await self._get(f"admintoken/{token}")
-
-    async def remove_admin_token(self, project: str, token: str) -> None:
-        """Revoke an admin token; the project's last one cannot go (nothing could manage
-        the project afterwards)."""
-        rec = await self.admin_token(token)
-        if rec is None or rec["project"] != project:
-            raise CatalogError(f"no admin token {token[:8]!r}... in project {project!r}")
-        if len(await self.admin_tokens(project)) <= 1:
-            raise CatalogError(f"{token[:8]}... is the last admin token of {project!r}; add "
-                               "another first")
-        await self.store.call("", "sys.delete", {"key": f"admintoken/{token}"})
-
-    async def admin_tokens(self, project: str) -> list[str]:
-        return [k.split("/", 1)[1] for k, v in await self._scan("admintoken/")
-                if v["project"] == project]
-
     # -- deployments ------------------------------------------------------------------------
     async def record_deployment(self, space: dict[str, Any], digest: str,
                                 headers: dict[str, str], manifest: dict[str, Any],
@@ -432,16 +404,14 @@ class Catalog:
         return [v for _, v in reversed(await self._scan(f"deploy/{space_id}/"))]
 
     async def bootstrap(self, project: str, space: str) -> dict[str, Any]:
-        """Create the default project, space and tokens once; return the credentials."""
+        """Create the default project, space and API token once; return the credentials
+        (the admin token and operator: control_plane/identity/migrate.py)."""
         if await self._get(f"project/{project}") is None:
             await self.create_project(project)
         if await self.find_space(project, space) is None:
             await self.create_space(project, space)
-        admin = await self.admin_tokens(project)
-        if not admin:
-            admin = [await self.add_admin_token(project, "created by brygge up")]
         toks = [t for t in await self.tokens(project, space)
                 if t["access"] == "RW" and t["token"]]
         token = toks[0]["token"] if toks else await self.add_token(project, space, "RW",
                                                                       "created by brygge up")
-        return {"project": project, "space": space, "admin_token": admin[0], "token": token}
+        return {"project": project, "space": space, "token": token}

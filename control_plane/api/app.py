@@ -4,6 +4,10 @@
 
 Routes (each module's docstring lists its own):
     GET  /health
+    POST /v1/auth/login, refresh, logout; GET /v1/auth/me, /.well-known/jwks.json
+                                                            auth_routes.py
+    /v1/users, /v1/pats                                     users.py
+    /v1/teams, .../members, .../admintokens                 teams.py
     GET  /v1/projects/{p}, spaces, tokens, admin tokens     spaces.py
     DELETE /v1/projects/{p}[/spaces/{s}], suspend, resume   projects.py
     .../spaces/{s}/deployments                              deployments.py
@@ -20,8 +24,8 @@ Routes (each module's docstring lists its own):
     GET|PUT /v1/projects/{p}/quota, GET /v1/plans           quota.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
     GET  /v1/audit, /v1/projects/{p}/audit   the audit log  audit_api.py
-Every route except /health and /graphql needs an admin token of the project, sent as
-`x-admintoken` or `Authorization: Bearer` (auth.py); every refusal is JSON
+Every route needs the permission rules.py names for it, checked app-wide by auth.py
+(a session JWT, PAT or admin token; `public` routes need none); every refusal is JSON
 `{"error": ...}` (errors.py).
 """
 
@@ -42,6 +46,7 @@ from control_plane.api import (
     adm,
     admission,
     audit_api,
+    auth_routes,
     backups,
     cron,
     deployments,
@@ -55,7 +60,10 @@ from control_plane.api import (
     queues,
     quota,
     spaces,
+    teams,
+    users,
 )
+from control_plane.api.auth import ADMIN
 from control_plane.api.control import ControlPlane
 from control_plane.api.json_response import JSONResponse
 from control_plane.audit.middleware import AuditMiddleware
@@ -77,7 +85,9 @@ def create_app(cp: ControlPlane) -> FastAPI:
                   openapi_url="/openapi.json" if docs else None,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect" if docs else None,
-                  dependencies=[Depends(projects.refuse_suspended)])  # a suspended project: 403
+                  # every route's access rule (auth.py, rules.py); then a suspended
+                  # project's routes answer 403
+                  dependencies=[*ADMIN, Depends(projects.refuse_suspended)])
     app.state.cp = cp  # for the admin-token dependency (auth.py)
     errors.install(app)
 
@@ -86,8 +96,9 @@ def create_app(cp: ControlPlane) -> FastAPI:
         return {"status": "ok", "component": "control-plane", "version": __version__}
 
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
-    for module in (spaces, projects, deployments, env, admission, cron, logs, adm, queues,
-                   files, backups, domains, graphql_api, audit_api, quota):
+    for module in (auth_routes, users, teams, spaces, projects, deployments, env, admission,
+                   cron, logs, adm, queues, files, backups, domains, graphql_api, audit_api,
+                   quota):
         app.include_router(module.router(cp))
     app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app

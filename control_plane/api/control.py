@@ -30,6 +30,8 @@ from control_plane import (
 )
 from control_plane.api.errors import ApiError
 from control_plane.audit.log import AuditLog
+from control_plane.identity import migrate
+from control_plane.identity.service import Identity
 from proto import brygge_pb2 as pb
 from proto import brygge_pb2_grpc as pbg
 from storage import hosts, queues
@@ -55,6 +57,8 @@ class ControlPlane:
         self.storage = AsyncStorageClient(self.storage_target)
         self.catalog = Catalog(self.storage, TokenKeys.of_data_dir(self.s.data_path),
                                alt_host_domain=hosts.alt_domain(self.s))
+        self.identity = Identity(self.storage, self.s)  # users, sessions, tokens (issue 18)
+        await migrate.at_start(self.identity.records, self.s)
         self.audit = AuditLog(self.storage)
         self._spawn(self.audit.run_writer())
         self._spawn(self.sweep_audit())

@@ -14,9 +14,11 @@ from storage.errors import QuotaExceeded, StorageError
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None
+                 ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers  # e.g. Retry-After of a 429
 
 
 async def error_response(request: Request, exc: Exception) -> JSONResponse:
@@ -28,7 +30,8 @@ async def error_response(request: Request, exc: Exception) -> JSONResponse:
                                       f"{exc.code().name}"}, status_code=503)
     # ApiError and CatalogError carry their status; a storage refusal is the request's
     status = exc.status if isinstance(exc, (ApiError, CatalogError)) else 400
-    return JSONResponse({"error": str(exc)}, status_code=status)
+    return JSONResponse({"error": str(exc)}, status_code=status,
+                        headers=exc.headers if isinstance(exc, ApiError) else None)
 
 
 def install(app: FastAPI) -> None:

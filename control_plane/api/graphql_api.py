@@ -2,12 +2,14 @@
 
     POST /graphql   {query, variables}   Authorization: Bearer <coho login token>
 
-`coho` sends its stored login token; `brygge coho-login` writes one that wraps an admin
-token of a project (brygge/cohotoken.py), and a bare admin token works too. The caller
-is that project's admin: `currentUser` shows exactly one project (its `UserProjects`,
-personal team = the project), whose `Datastores` are the project's spaces. Ids:
-project id = project name, datastore id = space id, team id = `team-<project>`, admin
-token id = a hash of the token (its `secret` is shown as the first 5 characters).
+`coho` sends its stored login token: a session of the admin API, or (`brygge
+coho-login`) a wrapper of an admin token (brygge/cohotoken.py); a bare admin token works
+too. The caller is a Principal (control_plane/identity/principal.py): `currentUser`
+shows the projects it has a role in (`UserProjects`), whose `Datastores` are their
+spaces; each field needs the permission rules.py's GQL_RULES names in its project (a
+viewer sees no space tokens nor env values). Ids: project id = project name, datastore
+id = space id, team id = the project's team, admin token id = 16 hex of the token's
+hash (its `secret` is shown as its prefix).
 
 Point coho at the control plane with `ADMIN_API_URL=http://<node>:8081`. Operations
 (the documents in coho's api/index.js): `ping`, `currentUser`, `addDatastore`,
@@ -21,7 +23,6 @@ Errors follow GraphQL: HTTP 200 with `errors[0].message` (what coho prints).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import re
 import time
@@ -33,7 +34,12 @@ from graphql import GraphQLError, build_schema, graphql
 
 from brygge import cohotoken, envcrypt, strictjson
 from control_plane import lifecycle
+from control_plane.api import auth
+from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
+from control_plane.api.rules import GQL_RULES
+from control_plane.identity import roles, tokens
+from control_plane.identity.principal import AuthError, Principal
 from storage.catalog import CatalogError
 
 MAX_BODY = 64 * 1024
@@ -169,10 +175,6 @@ class SessionError(Exception):
     pass
 
 
-def _token_id(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
-
-
 def _host(entry: str) -> str:
     """10.0.0.1/32 → 10.0.0.1 (how it was given); ranges stay ranges."""
     return re.sub(r"/(32|128)$", "", entry)
@@ -186,6 +188,11 @@ def session_token(request: Request) -> str:
     token = cohotoken.unwrap(bearer)
     if token is None and bearer.count(".") == 2:
         try:
+            if jwt.get_unverified_header(bearer).get("alg") == "EdDSA":
+                return bearer  # a session of the admin API (checked by the authenticator)
+        except jwt.PyJWTError:
+            pass
+        try:
             claims = jwt.decode(bearer, options={"verify_signature": False})
         except jwt.PyJWTError:
             claims = {}
@@ -198,59 +205,99 @@ def session_token(request: Request) -> str:
 
 
 class Api:
-    """The resolvers for one request, bound to the caller's project."""
+    """The resolvers for one request, acting for the caller (a Principal): the projects
+    it may see, and per field the permission GQL_RULES names in the field's project."""
 
-    def __init__(self, cp: Any, project: str, admin_token: str) -> None:
+    def __init__(self, cp: Any, principal: Principal, projects: list[dict[str, Any]]) -> None:
         self.cp = cp
         self.cat = cp.catalog
-        self.project = project
-        self.admin_token = admin_token
-        self.team_id = f"team-{project}"
+        self.rec = cp.identity.records
+        self.principal = principal
+        self.projects = {p["name"]: p for p in projects}
+
+    async def allow(self, info: Any, project: str) -> str | None:
+        """The caller's role in `project` if it may run this field there, else the
+        GraphQL error coho prints."""
+        if project not in self.projects:
+            raise GraphQLError("Project not found")
+        try:
+            return await auth.check(self.principal, GQL_RULES[info.field_name],
+                                    {"project": project})
+        except ApiError as e:
+            raise GraphQLError(str(e)) from None
+
+    async def allow_team(self, info: Any, team_id: str) -> None:
+        if team_id not in {p.get("team") for p in self.projects.values()}:
+            raise GraphQLError("Team not found")
+        try:
+            await auth.check(self.principal, GQL_RULES[info.field_name], {"team": team_id})
+        except ApiError as e:
+            raise GraphQLError(str(e)) from None
 
     # -- reading ----------------------------------------------------------------------------
-    async def datastore(self, sp: dict[str, Any]) -> dict[str, Any]:
+    async def datastore(self, sp: dict[str, Any], role: str | None) -> dict[str, Any]:
         sealed = set(sp.get("env_encrypted") or [])
         env = [{"key": k, "value": "" if k in sealed else v, "encrypted": k in sealed}
                for k, v in sorted((sp.get("env") or {}).items())]
         toks = [{"key": t["token"], "datastoreId": sp["id"], "access": ACCESS[t["access"]],
                  "description": t.get("description") or ""}
-                for t in await self.cat.tokens(self.project, sp["name"]) if t["token"]]
-        return {"id": sp["id"], "name": sp["name"], "projectId": self.project,
+                for t in await self.cat.tokens(sp["project"], sp["name"]) if t["token"]] \
+            if roles.allows(role, "secrets.read") else []
+        if not roles.allows(role, "secrets.read"):  # a viewer: names, not values
+            env = [{**e, "value": ""} for e in env]
+        return {"id": sp["id"], "name": sp["name"], "projectId": sp["project"],
                 "restricted": False, "Tokens": toks,
                 "allowedHosts": [_host(h) for h in sp.get("allowed_hosts") or []],
                 "jwks": sp.get("jwks_url") or None, "Env": env}
 
-    async def admin_tokens(self) -> list[dict[str, str]]:
-        return [{"id": _token_id(t), "secret": t[:5]}
-                for t in await self.cat.admin_tokens(self.project)]
+    async def admin_tokens(self, team_id: str) -> list[dict[str, str]]:
+        return [{"id": h[:16], "secret": v["prefix"]}
+                for h, v in await tokens.admin_tokens(self.rec, team_id)]
 
-    def team(self, admin_tokens: list[dict[str, str]]) -> dict[str, Any]:
-        return {"id": self.team_id, "name": self.project, "isDefaultTeam": True,
+    async def team(self, team_id: str) -> dict[str, Any]:
+        t = await self.rec.team(team_id) or {"name": team_id, "personal": False}
+        try:
+            await auth.check(self.principal, "tokens.read", {"team": team_id})
+            admin_tokens = await self.admin_tokens(team_id)
+        except ApiError:
+            admin_tokens = []
+        return {"id": team_id, "name": t["name"], "isDefaultTeam": bool(t.get("personal")),
                 "AdminTokens": admin_tokens, "Members": [self.member()],
-                "Projects": [{"id": self.project, "uniqueName": self.project}]}
+                "Projects": [{"id": n, "uniqueName": n} for n, p in self.projects.items()
+                             if p.get("team") == team_id]}
 
     def member(self) -> dict[str, Any]:
-        return {"user": {"id": "admin-" + _token_id(self.admin_token),
-                         "email": f"admin@{self.project}",
-                         "name": f"{self.project} admin"}, "role": "ADMIN"}
+        p = self.principal
+        name = p.user or p.actor.split(":", 1)[1]
+        return {"user": {"id": name, "email": getattr(self, "email", None) or f"{name}@node",
+                         "name": getattr(self, "name", None) or p.actor},
+                "role": "ADMIN"}
 
     async def current_user(self, info: Any) -> dict[str, Any]:
-        spaces = sorted(await self.cat.spaces(self.project), key=lambda s: s["created"])
-        team = self.team(await self.admin_tokens())
-        project = {"id": self.project, "uniqueName": self.project, "name": self.project,
-                   "Team": team, "Members": [self.member()],
-                   "Datastores": [await self.datastore(sp) for sp in spaces],
-                   "Invitations": []}
+        if self.principal.user:
+            u = await self.rec.user(self.principal.user) or {}
+            self.email, self.name = u.get("email"), u.get("name")
+        projects = []
+        for name, proj in sorted(self.projects.items()):
+            role = await self.principal.role_in(name)
+            spaces = sorted(await self.cat.spaces(name), key=lambda s: s["created"])
+            projects.append({"id": name, "uniqueName": name, "name": proj.get("display") or name,
+                             "Team": await self.team(proj["team"]) if proj.get("team") else None,
+                             "Members": [self.member()],
+                             "Datastores": [await self.datastore(sp, role) for sp in spaces],
+                             "Invitations": []})
         m = self.member()["user"]
+        first = projects[0]["Team"] if projects else None
         return {"id": m["id"], "name": m["name"], "email": m["email"], "sub": m["id"],
                 "termsAccepted": True, "ProjectInvitations": [], "TeamInvitations": [],
-                "UserProjects": [project], "Projects": [], "UserTeam": team, "Teams": []}
+                "UserProjects": projects, "Projects": [], "UserTeam": first, "Teams": []}
 
     # -- spaces -----------------------------------------------------------------------------
-    async def space(self, datastore_id: Any) -> dict[str, Any]:
+    async def space(self, info: Any, datastore_id: Any) -> dict[str, Any]:
         sp = await self.cat.space_by_id(datastore_id) if isinstance(datastore_id, str) else None
-        if sp is None or sp["project"] != self.project:
+        if sp is None or sp["project"] not in self.projects:
             raise GraphQLError("Space not found")
+        await self.allow(info, sp["project"])
         return sp
 
     async def changed(self, sp: dict[str, Any]) -> None:
@@ -258,58 +305,58 @@ class Api:
 
     async def add_datastore(self, info: Any, projectId: str, name: str,
                             restricted: bool = False) -> dict[str, Any]:
-        if projectId != self.project:
-            raise GraphQLError("Project not found")
-        sp = await self.cat.create_space(self.project, name)
-        await self.cat.add_token(self.project, name, "RW", "created with the space")
-        return await self.datastore(sp)
+        role = await self.allow(info, projectId)
+        sp = await self.cat.create_space(projectId, name)
+        await self.cat.add_token(projectId, name, "RW", "created with the space")
+        return await self.datastore(sp, role)
 
     async def remove_datastore(self, info: Any, datastoreId: str) -> dict[str, Any]:
-        sp = await self.space(datastoreId)
+        sp = await self.space(info, datastoreId)
         # everything of it: data, deployments, queues, schedules, tokens (lifecycle.py)
-        await lifecycle.remove_space(self.cp, self.project, sp["name"])
-        return {"id": sp["id"], "name": sp["name"], "projectId": self.project, "Tokens": [],
+        await lifecycle.remove_space(self.cp, sp["project"], sp["name"])
+        return {"id": sp["id"], "name": sp["name"], "projectId": sp["project"], "Tokens": [],
                 "allowedHosts": [], "Env": []}
 
     # -- tokens -----------------------------------------------------------------------------
     async def add_token(self, info: Any, datastoreId: str, access: str,
                         description: str | None = None) -> dict[str, Any]:
-        sp = await self.space(datastoreId)
+        sp = await self.space(info, datastoreId)
         desc = description or ""
         if len(desc) > 200:
             raise GraphQLError("description must be at most 200 characters")
-        key = await self.cat.add_token(self.project, sp["name"],
+        key = await self.cat.add_token(sp["project"], sp["name"],
                                        "R" if access == "READ" else "RW", desc)
         await self.changed(sp)
         return {"key": key, "datastoreId": sp["id"], "access": access,
                 "description": desc}
 
     async def remove_token(self, info: Any, datastoreId: str, tokenId: str) -> dict[str, Any]:
-        sp = await self.space(datastoreId)
+        sp = await self.space(info, datastoreId)
         rec = await self.cat.token(tokenId)
-        if rec is None or rec["project"] != self.project or rec["space"] != sp["name"]:
+        if rec is None or rec["project"] != sp["project"] or rec["space"] != sp["name"]:
             raise GraphQLError("Token not found")
-        await self.cat.remove_token(self.project, sp["name"], tokenId)
+        await self.cat.remove_token(sp["project"], sp["name"], tokenId)
         await self.changed(sp)
         return {"key": tokenId, "datastoreId": sp["id"], "access": ACCESS[rec["access"]],
                 "description": rec.get("description") or ""}
 
     # -- admission --------------------------------------------------------------------------
-    async def allowed_host(self, datastore_id: str, ip: str, kind: str) -> list[str]:
-        sp = await self.space(datastore_id)
-        sp = await self.cat.set_admission(self.project, sp["name"], kind, ip)
+    async def allowed_host(self, info: Any, datastore_id: str, ip: str, kind: str
+                           ) -> list[str]:
+        sp = await self.space(info, datastore_id)
+        sp = await self.cat.set_admission(sp["project"], sp["name"], kind, ip)
         await self.changed(sp)
         return [_host(h) for h in sp.get("allowed_hosts") or []]
 
     async def add_allowed_host(self, info: Any, datastoreId: str, ip: str) -> list[str]:
-        return await self.allowed_host(datastoreId, ip, "whitelist-add")
+        return await self.allowed_host(info, datastoreId, ip, "whitelist-add")
 
     async def remove_allowed_host(self, info: Any, datastoreId: str, ip: str) -> list[str]:
-        return await self.allowed_host(datastoreId, ip, "whitelist-remove")
+        return await self.allowed_host(info, datastoreId, ip, "whitelist-remove")
 
     async def set_jwks(self, info: Any, datastoreId: str, jwksURI: str) -> str:
-        sp = await self.space(datastoreId)
-        sp = await self.cat.set_admission(self.project, sp["name"], "jwks",
+        sp = await self.space(info, datastoreId)
+        sp = await self.cat.set_admission(sp["project"], sp["name"], "jwks",
                                           {"url": jwksURI} if jwksURI else None)
         await self.changed(sp)
         return jwksURI
@@ -317,40 +364,38 @@ class Api:
     # -- env --------------------------------------------------------------------------------
     async def set_env(self, info: Any, datastoreId: str, key: str, value: str,
                       encrypted: bool | None = False) -> dict[str, Any]:
-        sp = await self.space(datastoreId)
+        sp = await self.space(info, datastoreId)
         stored = value
         if encrypted:
             if not isinstance(value, str) or len(value) > 64 * 1024:
                 raise GraphQLError("an env var value must be a string of at most 64 KB")
-            stored = envcrypt.seal(self.cp.s.data_path, self.project, sp["name"], key, value)
-        sp = await self.cat.set_env(self.project, sp["name"], key, stored, bool(encrypted))
+            stored = envcrypt.seal(self.cp.s.data_path, sp["project"], sp["name"], key, value)
+        sp = await self.cat.set_env(sp["project"], sp["name"], key, stored, bool(encrypted))
         await self.changed(sp)
         return {"key": key, "value": "" if encrypted else value, "encrypted": bool(encrypted)}
 
     async def remove_env(self, info: Any, datastoreId: str, key: str) -> dict[str, Any]:
-        sp = await self.space(datastoreId)
+        sp = await self.space(info, datastoreId)
         old = (sp.get("env") or {}).get(key)
         sealed = key in (sp.get("env_encrypted") or [])
-        sp = await self.cat.set_env(self.project, sp["name"], key, None)
+        sp = await self.cat.set_env(sp["project"], sp["name"], key, None)
         await self.changed(sp)
         return {"key": key, "value": "" if sealed else old, "encrypted": sealed}
 
-    # -- admin tokens -----------------------------------------------------------------------
-    def check_team(self, team_id: str) -> None:
-        if team_id != self.team_id:
-            raise GraphQLError("Team not found")
-
+    # -- admin tokens (the team's: control_plane/identity/tokens.py) -------------------------
     async def add_admin_token(self, info: Any, teamId: str) -> dict[str, str]:
-        self.check_team(teamId)
-        token = await self.cat.add_admin_token(self.project, "created with coho add-admintoken")
-        return {"id": _token_id(token), "secret": token}
+        await self.allow_team(info, teamId)
+        token, _ = await tokens.add_admin_token(self.rec, teamId, "created with coho "
+                                                "add-admintoken", self.principal.user or "")
+        return {"id": tokens.digest(token)[:16], "secret": token}
 
     async def remove_admin_token(self, info: Any, teamId: str, tokenId: str) -> bool:
-        self.check_team(teamId)
-        found = [t for t in await self.cat.admin_tokens(self.project) if _token_id(t) == tokenId]
+        await self.allow_team(info, teamId)
+        found = [h for h, _ in await tokens.admin_tokens(self.rec, teamId)
+                 if h[:16] == tokenId]
         if not found:
             raise GraphQLError("Admin token not found")
-        await self.cat.remove_admin_token(self.project, found[0])
+        await tokens.remove_admin_token(self.rec, teamId, found[0])
         return True
 
     # -- what a Brygge node has no notion of --------------------------------------------------
@@ -396,7 +441,7 @@ def _errors(*messages: str, status: int = 200) -> JSONResponse:
 
 
 def router(cp: Any) -> APIRouter:
-    r = APIRouter()  # no admin-token dependency: coho sends its session token (Api)
+    r = APIRouter()  # `public` at the HTTP level: coho's session is checked per field (Api)
 
     @r.post("/graphql")
     async def graphql_endpoint(request: Request) -> JSONResponse:
@@ -414,15 +459,15 @@ def router(cp: Any) -> APIRouter:
             return _errors("variables must be a JSON object", status=400)
         try:
             token = session_token(request)
+            principal = await cp.identity.auth.authenticate(
+                {"authorization": f"Bearer {token}"})
         except SessionError as e:
             return _errors(str(e))
-        rec = await cp.catalog.admin_token(token)
-        if rec is None:
-            return _errors("Invalid session token: it is not an admin token of this node; "
-                           "sign in again with `brygge coho-login`")
-        request.state.actor = "admintoken:" + hashlib.sha256(token.encode()).hexdigest()[:12]
-        request.state.audit_project = rec["project"]  # the audit log's target
-        api = Api(cp, rec["project"], token)
+        except AuthError as e:
+            return _errors(f"Invalid session token: {e}; sign in again with `brygge "
+                           "coho-login`")
+        projects = [v for _, v in await cp.identity.records.scan("project/")]
+        api = Api(cp, principal, [p for p in projects if await principal.role_in(p["name"])])
         op = body.get("operationName")
         result = await graphql(SCHEMA, body["query"], root_value=api.root(),
                                variable_values=variables,

@@ -7,9 +7,10 @@ tokens are announced so routers drop what they cached.
     GET    /v1/projects/{p}/spaces/{s}/tokens  → [{token, access, description, created}]
     POST   /v1/projects/{p}/spaces/{s}/tokens  {readonly, description}  → 201 {token, ...}
     DELETE /v1/projects/{p}/spaces/{s}/tokens/{token}  → {removed}
-    GET    /v1/projects/{p}/admintokens  → [{token: first 9 chars + …, description, created}]
-    POST   /v1/projects/{p}/admintokens  {description}  → 201 {token}
-    DELETE /v1/projects/{p}/admintokens/{token or a unique prefix}  → {removed}
+    GET    /v1/projects/{p}/admintokens  → [{id, token: prefix…, description, created}]
+    POST   /v1/projects/{p}/admintokens  {description}  → 201 {token}  (shown once)
+    DELETE /v1/projects/{p}/admintokens/{token, id or prefix}  → {removed}
+The admin tokens are the project's team's (teams.py); they are stored only as hashes.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from fastapi import APIRouter, Request
 
 from brygge import strictjson
 from control_plane import projects
+from control_plane.api import teams
 from control_plane.api.auth import ADMIN
 from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
+from control_plane.identity import roles
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -49,8 +52,12 @@ def router(cp: Any) -> APIRouter:
     r = APIRouter(dependencies=ADMIN)
 
     @r.get("/v1/projects/{project}")
-    async def project_info(project: str) -> dict[str, Any]:
-        return await projects.describe(cp, project)  # spaces, record fields, counts
+    async def project_info(project: str, request: Request) -> dict[str, Any]:
+        info = await projects.describe(cp, project)  # spaces, record fields, counts
+        if not roles.allows(request.state.role, "secrets.read"):  # a viewer: no API tokens
+            for sp in info["spaces"]:
+                sp["tokens"] = []
+        return info
 
     async def guarded(request: Request, project: str, fn: Any, status: int = 200) -> Any:
         return JSONResponse(await fn(), status_code=status)
@@ -99,41 +106,23 @@ def router(cp: Any) -> APIRouter:
             return {"removed": token}
         return await guarded(request, project, go)
 
+    # The project's admin tokens are its team's (teams.py): these routes act on that team.
+    async def team_of(project: str) -> str:
+        p = await cp.catalog.project(project)
+        if not p.get("team"):
+            raise ApiError(409, f"project {project!r} belongs to no team")
+        return str(p["team"])
+
     @r.get("/v1/projects/{project}/admintokens")
-    async def admin_tokens(project: str, request: Request) -> Any:
-        async def go() -> list[dict[str, Any]]:
-            out = []
-            for tok in await cp.catalog.admin_tokens(project):
-                rec = await cp.catalog.admin_token(tok) or {}
-                # like the official CLI: never the whole secret, enough to tell them apart
-                out.append({"token": tok[:9] + "…", "description": rec.get("description", ""),
-                            "created": rec.get("created")})
-            return out
-        return await guarded(request, project, go)
+    async def admin_tokens(project: str) -> Any:
+        return await teams.list_admin_tokens(cp.identity.records, await team_of(project))
 
     @r.post("/v1/projects/{project}/admintokens")
     async def add_admin_token(project: str, request: Request) -> Any:
-        async def go() -> dict[str, Any]:
-            desc = _description(await _body(request))
-            return {"token": await cp.catalog.add_admin_token(project, desc),
-                    "description": desc}
-        return await guarded(request, project, go, 201)
+        return await teams.add_admin_token(cp.identity.records, await team_of(project), request)
 
     @r.delete("/v1/projects/{project}/admintokens/{token}")
-    async def remove_admin_token(project: str, token: str, request: Request) -> Any:
-        async def go() -> dict[str, Any]:
-            # the whole token, or a unique prefix of it (what `admintokens` shows)
-            prefix = token.rstrip("…")
-            toks = await cp.catalog.admin_tokens(project)
-            found = [t for t in toks if t == token] or (
-                [t for t in toks if t.startswith(prefix)] if len(prefix) >= 8 else [])
-            if len(found) != 1:
-                raise ApiError(404 if not found else 400,
-                                      f"no admin token {prefix!r} in project {project!r}"
-                                      if not found else f"{prefix!r} matches several admin "
-                                      "tokens: give more of it")
-            await cp.catalog.remove_admin_token(project, found[0])
-            return {"removed": found[0][:9] + "…"}
-        return await guarded(request, project, go)
+    async def remove_admin_token(project: str, token: str) -> Any:
+        return await teams.remove_admin_token(cp.identity.records, await team_of(project), token)
 
     return r

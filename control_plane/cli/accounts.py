@@ -1,5 +1,5 @@
-"""`brygge admin-token`, `coho-login`, `token`, `info`, `login`, `settings`, `version`:
-credentials, what a project holds, and the node's tunables."""
+"""`brygge admin-token`, `coho-login`, `token`, `info`, `settings`, `version`:
+credentials, what a project holds, and the node's tunables (`login`: people.py)."""
 
 from __future__ import annotations
 
@@ -12,53 +12,49 @@ from typing import Any
 import brygge.quiet_warnings  # noqa: F401
 
 # isort: split
-import httpx
 import typer
 
 from brygge import __version__, jsonout
 from brygge.settings import Settings
 from control_plane.cli.admission import ADMISSION_KEYS
 from control_plane.cli.common import (
-    CONFIG_PATH,
     DataDir,
-    _error_of,
+    _project_call,
     app,
     fail,
     node_json,
     read_local,
+    resolve_target,
     settings_for,
 )
+
+
+def new_admin_token(project: str | None, data_dir: str | None, description: str) -> str:
+    """A new admin token of the project's team, made through the admin API (admin tokens
+    are stored only as hashes: none can be read back)."""
+    t = resolve_target(data_dir, project, None, None, None)
+    return str(_project_call("POST", t, "/admintokens", json={"description": description})
+               ["token"])
 
 
 @app.command("admin-token")
 def admin_token(project: str = typer.Option(None, "--project", "-p"),
                 data_dir: str = DataDir) -> None:
-    """Print the project's admin token."""
-    async def get(cat: Any, s: Settings) -> list[str]:
-        return await cat.admin_tokens(project or s.default_project)
-
-    toks = read_local(data_dir, get)
-    if not toks:
-        fail("this project has no admin token")
-    typer.echo(toks[0])
+    """Create an admin token of the project's team and print it (once: only its hash is
+    kept)."""
+    typer.echo(new_admin_token(project, data_dir, "created by brygge admin-token"))
 
 
 @app.command("coho-login")
 def coho_login(project: str = typer.Option(None, "--project", "-p"),
                admintoken: str = typer.Option(None, "--admintoken",
-                                              help="default: this node's admin token"),
+                                              help="default: a new admin token of the project"),
                data_dir: str = DataDir) -> None:
-    """Sign the official `coho` CLI in to this node: stores a login token wrapping the
+    """Sign the official `coho` CLI in to this node: stores a login token wrapping an
     admin token in coho's config, so `COHO_APIGW_URL=... coho log` works."""
     from brygge import cohotoken
 
-    if not admintoken:
-        async def get(cat: Any, s: Settings) -> list[str]:
-            return await cat.admin_tokens(project or s.default_project)
-        toks = read_local(data_dir, get)
-        if not toks:
-            fail("this project has no admin token")
-        admintoken = toks[0]
+    admintoken = admintoken or new_admin_token(project, data_dir, "created by brygge coho-login")
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = base / "codehooks-cli-nodejs" / "config.json"
     cfg: dict[str, Any] = {}
@@ -180,28 +176,6 @@ async def _routes(cat: Any, sp: dict[str, Any]) -> list[str]:
             return [r for r in (d.get("manifest") or {}).get("routes") or []
                     if not r.startswith(("*", "ALL")) and "*" not in r]
     return []
-
-
-@app.command()
-def login(url: str = typer.Argument(..., help="Admin API URL, e.g. http://host:8081"),
-          admintoken: str = typer.Option(..., "--admintoken"),
-          project: str = typer.Option(None, "--project", "-p"),
-          space: str = typer.Option(None, "--space", "-s")) -> None:
-    """Remember a remote node's admin URL and token for later commands."""
-    proj = project or Settings().default_project
-    try:
-        r = httpx.get(f"{url.rstrip('/')}/v1/projects/{proj}",
-                      headers={"x-admintoken": admintoken}, timeout=10)
-    except httpx.HTTPError as e:
-        fail(f"cannot reach {url}: {e}")
-        raise
-    if r.status_code != 200:
-        fail(_error_of(r))
-    CONFIG_PATH.parent.mkdir(parents=True, exist_ok=True)
-    CONFIG_PATH.write_text(json.dumps({"url": url.rstrip("/"), "admintoken": admintoken,
-                                       "project": proj, "space": space}, indent=2))
-    CONFIG_PATH.chmod(0o600)
-    typer.echo(f"Logged in to {url} (project {proj}); saved {CONFIG_PATH}")
 
 
 @app.command("settings")

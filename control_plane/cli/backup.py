@@ -51,7 +51,7 @@ def backup(project: str = _P, space: str = _S,
     size = 0
     try:
         with httpx.stream("GET", f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}"
-                          "/backup", headers={"x-admintoken": t.admin_token},
+                          "/backup", headers=t.headers(),
                           timeout=httpx.Timeout(30, read=300)) as r:
             if r.status_code >= 300:
                 r.read()
@@ -102,7 +102,7 @@ def restore(file: str = typer.Argument(..., help="A file written by `brygge back
         try:
             r = httpx.post(f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}/restore",
                            params={"force": "true"} if force else None, content=body(),
-                           headers={"x-admintoken": t.admin_token,
+                           headers={**t.headers(),
                                     "content-type": "application/gzip"},
                            timeout=httpx.Timeout(30, read=600))
         except httpx.HTTPError as e:

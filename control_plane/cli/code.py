@@ -34,7 +34,7 @@ def _adm(method: str, t: Target, op: str, **kw: Any) -> Any:
     router), with the admin token."""
     try:
         r = httpx.request(method, f"{t.admin_url}/_adm/{t.project}/{t.space}/{op}",
-                          headers={"x-admintoken": t.admin_token, **kw.pop("headers", {})},
+                          headers={**t.headers(), **kw.pop("headers", {})},
                           timeout=60, **kw)
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")

@@ -3,7 +3,9 @@ command talks to, calling its admin API, and failing with one clear line.
 
 Commands that talk to a node find it, in this order: `--url`/`--admintoken` (or
 BRYGGE_ADMIN_URL/BRYGGE_ADMIN_TOKEN), the local data dir (`--data-dir`,
-BRYGGE_DATA_DIR, default ./.brygge), then the config written by `brygge login`.
+BRYGGE_DATA_DIR, default ./.brygge: the operator, by a 5-minute JWT the command signs
+with the data dir's session key), then the config written by `brygge login` (an admin
+token, or a session whose access token is refreshed when it expires).
 Command modules (control_plane/cli/*.py) add their commands to `app`; control_plane/cli/main.py
 imports them all.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +89,54 @@ def _used_space(project: str) -> str | None:
 @dataclass
 class Target:
     admin_url: str
-    admin_token: str
+    admin_token: str  # the credential: an admin token, a session JWT or a PAT
     project: str
     space: str
+
+    def headers(self) -> dict[str, str]:
+        from control_plane.identity.tokens import auth_header
+        return auth_header(self.admin_token)
+
+
+def read_config() -> dict[str, Any]:
+    try:
+        cfg = json.loads(CONFIG_PATH.read_text())
+    except ValueError as e:
+        fail(f"{CONFIG_PATH} is not valid JSON ({e}); run `brygge login` again")
+        raise
+    return cfg  # type: ignore[no-any-return]
+
+
+def write_config(cfg: dict[str, Any]) -> None:
+    CONFIG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    tmp = CONFIG_PATH.with_suffix(".tmp")
+    tmp.write_text(json.dumps(cfg, indent=2))
+    tmp.chmod(0o600)
+    tmp.replace(CONFIG_PATH)
+
+
+def config_credential(cfg: dict[str, Any]) -> str:
+    """The stored admin token, or the session's access token (refreshed first when it
+    is about to expire; the refreshed session is saved)."""
+    if cfg.get("admintoken"):
+        return str(cfg["admintoken"])
+    session = cfg.get("session")
+    if not isinstance(session, dict) or not session.get("access"):
+        fail(f"{CONFIG_PATH} holds no credential; run `brygge login` again")
+        raise AssertionError
+    if float(session.get("expires") or 0) > time.time() + 30:
+        return str(session["access"])
+    try:
+        r = httpx.post(f"{cfg['url']}/v1/auth/refresh", json={"refresh": session.get("refresh")},
+                       timeout=30)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach the admin API at {cfg['url']}: {e}")
+        raise
+    if r.status_code != 200:
+        fail(f"{_error_of(r)} (run `brygge login` again)")
+    cfg["session"] = {k: r.json()[k] for k in ("access", "refresh", "expires")}
+    write_config(cfg)
+    return str(cfg["session"]["access"])
 
 
 def resolve_target(data_dir: str | None, project: str | None, space: str | None,
@@ -100,33 +148,20 @@ def resolve_target(data_dir: str | None, project: str | None, space: str | None,
                       space or Settings().default_space)
     s = settings_for(data_dir)
     if (s.data_path / "db" / "CURRENT").exists():
+        # the operator, signed in through the data dir: a short local JWT from its key
+        from control_plane.identity.sessions import mint_local
         proj = project or s.default_project
-
-        async def token(cat: Any, _: Settings) -> str:
-            toks = await cat.admin_tokens(proj)
-            if not toks:
-                raise LookupError(proj)
-            return toks[0]
-
-        try:
-            tok = admintoken or read_local(data_dir, token)
-        except LookupError:
-            fail(f"project {proj!r} has no admin token on this node")
-            raise
         admin_url = url or node_json(s).get("admin_url") or \
             f"http://127.0.0.1:{s.admin_port}"
-        return Target(admin_url, tok, proj, space or _used_space(proj) or s.default_space)
+        return Target(admin_url, admintoken or mint_local(s.data_path), proj,
+                      space or _used_space(proj) or s.default_space)
     if CONFIG_PATH.exists():
-        try:
-            cfg = json.loads(CONFIG_PATH.read_text())
-        except ValueError as e:
-            fail(f"{CONFIG_PATH} is not valid JSON ({e}); run `brygge login` again")
-            raise
-        return Target(url or cfg["url"], admintoken or cfg["admintoken"],
+        cfg = read_config()
+        return Target(url or cfg["url"], admintoken or config_credential(cfg),
                       project or cfg.get("project") or Settings().default_project,
                       space or cfg.get("space") or Settings().default_space)
     fail("no node found: run `brygge up`, pass --data-dir, or `brygge login <url> "
-         "--admintoken <token>`")
+         "--email <email>`")
     raise AssertionError
 
 
@@ -136,17 +171,21 @@ _U = typer.Option(None, "--url")
 _A = typer.Option(None, "--admintoken")
 
 
-def _project_call(method: str, t: Target, path: str, **kw: Any) -> Any:
-    """The admin API below the target's project; any failure is one line and exit 1."""
+def node_call(method: str, t: Target, path: str, **kw: Any) -> Any:
+    """The target node's admin API at `path`; any failure is one line and exit 1."""
     try:
-        r = httpx.request(method, f"{t.admin_url}/v1/projects/{t.project}{path}",
-                          headers={"x-admintoken": t.admin_token}, timeout=30, **kw)
+        r = httpx.request(method, f"{t.admin_url}{path}", headers=t.headers(), timeout=30, **kw)
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")
         raise
     if r.status_code >= 300:
         fail(_error_of(r))
     return r.json()
+
+
+def _project_call(method: str, t: Target, path: str, **kw: Any) -> Any:
+    """The admin API below the target's project."""
+    return node_call(method, t, f"/v1/projects/{t.project}{path}", **kw)
 
 
 def _admin_call(method: str, t: Target, path: str, **kw: Any) -> Any:

@@ -48,7 +48,7 @@ def _error(r: httpx.Response) -> str:
 def _call(method: str, t: Target, op: str, **kw: Any) -> httpx.Response:
     """A buffered call; fails with the server's one-line error on any status > 201."""
     try:
-        r = httpx.request(method, _url(t, op), headers={"x-admintoken": t.admin_token,
+        r = httpx.request(method, _url(t, op), headers={**t.headers(),
                                                        **kw.pop("headers", {})},
                           timeout=httpx.Timeout(60, read=kw.pop("read_timeout", 300)), **kw)
     except httpx.HTTPError as e:
@@ -66,7 +66,7 @@ class _Stream:
         self.client = httpx.Client(timeout=httpx.Timeout(60, read=600))
         try:
             self.resp = self.client.send(self.client.build_request(
-                "GET", _url(t, op), headers={"x-admintoken": t.admin_token, **(headers or {})}),
+                "GET", _url(t, op), headers={**t.headers(), **(headers or {})}),
                 stream=True)
         except httpx.HTTPError as e:
             self.client.close()

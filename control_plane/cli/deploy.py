@@ -52,7 +52,7 @@ def deploy(directory: str = typer.Argument(".", help="App folder with index.js")
     if rollback:
         try:
             r = httpx.delete(f"{t.admin_url}/_adm/{t.project}/{t.space}/deploy",
-                             headers={"x-admintoken": t.admin_token}, timeout=60)
+                             headers=t.headers(), timeout=60)
         except httpx.HTTPError as e:
             fail(f"cannot reach the admin API at {t.admin_url}: {e}")
             raise

@@ -42,7 +42,7 @@ def _file_url(t: Target, path: str) -> str:
 
 def _stream_call(method: str, url: str, t: Target, **kw: Any) -> Any:
     try:
-        return httpx.stream(method, url, headers={"x-admintoken": t.admin_token},
+        return httpx.stream(method, url, headers=t.headers(),
                             timeout=httpx.Timeout(60, read=600), **kw)
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")
@@ -69,7 +69,7 @@ def files_upload(local: Path = typer.Argument(..., help="Local file to upload"),
 
     try:
         r = httpx.put(_file_url(t, dest), content=chunks(),
-                      headers={"x-admintoken": t.admin_token, "content-length": str(size)},
+                      headers={**t.headers(), "content-length": str(size)},
                       timeout=httpx.Timeout(60, write=600, read=600))
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")

@@ -36,7 +36,7 @@ def logs(project: str = typer.Option(None, "--project", "-p"),
         with httpx.stream("GET", f"{t.admin_url}/v1/projects/{t.project}/spaces/{t.space}/logs",
                           params={"tail": tail, "follow": follow,
                                   **({"context": context} if context else {})},
-                          headers={"x-admintoken": t.admin_token},
+                          headers=t.headers(),
                           timeout=httpx.Timeout(None, connect=5)) as r:
             if r.status_code != 200:
                 r.read()

@@ -309,13 +309,18 @@ class Node:
         tmp.replace(path)
 
     async def _bootstrap(self) -> dict[str, Any]:
+        """The default project and space, the operator and teams (migrate.py): the
+        password and admin token are returned only when created now (printed once)."""
+        from control_plane.identity import migrate
+        from control_plane.identity.records import Records
         client = AsyncStorageClient(self.storage_target)
         try:
             cat = Catalog(client, TokenKeys.of_data_dir(self.data))
             # Space tokens an older version kept in clear: sealed before anything serves.
             sealed = await cat.space_tokens.migrate_clear()
-            return {**await cat.bootstrap(self.s.default_project, self.s.default_space),
-                    "sealed": sealed}
+            c = await cat.bootstrap(self.s.default_project, self.s.default_space)
+            return {**c, **await migrate.bootstrap(Records(client), self.s.operator_email,
+                                                   self.s.default_project), "sealed": sealed}
         finally:
             await client.close()
 
@@ -337,7 +342,11 @@ class Node:
         self.say(f"  API        {url}/...   (project {c['project']!r}, also "
                  f"http://{c['project']}.api.{self.s.domain}:{self.s.http_port}/{c['space']})")
         self.say(f"  admin API  {self.admin_url}")
-        self.say(f"  admin token  {c['admin_token']}")
+        if c.get("password"):  # a new data dir: shown this once, stored only as hashes
+            self.say(f"  operator     {c['operator_email']}  password {c['password']}  "
+                     "(shown once: `brygge login` with it)")
+        if c.get("admin_token"):
+            self.say(f"  admin token  {c['admin_token']}   (shown once)")
         self.say(f"  space token  {c['token']}   (send as x-apikey)")
         self.say(f"  try: curl -H 'x-apikey: {c['token']}' {url}/hello")
         self.say("Ctrl-C stops the node.")
@@ -424,7 +433,8 @@ def run_node(settings: Settings, app_dir: str | None = None) -> int:
         if app_dir:
             from control_plane.deploy import DeployFailed, deploy_dir
             try:
-                r = deploy_dir(app_dir, node.admin_url, node.credentials["admin_token"],
+                from control_plane.identity.sessions import mint_local
+                r = deploy_dir(app_dir, node.admin_url, mint_local(node.data),
                                node.credentials["project"], node.credentials["space"])
                 node.say(f"Deployed {app_dir} to {node.credentials['space']} (deployment "
                          f"{r['deployment']}, routes: {', '.join(r['manifest']['routes'])})")

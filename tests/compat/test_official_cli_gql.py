@@ -51,8 +51,9 @@ def work(tmp_path_factory: pytest.TempPathFactory, node: RunningNode) -> Path:
     d = node.deploy(app)
     assert d.returncode == 0, d.stderr
     home = root / "home"
-    login = brygge("coho-login", "--data-dir", str(node.data_dir),
-                   env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
+    # the node's first admin token (a new one each time otherwise: only hashes are kept)
+    login = brygge("coho-login", "--data-dir", str(node.data_dir), "--admintoken",
+                   node.admin_token, env={"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")})
     assert login.returncode == 0, login.stderr
     return app
 
@@ -269,9 +270,14 @@ def test_hostile_sessions(node: RunningNode) -> None:
 
 def test_other_projects_spaces_are_not_found(node: RunningNode) -> None:
     async def setup(cat: Catalog) -> dict[str, str]:
+        from control_plane.identity import tokens
+        from control_plane.identity.records import Records
+        rec = Records(cat.store)  # acme: another team's project, with its admin token
+        team = await rec.create_team("acme", None)
         await cat.create_project("acme")
+        await rec.put({"project/acme": {**await cat.project("acme"), "team": team["id"]}})
         sp = await cat.create_space("acme", "prod")
-        return {"id": sp["id"], "admin": await cat.add_admin_token("acme")}
+        return {"id": sp["id"], "admin": (await tokens.add_admin_token(rec, team["id"]))[0]}
     acme = catalog_call(node, setup)
     mine = gql(node, "{ currentUser { UserProjects { uniqueName Datastores { id } } "
                      "Projects { id } } }")["data"]["currentUser"]

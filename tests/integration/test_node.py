@@ -41,8 +41,11 @@ def test_banner_and_credentials_commands(node: RunningNode) -> None:
     out = node.output()
     assert f"http://127.0.0.1:{node.http_port}/dev" in out
     assert brygge("token", "--data-dir", str(node.data_dir)).stdout.strip() == node.token
-    assert brygge("admin-token", "--data-dir", str(node.data_dir)).stdout.strip() == \
-        node.admin_token
+    # admin tokens are kept as hashes: `admin-token` makes a new one, printed once
+    made = brygge("admin-token", "--data-dir", str(node.data_dir)).stdout.strip()
+    assert made.startswith("adm_") and made != node.admin_token
+    assert httpx.get(f"{node.admin}/v1/projects/brygge", headers={"x-admintoken": made},
+                     timeout=10).status_code == 200
     info = json.loads(brygge("info", "--json", "--data-dir", str(node.data_dir)).stdout)
     assert info["project"] == "brygge"
     [dev] = info["spaces"]

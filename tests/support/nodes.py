@@ -61,10 +61,10 @@ def wait_until(cond: Any, timeout: float = 30, what: str = "condition") -> Any:
 
 
 def brygge(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
-           cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+           cwd: str | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "control_plane.cli", *args], capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **(env or {})},
-                          cwd=cwd or str(ROOT))
+                          cwd=cwd or str(ROOT), input=input)
 
 
 @dataclass
@@ -76,7 +76,8 @@ class RunningNode:
     out_path: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
     token: str = ""
-    admin_token: str = ""
+    admin_token: str = ""  # printed by the first start only (then stored as a hash)
+    operator_password: str = ""  # likewise
 
     @property
     def base(self) -> str:
@@ -137,7 +138,10 @@ class RunningNode:
             raise TimeoutError(f"brygge up not ready in {timeout} s:\n{self.output()[-4000:]}") \
                 from None
         text = self.output()
-        self.admin_token = re.findall(r"admin token\s+(\S+)", text)[-1]
+        # a later start prints no secret: keep what the first one printed
+        self.admin_token = (re.findall(r"admin token\s+(\S+)", text) or [self.admin_token])[-1]
+        self.operator_password = (re.findall(r"operator\s+\S+\s+password\s+(\S+)", text)
+                                  or [self.operator_password])[-1]
         self.token = re.findall(r"space token\s+(\S+)", text)[-1]
         return self
 
