@@ -84,6 +84,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     # merge only has to correct a path parameter's name if it differs.
     ("POST", "/v1/auth/login"): "auth.login",
     ("POST", "/v1/auth/refresh"): "auth.refresh",
+    ("POST", "/v1/auth/check"): "auth.check",
     ("POST", "/v1/auth/logout"): "auth.logout",
     ("GET", "/v1/auth/me"): "auth.me",
     ("GET", "/.well-known/jwks.json"): "auth.jwks",
@@ -94,7 +95,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/v1/users/{uid}/resume"): "user.resume",
     ("GET", "/v1/pats"): "pat.list",
     ("POST", "/v1/pats"): "pat.create",
-    ("DELETE", "/v1/pats/{id}"): "pat.revoke",
+    ("DELETE", "/v1/pats/{pat_id}"): "pat.revoke",
     ("GET", "/v1/teams"): "team.list",
     ("POST", "/v1/teams"): "team.create",
     ("GET", "/v1/teams/{team}/members"): "team.member.list",
@@ -128,6 +129,11 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/sso/start"): "auth.sso_start",
     ("GET", "/sso/callback"): "auth.sso_callback",
 }
+
+
+# POSTs that change nothing: recorded, like GETs, only when refused (the router's
+# pre-check of an `_A_D_M_` call: the forwarded call itself is recorded when it runs)
+READ_POSTS: set[tuple[str, str]] = {("POST", "/v1/auth/check")}
 
 
 def action_of(method: str, route_path: str) -> str:

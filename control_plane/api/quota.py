@@ -10,20 +10,18 @@ Usage: bytes, today's invocation seconds and deployments as storage counts them
 (`quota.get`), queued jobs from JetStream; requests per minute and open streams are
 counted by each router in memory (router/quota.py) and show as null here.
 
-Who may: GET quota needs an admin token of the project; GET plans any admin token of the
-node; PUT is the operator's (`node.manage` in the role table): until the role layer lands,
-the admin token of the node's own project (`default_project`, created by `brygge up`), so
-a project's own admin token cannot raise its limits. A change reaches storage at once (its
-quota cache follows the project record) and routers through the space-changed event.
+Who may (control_plane/api/rules.py): GET quota `project.read` in the project; GET plans
+anyone signed in; PUT the operator only (`node.manage`), so no tenant raises its own
+limits. A change reaches storage at once (its quota cache follows the project record) and
+routers through the space-changed event.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from control_plane.api.auth import ADMIN, require_admin
 from control_plane.api.errors import ApiError
 from control_plane.api.json_response import JSONResponse
 from storage import quota
@@ -52,24 +50,11 @@ def router(cp: Any) -> APIRouter:
     r = APIRouter()
     plans = quota.parse_plans(cp.s.plans)
 
-    async def require_operator(request: Request) -> None:
-        await require_admin(request, cp.s.default_project)
-
-    async def require_any_admin(request: Request) -> None:
-        token = request.headers.get("x-admintoken", "")
-        auth = request.headers.get("authorization", "")
-        if not token and auth.lower().startswith("bearer "):
-            token = auth[7:].strip()
-        if not token:
-            raise ApiError(401, "admin token required: send x-admintoken")
-        if await cp.catalog.admin_token(token) is None:
-            raise ApiError(401, "wrong admin token")
-
-    @r.get("/v1/projects/{project}/quota", dependencies=ADMIN)
+    @r.get("/v1/projects/{project}/quota")
     async def get_quota(project: str) -> JSONResponse:
         return JSONResponse(await status(cp, project))
 
-    @r.put("/v1/projects/{project}/quota", dependencies=[Depends(require_operator)])
+    @r.put("/v1/projects/{project}/quota")
     async def put_quota(project: str, request: Request) -> JSONResponse:
         try:
             body = await request.json()
@@ -96,7 +81,7 @@ def router(cp: Any) -> APIRouter:
             await cp.publish_space_changed(sp["id"])
         return JSONResponse(await status(cp, project))
 
-    @r.get("/v1/plans", dependencies=[Depends(require_any_admin)])
+    @r.get("/v1/plans")
     async def get_plans() -> JSONResponse:
         return JSONResponse({"default": cp.s.default_plan, "plans": plans})
 

@@ -99,6 +99,20 @@ RULES: dict[tuple[str, str], str] = {
     ("DELETE", S + "/files/{path:path}"): "files.write",
     ("GET", S + "/backup"): "secrets.read",  # holds env values and all data
     ("POST", S + "/restore"): "settings.write",  # replaces data, env and admission settings
+    # projects: removal, suspension (projects.py), quotas (quota.py), audit (audit_api.py)
+    ("DELETE", P): "project.delete",
+    ("DELETE", S): "spaces.manage",
+    ("POST", P + "/suspend"): "node.manage",
+    ("POST", P + "/resume"): "node.manage",
+    ("GET", P + "/quota"): "project.read",
+    ("PUT", P + "/quota"): "node.manage",
+    ("GET", "/v1/plans"): "self",
+    ("GET", P + "/audit"): "audit.read",
+    ("GET", "/v1/audit"): "node.manage",
+    # custom domains and the alternative host (domains.py)
+    ("GET", S + "/domains"): "settings.read",
+    ("POST", S + "/domains"): "settings.write",
+    ("DELETE", S + "/domains/{host}"): "settings.write",
     **{(m, ADM + op): perm for (m, op), perm in ADM_RULES.items()},
 }
 

@@ -30,7 +30,7 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.utilities import value_from_ast_untyped
 
-from control_plane.api.audit_actions import action_of
+from control_plane.api.audit_actions import READ_POSTS, action_of
 from control_plane.audit import records
 from storage import admission
 
@@ -93,7 +93,8 @@ class AuditMiddleware:
         method = scope["method"]
         state = scope.get("state") or {}
         refused = status in (401, 403, 429)
-        if method in READS and not refused and not state.get("audit_record"):
+        if (method in READS or (method, route.path) in READ_POSTS) and not refused \
+                and not state.get("audit_record"):
             return
         project, target = records.target_of(scope.get("path_params") or {})
         project = state.get("audit_project") or project
