@@ -10,7 +10,7 @@ it needs no change to the routers the other modules own. It records, after the a
   answer's `errors` (GraphQL answers 200); an operation without a valid session is
   recorded as denied, a signed-in query (a read) is not recorded.
 A request that matched no route is not an admin action and is not recorded. URLs are
-never recorded: the action comes from control_plane/api/audit_actions.py and the
+never recorded: the action comes from control_plane/audit/actions.py and the
 target from the route's path parameters, credentials among them masked (records.py).
 
 What handlers may set on `request.state` (the contract with the credential check):
@@ -30,8 +30,8 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.utilities import value_from_ast_untyped
 
-from control_plane.api.audit_actions import READ_POSTS, action_of
 from control_plane.audit import records
+from control_plane.audit.actions import READ_POSTS, action_of
 from storage import admission
 
 log = logging.getLogger("brygge.audit")

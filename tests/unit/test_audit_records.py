@@ -1,5 +1,5 @@
 """The audit log's pure parts (control_plane/audit/records.py, the GraphQL reading of
-middleware.py) and its action table (control_plane/api/audit_actions.py)."""
+middleware.py) and its action table (control_plane/audit/actions.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from brygge.settings import Settings
 from control_plane.api.app import create_app
-from control_plane.api.audit_actions import ACTIONS
 from control_plane.api.control import ControlPlane
 from control_plane.audit import records
+from control_plane.audit.actions import ACTIONS
 from control_plane.audit.middleware import graphql_entries
 from storage import admission
 

@@ -2,7 +2,7 @@
 
 The audit middleware (control_plane/audit/middleware.py) records every request of a
 route that is not a GET, and a GET that was refused (401/403/429), under this name,
-never under its URL. tests/unit/test_audit_actions.py enumerates the app's routes: a
+never under its URL. tests/unit/test_audit/actions.py enumerates the app's routes: a
 route added without a name here fails CI. A route missing from the table is still
 recorded, as `<METHOD> <route path>`. GraphQL mutations are named `graphql.<field>`
 (the middleware reads the operation).
