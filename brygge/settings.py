@@ -49,6 +49,11 @@ _DEFAULT_PLANS = json.dumps({
 class Settings:
     # -- node layout ---------------------------------------------------------
     data_dir: str = knob("./.brygge", "Directory holding RocksDB, JetStream files, sockets and logs.")
+    wasm_cache_dir: str = knob("", "Directory where executors keep the compiled guest (wasm "
+                               "compiled to machine code once, ~1 s of CPU, then mapped by "
+                               "every later executor process). Empty: <data_dir>/wasm-cache. "
+                               "Several nodes of one machine may share one directory; a file "
+                               "from another wasmtime build is recompiled.")
     host: str = knob("127.0.0.1", "Interface the router and admin API listen on.")
     http_port: int = knob(8080, "Port of the data-plane router (tenant APIs).", 0, 65535)
     admin_port: int = knob(8081, "Port of the control plane's admin API.", 0, 65535)

@@ -107,7 +107,8 @@ class Executor:
         # Snapshots of deployments Validate evaluated, for the pool their first request
         # creates: the first request after a deploy restores instead of evaluating.
         self.prepared: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
-        engine.configure(settings.data_path / "wasm-cache")  # compile the guest once
+        # compile the guest once per cache dir, not once per process
+        engine.configure(settings.wasm_cache_dir or settings.data_path / "wasm-cache")
         envcrypt.configure(settings.data_path)  # node key that opens sealed env values
         engine.ensure_thread_stack_size()  # the threads below run guest code
         _raise_fd_limit()  # each deployment snapshot keeps a file descriptor (a memfd)

@@ -15,7 +15,15 @@ noisy neighbour). Shared harness is in support/; tests/unit/test_test_layout.py 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
+
+# Every node the suite starts maps one compiled guest instead of compiling its own (about
+# a second of CPU per node start; brygge/settings.py `wasm_cache_dir`). The file name is
+# the hash of the wasm and the engine config: a changed guest compiles anew.
+os.environ.setdefault("BRYGGE_WASM_CACHE_DIR",
+                      str(Path(__file__).resolve().parent / ".cache" / "wasm"))
 
 SHARED_UNITS = {
     # tests/.cache/coho: one npm install, one coho config (its stored login token)

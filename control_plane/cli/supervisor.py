@@ -205,11 +205,23 @@ class Node:
         child.started_at = time.monotonic()
 
     def start_child(self, child: Child, attempts: int = 3) -> None:
-        """Start a component and wait until it is ready. A component killed by a signal
-        while starting (e.g. an abort inside a native library) is started again, up to
-        `attempts` times; one that exits with a status (bad config, busy port) is not."""
-        self.spawn(child)
-        self.children.append(child)
+        """Start a component and wait until it is ready."""
+        self.start_children([child], attempts)
+
+    def start_children(self, children: list[Child], attempts: int = 3) -> None:
+        """Start components that do not wait on each other all at once (their start-up
+        is mostly imports and compiling: in parallel a node is up seconds sooner), then
+        wait until each is ready."""
+        for child in children:
+            self.spawn(child)
+            self.children.append(child)
+        for child in children:
+            self._wait_started(child, attempts)
+
+    def _wait_started(self, child: Child, attempts: int) -> None:
+        """A component killed by a signal while starting (e.g. an abort inside a native
+        library) is started again, up to `attempts` times; one that exits with a status
+        (bad config, busy port) is not."""
         for attempt in range(1, attempts + 1):
             try:
                 wait_for(child.ready, self.s.start_timeout_s, child.name, child.proc, child.log)
@@ -274,23 +286,26 @@ class Node:
         if self.credentials.pop("sealed") and not self.s.storage_url:
             self._reopen_storage()
         executors = [self.executor_target(i) for i in range(self.s.executors)]
-        for i, target in enumerate(executors):
-            self.start_child(Child(f"executor-{i}", [
-                py, "-m", "sandbox.server", "--socket", target[5:], "--storage",
-                self.storage_target, "--nats", self.nats_url],
-                lambda t=target: self._grpc_ready(t, True)))
         exec_args = [a for t in executors for a in ("--executor", t)]
-        self.start_child(Child("control-plane", [py, "-m", "control_plane.api.app", "--storage",
-                                                 self.storage_target, "--nats", self.nats_url,
-                                                 *exec_args],
-                               lambda: self._http_ready(self.admin_url + "/health")))
+        # Executors, the control plane and routers need only NATS and storage (the control
+        # plane and routers reach executors with wait_for_ready, routers the control plane
+        # per request): all start at once, and the node is announced when every one serves.
+        children = [
+            *(Child(f"executor-{i}", [py, "-m", "sandbox.server", "--socket", target[5:],
+                                      "--storage", self.storage_target, "--nats", self.nats_url],
+                    lambda t=target: self._grpc_ready(t, True))
+              for i, target in enumerate(executors)),
+            Child("control-plane", [py, "-m", "control_plane.api.app", "--storage",
+                                    self.storage_target, "--nats", self.nats_url, *exec_args],
+                  lambda: self._http_ready(self.admin_url + "/health"))]
         # Routers share the HTTP port (SO_REUSEPORT); each says when it serves.
         for i in range(self.s.routers):
             child = Child("router" if i == 0 else f"router-{i}", [
                 py, "-m", "router.server", "--storage", self.storage_target, "--nats",
                 self.nats_url, "--admin-url", self.admin_url, *exec_args], lambda: False)
             child.ready = lambda c=child: _said_ready(c)
-            self.start_child(child)
+            children.append(child)
+        self.start_children(children)
         self.started = time.time()
         self.write_node_json()
 
