@@ -6,7 +6,9 @@ be removed or be demoted; a team member joins a team project."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -218,3 +220,61 @@ def test_team_members_join_team_projects(people: dict[str, As]) -> None:
     r = bob.call("POST", f"/v1/projects/{p['name']}/join", 404)
     assert r.json()["error"] == bob.call("POST", "/v1/projects/nope-zzzz/join", 404).json()["error"] \
         .replace("nope-zzzz", p["name"])
+
+
+def test_brygge_cli_against_a_remote_node(node: RunningNode, tmp_path: Path) -> None:
+    """create, projects, invite, invitations, join, members, leave and coho-login through
+    `brygge login` (no data dir: each user has their own config dir)."""
+    def cli(who: str, *args: str, stdin: str | None = None) -> Any:
+        home = tmp_path / who
+        home.mkdir(exist_ok=True)
+        env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+               "BRYGGE_DATA_DIR": str(home / "no-node-here")}
+        return brygge(*args, env=env, cwd=str(home), input=stdin)
+
+    for who in ("carol", "dave"):
+        r = cli(who, "login", node.admin, "--email", f"{who}@example.com", "--password-stdin",
+                stdin=PW + "\n")
+        assert r.returncode == 0, r.stderr
+
+    def mine(who: str) -> dict[str, Any]:
+        r = cli(who, "projects", "--json")
+        assert r.returncode == 0, r.stderr
+        return {p["name"]: p for p in json.loads(r.stdout)}
+
+    before = mine("carol")
+    r = cli("carol", "create", "blog", "--template", "crud")
+    assert r.returncode == 1 and "not available yet" in r.stderr
+    assert mine("carol") == before
+    r = cli("carol", "create", "blog")
+    assert r.returncode == 0, r.stderr
+    blog = r.stdout.strip()
+    assert re.fullmatch(r"blog-[a-z0-9]{4}", blog), r.stdout
+    assert json.loads((tmp_path / "carol" / "blog" / "config.json").read_text()) == \
+        {"name": blog, "space": "dev"}
+    r = cli("carol", "create", "blog")  # that folder is taken
+    assert r.returncode == 1 and "exists" in r.stderr
+    assert mine("carol")[blog]["role"] == "owner"
+
+    r = cli("carol", "invite", "dave@example.com", "--role", "viewer", "-p", blog)
+    assert r.returncode == 0 and "Invited dave@example.com" in r.stdout, r.stderr
+    r = cli("dave", "invitations")
+    assert blog in r.stdout and "as viewer" in r.stdout, r.stdout + r.stderr
+    r = cli("dave", "join", blog)
+    assert r.returncode == 0 and f"Joined {blog} as viewer" in r.stdout, r.stderr
+    r = cli("carol", "members", "-p", blog, "--json")
+    got = json.loads(r.stdout)
+    assert {m["email"]: m["role"] for m in got["members"]} == \
+        {"carol@example.com": "owner", "dave@example.com": "viewer"}
+    assert got["invitations"] == []
+    r = cli("carol", "leave", blog)
+    assert r.returncode == 1 and "last owner" in r.stderr
+    r = cli("dave", "leave", blog)
+    assert r.returncode == 0 and f"Left {blog}" in r.stdout, r.stderr
+    assert blog not in mine("dave")
+
+    # coho-login takes the node from `brygge login` when no --url is given
+    r = cli("dave", "coho-login", "--email", "dave@example.com", "--password-stdin",
+            stdin=PW + "\n")
+    assert r.returncode == 0 and f"signed in to {node.admin} as dave@example.com" in r.stdout, \
+        r.stderr
