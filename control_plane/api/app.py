@@ -10,6 +10,8 @@ Routes (each module's docstring lists its own):
     /v1/teams, .../members, .../admintokens                 teams.py
     GET  /v1/projects/{p}, spaces, tokens, admin tokens     spaces.py
     DELETE /v1/projects/{p}[/spaces/{s}], suspend, resume   projects.py
+    POST|GET /v1/projects   create one, list one's own      my_projects.py
+    .../members, invitations, join, leave; /v1/invitations  project_members.py
     .../spaces/{s}/deployments                              deployments.py
     .../spaces/{s}/env/{key}                                env.py
     .../spaces/{s}/jwks, whitelist, cors, ratelimit         admission.py
@@ -56,6 +58,8 @@ from control_plane.api import (
     files,
     graphql_api,
     logs,
+    my_projects,
+    project_members,
     projects,
     queues,
     quota,
@@ -98,7 +102,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
     for module in (auth_routes, users, teams, spaces, projects, deployments, env, admission,
                    cron, logs, adm, queues, files, backups, domains, graphql_api, audit_api,
-                   quota):
+                   quota, my_projects, project_members):
         app.include_router(module.router(cp))
     app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app

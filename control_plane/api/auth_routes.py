@@ -1,6 +1,6 @@
 """Signing in to the admin API (issue 18):
 
-    POST /v1/auth/login    {email, password, kind?: cli|web}  → {access, refresh, expires, user}
+    POST /v1/auth/login    {email, password, kind?: cli|web|coho}  → {access, refresh, expires, user}
     POST /v1/auth/refresh  {refresh}  → {access, refresh, expires}   (the old refresh is spent)
     POST /v1/auth/logout   (a session's access token)  → {ended}     the session is revoked
     GET  /v1/auth/me       → {actor, kind, user?, operator, team?}
@@ -55,8 +55,8 @@ def router(cp: Any) -> APIRouter:
         if not isinstance(email, str) or not isinstance(password, str):
             raise ApiError(400, 'send {"email": "...", "password": "..."}')
         kind = b.get("kind", "cli")
-        if kind not in ("cli", "web"):
-            raise ApiError(400, "kind must be cli or web")
+        if kind not in ("cli", "web", "coho"):  # coho: `brygge coho-login`, one long token
+            raise ApiError(400, "kind must be cli, web or coho")
         ip = client_ip(request)
         wait = ident.throttle.retry_after(email, ip)
         if wait > 0:

@@ -2,22 +2,22 @@
 
     POST /graphql   {query, variables}   Authorization: Bearer <coho login token>
 
-`coho` sends its stored login token: a session of the admin API, or (`brygge
-coho-login`) a wrapper of an admin token (brygge/cohotoken.py); a bare admin token works
-too. The caller is a Principal (control_plane/identity/principal.py): `currentUser`
-shows the projects it has a role in (`UserProjects`), whose `Datastores` are their
-spaces; each field needs the permission rules.py's GQL_RULES names in its project (a
-viewer sees no space tokens nor env values). Ids: project id = project name, datastore
-id = space id, team id = the project's team, admin token id = 16 hex of the token's
-hash (its `secret` is shown as its prefix).
+`coho` sends its stored login token: a session of the admin API (`coho login` in a
+browser, or `brygge coho-login --email`), or a wrapper of an admin token (`brygge
+coho-login --admintoken`, brygge/cohotoken.py); a bare admin token works too. The caller
+is a Principal (control_plane/identity/principal.py); each field needs the permission
+rules.py's GQL_RULES names in its project (a viewer sees no space tokens nor env
+values). Ids: project id = the project's unique name, datastore id = space id, team id =
+team id, admin token id = 16 hex of the token's hash (its `secret` is shown as its
+prefix).
 
 Point coho at the control plane with `ADMIN_API_URL=http://<node>:8081`. Operations
-(the documents in coho's api/index.js): `ping`, `currentUser`, `addDatastore`,
-`removeDatastore`, `addToken`, `removeToken`, `addAllowedHost`, `removeAllowedHost`,
-`setJWKS`, `setEnv` (`encrypted`: sealed at rest, brygge/envcrypt.py), `removeEnv`,
-`addAdminToken`, `removeAdminToken`, `acceptTerms`. Projects, teams and invitations
-have no meaning on a Brygge node: those mutations answer an error naming the brygge
-command to use. Every change is announced on NATS so routers drop cached spaces.
+(the documents in coho's api/index.js): `ping`, `addDatastore`, `removeDatastore`,
+`addToken`, `removeToken`, `addAllowedHost`, `removeAllowedHost`, `setJWKS`, `setEnv`
+(`encrypted`: sealed at rest, brygge/envcrypt.py), `removeEnv`, `acceptTerms` here; the
+account side — `currentUser`, `addProject`, invitations, `joinProject`,
+`removeProjectMember`, `addAdminToken`, `removeAdminToken` — in graphql_account.py.
+Every change is announced on NATS so routers drop cached spaces.
 Errors follow GraphQL: HTTP 200 with `errors[0].message` (what coho prints).
 """
 
@@ -36,9 +36,10 @@ from brygge import cohotoken, envcrypt, strictjson
 from control_plane import lifecycle
 from control_plane.api import auth
 from control_plane.api.errors import ApiError
+from control_plane.api.graphql_account import Account
 from control_plane.api.json_response import JSONResponse
 from control_plane.api.rules import GQL_RULES
-from control_plane.identity import roles, tokens
+from control_plane.identity import roles
 from control_plane.identity.principal import AuthError, Principal
 from storage.catalog import CatalogError
 
@@ -74,7 +75,7 @@ type ProjectInvitation { id: ID projectId: ID projectName: String role: String
   createdByEmail: String createdByName: String createdDate: String }
 type TeamInvitation { id: ID teamId: ID teamName: String role: String createdDate: String
   createdByName: String createdByEmail: String }
-type Invitation { id: ID email: String role: String createdByEmail: String
+type Invitation { id: ID projectId: ID email: String role: String createdByEmail: String
   createdByName: String createdDate: String }
 
 type Project {
@@ -226,14 +227,6 @@ class Api:
         except ApiError as e:
             raise GraphQLError(str(e)) from None
 
-    async def allow_team(self, info: Any, team_id: str) -> None:
-        if team_id not in {p.get("team") for p in self.projects.values()}:
-            raise GraphQLError("Team not found")
-        try:
-            await auth.check(self.principal, GQL_RULES[info.field_name], {"team": team_id})
-        except ApiError as e:
-            raise GraphQLError(str(e)) from None
-
     # -- reading ----------------------------------------------------------------------------
     async def datastore(self, sp: dict[str, Any], role: str | None) -> dict[str, Any]:
         sealed = set(sp.get("env_encrypted") or [])
@@ -249,48 +242,6 @@ class Api:
                 "restricted": False, "Tokens": toks,
                 "allowedHosts": [_host(h) for h in sp.get("allowed_hosts") or []],
                 "jwks": sp.get("jwks_url") or None, "Env": env}
-
-    async def admin_tokens(self, team_id: str) -> list[dict[str, str]]:
-        return [{"id": h[:16], "secret": v["prefix"]}
-                for h, v in await tokens.admin_tokens(self.rec, team_id)]
-
-    async def team(self, team_id: str) -> dict[str, Any]:
-        t = await self.rec.team(team_id) or {"name": team_id, "personal": False}
-        try:
-            await auth.check(self.principal, "tokens.read", {"team": team_id})
-            admin_tokens = await self.admin_tokens(team_id)
-        except ApiError:
-            admin_tokens = []
-        return {"id": team_id, "name": t["name"], "isDefaultTeam": bool(t.get("personal")),
-                "AdminTokens": admin_tokens, "Members": [self.member()],
-                "Projects": [{"id": n, "uniqueName": n} for n, p in self.projects.items()
-                             if p.get("team") == team_id]}
-
-    def member(self) -> dict[str, Any]:
-        p = self.principal
-        name = p.user or p.actor.split(":", 1)[1]
-        return {"user": {"id": name, "email": getattr(self, "email", None) or f"{name}@node",
-                         "name": getattr(self, "name", None) or p.actor},
-                "role": "ADMIN"}
-
-    async def current_user(self, info: Any) -> dict[str, Any]:
-        if self.principal.user:
-            u = await self.rec.user(self.principal.user) or {}
-            self.email, self.name = u.get("email"), u.get("name")
-        projects = []
-        for name, proj in sorted(self.projects.items()):
-            role = await self.principal.role_in(name)
-            spaces = sorted(await self.cat.spaces(name), key=lambda s: s["created"])
-            projects.append({"id": name, "uniqueName": name, "name": proj.get("display") or name,
-                             "Team": await self.team(proj["team"]) if proj.get("team") else None,
-                             "Members": [self.member()],
-                             "Datastores": [await self.datastore(sp, role) for sp in spaces],
-                             "Invitations": []})
-        m = self.member()["user"]
-        first = projects[0]["Team"] if projects else None
-        return {"id": m["id"], "name": m["name"], "email": m["email"], "sub": m["id"],
-                "termsAccepted": True, "ProjectInvitations": [], "TeamInvitations": [],
-                "UserProjects": projects, "Projects": [], "UserTeam": first, "Teams": []}
 
     # -- spaces -----------------------------------------------------------------------------
     async def space(self, info: Any, datastore_id: Any) -> dict[str, Any]:
@@ -382,35 +333,9 @@ class Api:
         await self.changed(sp)
         return {"key": key, "value": "" if sealed else old, "encrypted": sealed}
 
-    # -- admin tokens (the team's: control_plane/identity/tokens.py) -------------------------
-    async def add_admin_token(self, info: Any, teamId: str) -> dict[str, str]:
-        await self.allow_team(info, teamId)
-        token, _ = await tokens.add_admin_token(self.rec, teamId, "created with coho "
-                                                "add-admintoken", self.principal.user or "")
-        return {"id": tokens.digest(token)[:16], "secret": token}
-
-    async def remove_admin_token(self, info: Any, teamId: str, tokenId: str) -> bool:
-        await self.allow_team(info, teamId)
-        found = [h for h, _ in await tokens.admin_tokens(self.rec, teamId)
-                 if h[:16] == tokenId]
-        if not found:
-            raise GraphQLError("Admin token not found")
-        await tokens.remove_admin_token(self.rec, teamId, found[0])
-        return True
-
-    # -- what a Brygge node has no notion of --------------------------------------------------
-    @staticmethod
-    def unsupported(what: str, instead: str) -> Any:
-        async def fn(info: Any, **_: Any) -> Any:
-            raise GraphQLError(f"{what} is not available on a Brygge node: {instead}")
-        return fn
-
     def root(self) -> dict[str, Any]:
-        u = self.unsupported
-        members = "a project is managed with its admin tokens (`brygge add-admintoken`)"
         return {
             "ping": lambda info: "pong",
-            "currentUser": self.current_user,
             "acceptTerms": lambda info: True,
             "addDatastore": self.add_datastore,
             "removeDatastore": self.remove_datastore,
@@ -421,17 +346,7 @@ class Api:
             "setJWKS": self.set_jwks,
             "setEnv": self.set_env,
             "removeEnv": self.remove_env,
-            "addAdminToken": self.add_admin_token,
-            "removeAdminToken": self.remove_admin_token,
-            "addProject": u("Creating a project", "run `brygge create-project <name>` on "
-                            "the node"),
-            "addProjectInvitation": u("Inviting members", members),
-            "joinProject": u("Joining a project", members),
-            "removeProjectMember": u("Leaving a project", members),
-            "acceptProjectInvitation": u("Invitations", members),
-            "removeProjectInvitation": u("Invitations", members),
-            "acceptTeamInvitation": u("Invitations", members),
-            "removeTeamInvitation": u("Invitations", members),
+            **Account(self).root(),  # currentUser, projects, members, admin tokens
         }
 
 

@@ -110,6 +110,21 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", P + "/audit"): "audit.read",
     ("GET", "/v1/audit"): "node.manage",
     # custom domains and the alternative host (domains.py)
+    # projects for people, members and invitations (my_projects.py, project_members.py);
+    # membership.py adds: only an owner grants/changes owner, the last owner stays
+    ("POST", "/v1/projects"): "self",  # in the caller's team where they are admin/owner
+    ("GET", "/v1/projects"): "self",  # the caller's own
+    ("GET", P + "/members"): "members.read",
+    ("PUT", P + "/members/{uid}"): "members.manage",
+    ("DELETE", P + "/members/{uid}"): "members.manage",
+    ("GET", P + "/invitations"): "members.read",
+    ("POST", P + "/invitations"): "members.manage",
+    ("DELETE", P + "/invitations/{id}"): "members.manage",
+    ("GET", "/v1/invitations"): "self",  # the caller's (by their email)
+    ("POST", "/v1/invitations/{id}/accept"): "self",  # the invitee only
+    ("POST", "/v1/invitations/{id}/decline"): "self",  # the invitee only
+    ("POST", P + "/join"): "self",  # a member of the project's team
+    ("POST", P + "/leave"): "self",  # one who is on the member list
     ("GET", S + "/domains"): "settings.read",
     ("POST", S + "/domains"): "settings.write",
     ("DELETE", S + "/domains/{host}"): "settings.write",

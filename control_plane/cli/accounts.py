@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +46,8 @@ def admin_token(project: str = typer.Option(None, "--project", "-p"),
     typer.echo(new_admin_token(project, data_dir, "created by brygge admin-token"))
 
 
-@app.command("coho-login")
-def coho_login(project: str = typer.Option(None, "--project", "-p"),
-               admintoken: str = typer.Option(None, "--admintoken",
-                                              help="default: a new admin token of the project"),
-               data_dir: str = DataDir) -> None:
-    """Sign the official `coho` CLI in to this node: stores a login token wrapping an
-    admin token in coho's config, so `COHO_APIGW_URL=... coho log` works."""
-    from brygge import cohotoken
-
-    admintoken = admintoken or new_admin_token(project, data_dir, "created by brygge coho-login")
+def _coho_config_write(token: str) -> Path:
+    """Store `token` as the official coho CLI's login token (its config.json)."""
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = base / "codehooks-cli-nodejs" / "config.json"
     cfg: dict[str, Any] = {}
@@ -63,10 +56,71 @@ def coho_login(project: str = typer.Option(None, "--project", "-p"),
             cfg = json.loads(path.read_text())
         except ValueError:
             fail(f"{path} is not JSON; fix or remove it first")
-    cfg["token"] = cohotoken.wrap(admintoken)
+    cfg["token"] = token
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cfg, indent=2))
     path.chmod(0o600)
+    return path
+
+
+def _coho_user_session(email: str, password_stdin: bool, url: str | None,
+                       data_dir: str | None) -> tuple[str, str, int]:
+    """(admin URL, access token, expiry) of a new coho session of the user: the login
+    a browser gives (`kind: coho`, living `coho_session_ttl_s`; revoked by removing or
+    suspending the user)."""
+    import httpx
+
+    from control_plane.cli.common import CONFIG_PATH, _error_of, read_config
+    from control_plane.cli.people import _password
+
+    url = url or os.environ.get("BRYGGE_ADMIN_URL")
+    if not url:
+        s = settings_for(data_dir)
+        if (s.data_path / "db" / "CURRENT").exists():
+            url = node_json(s).get("admin_url") or f"http://127.0.0.1:{s.admin_port}"
+        elif CONFIG_PATH.exists():
+            url = read_config().get("url")
+    if not url:
+        fail("which node? pass --url http://host:8081 (or run it where `brygge up` runs)")
+        raise AssertionError
+    url = url.rstrip("/")
+    try:
+        r = httpx.post(f"{url}/v1/auth/login", timeout=30, json={
+            "email": email, "password": _password(password_stdin), "kind": "coho"})
+    except httpx.HTTPError as e:
+        fail(f"cannot reach {url}: {e}")
+        raise
+    if r.status_code != 200:
+        fail(_error_of(r))
+    return url, str(r.json()["access"]), int(r.json()["expires"])
+
+
+@app.command("coho-login")
+def coho_login(email: str = typer.Option(None, "--email", help="Sign coho in as this user"),
+               password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                   help="Read the password from standard "
+                                                        "input (with --email)"),
+               url: str = typer.Option(None, "--url", help="Admin API URL [default: the "
+                                       "local node, or the one of `brygge login`]"),
+               project: str = typer.Option(None, "--project", "-p"),
+               admintoken: str = typer.Option(None, "--admintoken",
+                                              help="Or: wrap this admin token (default: a "
+                                                   "new one of the project)"),
+               data_dir: str = DataDir) -> None:
+    """Sign the official `coho` CLI in to a node: as a user (--email; the session a
+    browser login gives, so `coho create/info/invite/join/account` act as that user), or
+    with an admin token of a project (wrapped), and store it in coho's config."""
+    from brygge import cohotoken
+
+    if email:
+        admin_url, token, expires = _coho_user_session(email, password_stdin, url, data_dir)
+        path = _coho_config_write(token)
+        until = time.strftime("%Y-%m-%d", time.gmtime(expires))
+        typer.echo(f"coho is signed in to {admin_url} as {email} until {until} (token stored "
+                   f"in {path})\nPoint coho at it with:\n  export ADMIN_API_URL={admin_url}")
+        return
+    admintoken = admintoken or new_admin_token(project, data_dir, "created by brygge coho-login")
+    path = _coho_config_write(cohotoken.wrap(admintoken))
     s = settings_for(data_dir)
     nj = node_json(s)
     typer.echo(f"coho is signed in to this node (token stored in {path})\n"

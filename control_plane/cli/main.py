@@ -25,6 +25,7 @@ from control_plane.cli import queues  # noqa: F401
 from control_plane.cli import files  # noqa: F401
 from control_plane.cli import accounts  # noqa: F401
 from control_plane.cli import people  # noqa: F401
+from control_plane.cli import teamwork  # noqa: F401
 from control_plane.cli import backup  # noqa: F401
 from control_plane.cli import code  # noqa: F401
 from control_plane.cli import status  # noqa: F401

@@ -72,3 +72,38 @@ def run_coho(coho: Path, node: RunningNode, *args: str, app: Path,
            "XDG_CONFIG_HOME": str(home / ".config"), "NO_COLOR": "1", **(env or {})}
     return subprocess.run([str(coho), *args], cwd=app, capture_output=True, text=True,
                           timeout=300, env=env)
+
+
+def drive(argv: list[str], steps: list[tuple[str, str]], cwd: Path, env: dict[str, str],
+          timeout: float = 120) -> str:
+    """Run an interactive command (coho's inquirer prompts): for each (text, answer),
+    wait until the output shows `text`, then type `answer`; returns all the output.
+    Answers go one at a time, as a person types them: inquirer drops input that arrives
+    before its prompt is drawn."""
+    import select
+    import time
+
+    p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    assert p.stdin is not None and p.stdout is not None
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        for want, answer in steps:
+            while want.encode() not in out:
+                ready, _, _ = select.select([p.stdout], [], [], max(0.0, deadline -
+                                                                   time.monotonic()))
+                chunk = os.read(p.stdout.fileno(), 65536) if ready else b""
+                if not chunk:
+                    raise AssertionError(f"{argv[1:]}: no {want!r} in:\n{out.decode()}")
+                out += chunk
+            p.stdin.write(answer.encode())
+            p.stdin.flush()
+        p.stdin.close()
+        out += p.stdout.read()
+        p.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return out.decode()
