@@ -44,7 +44,7 @@ def test_an_op_without_a_rule_fails_the_matrix() -> None:
     assert len(access.adm_cases(ADMIN_OPS)) == 15
     with pytest.raises(access.MissingRule, match="dummy"):
         access.adm_cases({**ADMIN_OPS, "dummy": False})
-    with pytest.raises(access.MissingRule, match="never forwarded.*usage"):
+    with pytest.raises(access.MissingRule, match=r"never forwarded.*usage"):
         access.adm_cases({k: v for k, v in ADMIN_OPS.items() if k != "usage"})
 
 
