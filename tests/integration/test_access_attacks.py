@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.support import routers
-from tests.support.nodes import RunningNode, new_node
+from tests.support.nodes import RunningNode, brygge, new_node
 from tests.support.people import PW, People, bearer, call, login
 
 ENV = "/v1/projects/brygge/spaces/dev/env"
@@ -290,6 +290,47 @@ def test_nothing_secret_in_clear_under_the_data_dir(node: RunningNode, people: P
     finally:
         db.close()
     assert n > 10 and not found, found
+
+
+def test_cli_commands_work_remotely_after_login(node: RunningNode, people: People,
+                                               tmp_path: Path) -> None:
+    """A second config dir, `brygge login URL --email`, then the commands that once read
+    only the local data dir, without one (cwd has no .brygge)."""
+    def cli(*args: str, who: str = "admin") -> Any:
+        env = {"XDG_CONFIG_HOME": str(tmp_path / who), "BRYGGE_DATA_DIR": ""}
+        return brygge(*args, env=env, cwd=str(tmp_path))
+
+    for name in ("admin", "viewer"):
+        r = brygge("login", node.admin, "--email", f"{name}@example.com", "--password-stdin",
+                   env={"XDG_CONFIG_HOME": str(tmp_path / name), "BRYGGE_DATA_DIR": ""},
+                   cwd=str(tmp_path), input=PW + "\n")
+        assert r.returncode == 0, r.stderr
+    r = cli("token")
+    assert r.returncode == 0 and r.stdout.strip() == node.token, r.stderr
+    r = cli("info", "--json")
+    assert r.returncode == 0, r.stderr
+    dev = {sp["name"]: sp for sp in json.loads(r.stdout)["spaces"]}["dev"]
+    assert node.token in [t["token"] for t in dev["tokens"]]
+    assert dev["url"].endswith("/dev") and "env" in dev
+    r = cli("info")
+    assert r.returncode == 0 and "Space dev:" in r.stdout and node.token in r.stdout
+    made = cli("admin-token")
+    assert made.returncode == 0 and made.stdout.startswith("adm_"), made.stderr
+    assert call(node, "GET", "/v1/projects/brygge",
+                {"x-admintoken": made.stdout.strip()}).status_code == 200
+    added = cli("add-admintoken", "--description", "remote")
+    assert added.returncode == 0, added.stderr
+    listed = cli("admintokens")
+    assert listed.returncode == 0 and "remote" in listed.stdout, listed.stderr
+    coho = cli("coho-login")
+    assert coho.returncode == 0 and f"ADMIN_API_URL={node.admin}" in coho.stdout, coho.stderr
+    # the viewer: info without tokens, and no token
+    r = cli("info", "--json", who="viewer")
+    assert r.returncode == 0 and node.token not in r.stdout, r.stderr
+    r = cli("token", who="viewer")
+    assert r.returncode == 1 and "does not allow secrets.read" in r.stderr, r.stderr
+    r = cli("admin-token", who="viewer")
+    assert r.returncode == 1 and "does not allow tokens.manage" in r.stderr, r.stderr
 
 
 def test_login_is_throttled_per_email_then_per_ip(node: RunningNode, people: People) -> None:
