@@ -78,3 +78,26 @@ def test_the_documented_table_is_roles_py() -> None:
     for perm, cells in rows.items():
         has = {r for r, c in zip(cols, cells, strict=False) if c.startswith("✓")}
         assert has & set(roles.ROLES) == {r for r in roles.ROLES if roles.allows(r, perm)}, perm
+
+
+# The rules issue 18 fixes for the routes that once used the old admin-token check: a
+# change here is a change of who may do what, not a refactoring.
+PINNED = {
+    ("PUT", "/v1/projects/{project}/quota"): "node.manage",
+    ("GET", "/v1/audit"): "node.manage",
+    ("POST", "/v1/projects/{project}/suspend"): "node.manage",
+    ("POST", "/v1/projects/{project}/resume"): "node.manage",
+    ("GET", "/v1/projects/{project}/spaces/{space}/domains"): "settings.read",
+    ("POST", "/v1/projects/{project}/spaces/{space}/domains"): "settings.write",
+    ("DELETE", "/v1/projects/{project}/spaces/{space}/domains/{host}"): "settings.write",
+    ("DELETE", "/v1/projects/{project}"): "project.delete",
+    ("DELETE", "/v1/projects/{project}/spaces/{space}"): "spaces.manage",
+    ("GET", "/v1/projects/{project}/spaces/{space}/tokens"): "secrets.read",
+    ("GET", "/v1/projects/{project}/spaces/{space}/backup"): "secrets.read",
+    ("GET", "/v1/users"): "node.manage",
+}
+
+
+def test_the_rules_issue_18_fixed_stay() -> None:
+    from control_plane.api.rules import RULES
+    assert {k: RULES.get(k) for k in PINNED} == PINNED
