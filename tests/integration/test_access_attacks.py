@@ -17,29 +17,18 @@ from typing import Any
 
 import httpx
 import jwt
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.support import routers
-from tests.support.nodes import RunningNode, brygge, new_node
-from tests.support.people import PW, People, bearer, call, login
+from tests.support.nodes import RunningNode, brygge
+from tests.support.people import PW, People, bearer, call, login, module_fixtures
 
 ENV = "/v1/projects/brygge/spaces/dev/env"
 
 
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    n = new_node(tmp_path_factory.mktemp("attacks"), BRYGGE_ROUTERS="2",
-                 BRYGGE_LOGIN_MAX_FAILURES="3", BRYGGE_LOGIN_LOCKOUT_S="3600")
-    n.start()
-    yield n
-    n.stop()
-
-
-@pytest.fixture(scope="module")
-def people(node: RunningNode) -> People:
-    return People(node)
+both, node, people = module_fixtures("attacks", BRYGGE_ROUTERS="2", BRYGGE_LOGIN_MAX_FAILURES="3",
+                                     BRYGGE_LOGIN_LOCKOUT_S="3600")
 
 
 def who(people: People, name: str) -> dict[str, str]:

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-import pytest
 
 from brygge.settings import Settings
 from control_plane.api.app import create_app
@@ -22,21 +21,10 @@ from control_plane.api.rules import ADM_RULES, GQL_RULES
 from router.admin_proxy import ADMIN_OPS
 from tests.support import access
 from tests.support.access import Case, Who
-from tests.support.nodes import RunningNode, new_node
-from tests.support.people import People, call
+from tests.support.nodes import RunningNode
+from tests.support.people import People, call, module_fixtures
 
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    n = new_node(tmp_path_factory.mktemp("matrix"), BRYGGE_ROUTERS="2")
-    n.start()
-    yield n
-    n.stop()
-
-
-@pytest.fixture(scope="module")
-def people(node: RunningNode) -> People:
-    return People(node)
+both, node, people = module_fixtures("matrix", BRYGGE_ROUTERS="2")
 
 
 def _app() -> Any:

@@ -7,12 +7,16 @@ and spaces gql and v-<principal> of brygge."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.access import Who
-from tests.support.nodes import RunningNode, catalog_call
+from tests.support.nodes import RunningNode, catalog_call, new_node
 
 PW = "matrix-Pass-w0rd"
 ROLES = ("owner", "admin", "developer", "viewer")
@@ -103,3 +107,33 @@ class People:
             return {n: (await cat.create_space("brygge", n))["id"] for n in names}
 
         return dict(catalog_call(self.node, make))
+
+
+@contextmanager
+def node_with_people(tmp: Path, **env: str) -> Iterator[tuple[RunningNode, People]]:
+    """A started node (settings `env`) and its People; stopped on exit."""
+    n = new_node(tmp, **env)
+    n.start()
+    try:
+        yield n, People(n)
+    finally:
+        n.stop()
+
+
+def module_fixtures(name: str, **env: str) -> tuple[Any, Any, Any]:
+    """The module-scoped fixtures `both`, `node` and `people` of a test module:
+    `both, node, people = module_fixtures("matrix", BRYGGE_ROUTERS="2")`."""
+    @pytest.fixture(scope="module")
+    def both(tmp_path_factory: pytest.TempPathFactory) -> Any:
+        with node_with_people(tmp_path_factory.mktemp(name), **env) as b:
+            yield b
+
+    @pytest.fixture(scope="module")
+    def node(both: tuple[RunningNode, People]) -> RunningNode:
+        return both[0]
+
+    @pytest.fixture(scope="module")
+    def people(both: tuple[RunningNode, People]) -> People:
+        return both[1]
+
+    return both, node, people
