@@ -396,13 +396,16 @@ def parse_wrk(out: str) -> dict[str, Any]:
 
 
 def run_wrk(url: str, conns: int, threads: int, duration: float, procs: list[Any],
-            pgid: int | None = None, script: Path | None = None) -> dict[str, Any]:
-    """One bounded wrk run (`script`: a wrk Lua script, e.g. bench/crud_bench.py's)."""
+            pgid: int | None = None, script: Path | None = None,
+            headers: list[str] | None = None) -> dict[str, Any]:
+    """One bounded wrk run (`script`: a wrk Lua script, e.g. bench/crud_bench.py's;
+    `headers`: "name: value" lines sent with every request)."""
     t = max(1, min(threads, conns))  # wrk needs connections >= threads
     before = group_cpu(pgid) if pgid else {}
     m0 = machine_busy()
     argv = ["wrk", f"-t{t}", f"-c{conns}", f"-d{duration:g}s", "--timeout", "10s", "--latency",
-            *(["-s", str(script)] if script else []), url]
+            *(["-s", str(script)] if script else []),
+            *[a for h in headers or [] for a in ("-H", h)], url]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          preexec_fn=_die_with_parent)
     procs.append(p)
@@ -597,6 +600,9 @@ def main() -> int:
                     help="seconds to wait for a server (the first npx run downloads the CLI)")
     ap.add_argument("--ref", help="run Brygge from this git ref (exported to a temp dir, e.g. HEAD)"
                     " instead of the working tree, so concurrent edits do not leak in")
+    ap.add_argument("--token", action="store_true",
+                    help="send Brygge's space token (x-apikey): the router admits the request "
+                         "by it instead of the app's auth hook")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data dir)")
     a = ap.parse_args()
     levels = [int(x) for x in a.concurrency.split(",") if x.strip()]
@@ -674,14 +680,19 @@ def main() -> int:
             report.setdefault("startup_s", {})[s.name] = round(waited, 2)
 
         for name, s in servers.items():
+            hdrs: list[str] = []
+            if a.token and name == "brygge":
+                hdrs = ["x-apikey: " + re.findall(r"space token\s+(\S+)", s.log.read_text())[-1]]
+                report["params"]["token"] = True
             if a.warmup > 0:
                 say(f"warm-up {name}: {a.warmup:g}s at 8 connections")
-                run_wrk(s.url, 8, a.threads, a.warmup, procs)
+                run_wrk(s.url, 8, a.threads, a.warmup, procs, headers=hdrs)
             for c in levels:
                 background = wait_quiet(a.quiet_wait) if a.quiet_wait > 0 else None
                 say(f"{name}: wrk {a.duration:g}s at {c} connection(s)")
                 assert s.proc is not None
-                r = run_wrk(s.url, c, a.threads, a.duration, procs, pgid=s.proc.pid)
+                r = run_wrk(s.url, c, a.threads, a.duration, procs, pgid=s.proc.pid,
+                            headers=hdrs)
                 r["background_busy_before"] = background
                 if r.get("disturbed"):
                     say(f"  warning: other processes used {r['other_busy']:.0%} of the machine "

@@ -41,6 +41,10 @@ from storage.client import CHANNEL_OPTIONS, AsyncStorageClient
 log = logging.getLogger("brygge.control")
 
 
+# a space's admission settings (storage/admission.py), shown by `brygge info`
+ADMISSION = ("jwks_url", "jwt_iss", "jwt_aud", "allowed_hosts", "cors_origins", "rate_limit")
+
+
 class ControlPlane:
     def __init__(self, settings: Settings, storage_target: str, executor_targets: list[str],
                  nats_url: str) -> None:
@@ -298,12 +302,14 @@ class ControlPlane:
         return f"http://{project}.api.{self.s.domain}:{self.s.http_port}/{space}"
 
     async def info(self, project: str) -> dict[str, Any]:
+        """A project's spaces as `brygge info` shows them (the caller masks tokens)."""
         await self.catalog.project(project)
         spaces = []
         domains = await self.catalog.hosts(project)
         for sp in await self.catalog.spaces(project):
             toks = await self.catalog.tokens(project, sp["name"])
             alt = sp.get("alt_host")
+            sealed = set(sp.get("env_encrypted") or [])
             spaces.append({"name": sp["name"], "url": self.space_url(project, sp["name"]),
                            "alt_host": alt, "alt_url": hosts.host_url(self.s, alt) if alt
                            else None,
@@ -314,7 +320,11 @@ class ControlPlane:
                                        "description": t["description"]} for t in toks
                                       if t["token"]],
                            "deployment": sp.get("deployment"),
-                           "deployed_at": sp.get("deployed_at")})
+                           "deployed_at": sp.get("deployed_at"),
+                           # names only (`brygge info` remotely): values are secrets.read's
+                           "env": sorted(k + ("=(encrypted)" if k in sealed else "")
+                                         for k in (sp.get("env") or {})),
+                           **{k: sp[k] for k in ADMISSION if sp.get(k)}})
         return {"project": project, "spaces": spaces}
 
     # -- logs ------------------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from brygge.settings import Settings
 from control_plane.cli.admission import ADMISSION_KEYS
 from control_plane.cli.common import (
     DataDir,
+    _admin_call,
     _project_call,
     app,
     fail,
+    node_call,
     node_json,
     read_local,
     resolve_target,
@@ -123,21 +125,33 @@ def coho_login(email: str = typer.Option(None, "--email", help="Sign coho in as 
     path = _coho_config_write(cohotoken.wrap(admintoken))
     s = settings_for(data_dir)
     nj = node_json(s)
+    gw = f"http://localhost:{nj.get('http_port', s.http_port)}"
+    admin = f"http://localhost:{nj.get('admin_port', s.admin_port)}"
+    if not _local(data_dir):  # the node `brygge login` signed in to
+        spaces = _remote_info(project, data_dir)["spaces"]
+        gw = spaces[0]["url"].rsplit("/", 1)[0] if spaces else gw
+        admin = resolve_target(data_dir, project, None, None, None).admin_url
     typer.echo(f"coho is signed in to this node (token stored in {path})\n"
                "Point coho at it with:\n"
-               f"  export COHO_APIGW_URL=http://localhost:{nj.get('http_port', s.http_port)}\n"
-               f"  export ADMIN_API_URL=http://localhost:{nj.get('admin_port', s.admin_port)}")
+               f"  export COHO_APIGW_URL={gw}\n"
+               f"  export ADMIN_API_URL={admin}")
 
 
 @app.command()
 def token(project: str = typer.Option(None, "--project", "-p"),
           space: str = typer.Option(None, "--space", "-s"),
           data_dir: str = DataDir) -> None:
-    """Print the space's read-write API token."""
+    """Print the space's read-write API token (from the data dir, or through the admin
+    API of the node `brygge login` signed in to: tokens.read there)."""
     async def get(cat: Any, s: Settings) -> list[dict[str, Any]]:
         return await cat.tokens(project or s.default_project, space or s.default_space)
 
-    toks = [t for t in read_local(data_dir, get) if t["access"] == "RW" and t["token"]]
+    if _local(data_dir):
+        found = read_local(data_dir, get)
+    else:
+        t = resolve_target(data_dir, project, space, None, None)
+        found = _admin_call("GET", t, "/tokens")
+    toks = [t for t in found if t["access"] == "RW" and t["token"]]
     if not toks:
         fail("this space has no read-write token")
     typer.echo(toks[0]["token"])
@@ -182,7 +196,7 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                            **{k: sp[k] for k in ADMISSION_KEYS if sp.get(k)}})
         return {"project": proj, "spaces": spaces}
 
-    result = read_local(data_dir, get)
+    result = read_local(data_dir, get) if _local(data_dir) else _remote_info(project, data_dir)
     if "error" in result:
         fail(result["error"])
     if as_json:
@@ -219,6 +233,22 @@ def info(project: str = typer.Option(None, "--project", "-p"),
                         if method in ("POST", "PUT", "PATCH") else "")
                 typer.echo(f"      curl -s -X {method} '{sp['url']}{path}' "
                            f"-H 'x-apikey: {rw}'{body}")
+
+
+def _local(data_dir: str | None) -> bool:
+    """Whether the data dir holds a node (else the command goes through the admin API of
+    the node `brygge login` signed in to)."""
+    return (settings_for(data_dir).data_path / "db" / "CURRENT").exists()
+
+
+def _remote_info(project: str | None, data_dir: str | None) -> dict[str, Any]:
+    """`info` through the admin API (GET /v1/projects/{p}): tokens only for roles with
+    secrets.read; no route list (that is in the data dir)."""
+    t = resolve_target(data_dir, project, None, None, None)
+    info = node_call("GET", t, f"/v1/projects/{t.project}")
+    return {"project": info["project"], "spaces": [
+        {**sp, "routes": [], "env": sp.get("env") or [], "domains": sp.get("domains") or []}
+        for sp in info["spaces"]]}
 
 
 async def _routes(cat: Any, sp: dict[str, Any]) -> list[str]:
