@@ -61,6 +61,12 @@ EXCEPTIONS: dict[tuple[str, str], tuple[Callable[[str, Who], bool], str]] = {
     ("POST", "/v1/pats"): (_users_only, "likewise: a PAT cannot mint PATs"),
     ("DELETE", "/v1/pats/{pat_id}"): (_users_only, "likewise"),
     ("POST", "/v1/teams"): (_not_admin_token, "teams are created by users"),
+    # a person's acts (control_plane/membership.py): an admin token acts for its team
+    **dict.fromkeys((("POST", "/v1/projects"), ("POST", "/v1/invitations/{id}/accept"),
+                     ("POST", "/v1/invitations/{id}/decline"),
+                     ("POST", "/v1/projects/{project}/join"),
+                     ("POST", "/v1/projects/{project}/leave")),
+                    (_not_admin_token, "done by a user, not by a team's admin token")),
     # the body's refresh token is the credential: the matrix's `{}` is none (401 for all)
     ("POST", "/v1/auth/refresh"): (lambda perm, who: False, "authenticates its body"),
     # the router's pre-check answers the refusal of the op it is asked about
@@ -70,11 +76,18 @@ EXCEPTIONS: dict[tuple[str, str], tuple[Callable[[str, Who], bool], str]] = {
 GQL_EXCEPTIONS: dict[str, tuple[Callable[[str, Who], bool], str]] = {
     # /graphql authenticates the request before any field runs
     "ping": (lambda perm, who: who.kind != "none", "the endpoint needs a credential first"),
-    # i18-base1 answers "not available on a Brygge node" to every caller, acting on
-    # nothing, so no role is checked; when invitations are implemented (branch i18-e)
-    # drop these two and the rule members.manage applies
-    **dict.fromkeys(("addProjectInvitation", "removeProjectInvitation"),
-                    (lambda perm, who: who.kind != "none", "not implemented: no-op for all")),
+    # joining needs a role through the project's team; a caller with none is told the
+    # project is not found (membership.py: no telling which projects exist)
+    "joinProject": (lambda perm, who: who.kind != "none" and who.role is not None,
+                    "only a member of the project's team may join"),
+    # the matrix removes another user: that is members.manage (leaving oneself is self)
+    "removeProjectMember": (lambda perm, who: allowed("members.manage", who),
+                            "removing someone else needs members.manage"),
+    # the invitation is looked up first (its invitee may decline it): a made-up id is
+    # "Invitation not found" for every caller; tests/integration/test_project_members.py
+    # checks who may revoke a real one
+    "removeProjectInvitation": (lambda perm, who: who.kind != "none",
+                                "not found before any role is asked"),
 }
 
 
