@@ -150,13 +150,15 @@ class Sso:
                      ) -> tuple[dict[str, Any], str | None]:
         """(the verified ID token's claims, the coho uuid the sign-in was for or None).
         `claim(batch, absent)` is the storage engine's atomic write-if-absent."""
-        key = f"sso/{_h(state)}"
+        key, used = f"sso/{_h(state)}", f"sso-used/{_h(state)}"
+        done = SsoError(400, "this sign-in was already completed: start it again")
+        if await rec.get(used) is not None:
+            raise done
         st = await rec.get(key)
         if st is None or st.get("expires", 0) <= time.time():
             raise SsoError(400, "unknown or expired sign-in state: start the sign-in again")
-        used = f"sso-used/{_h(state)}"
         if not await claim({used: {"expires": st["expires"]}, key: None}, [used]):
-            raise SsoError(400, "this sign-in was already completed: start it again")
+            raise done  # another callback with this state won the race
         meta = await self.metadata()
         async with self.client(st["redirect_uri"]) as c:
             try:

@@ -36,6 +36,8 @@ from tests.support.nodes import RunningNode, brygge, free_port, new_node, wait_u
 PW = "s3cret-Pass-word"
 CLIENT = "brygge-node"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# the provider (a test dependency) still uses authlib's deprecated JOSE module
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -250,7 +252,10 @@ def test_sso_attacks(node: RunningNode, idp: str) -> None:
     ok = c1.get(back1)
     assert ok.status_code == 200, ok.text
     assert "eve@example.com" in ok.text
-    # the same callback again: the state is spent before the code goes anywhere
+    # the same callback again: the sign-in cleared its cookie, and with the cookie put
+    # back the state is spent before the code goes anywhere
+    assert c1.get(back1).status_code == 400
+    c1.cookies.set("brygge_sso", query(back1)["state"], path="/sso/")
     replay = c1.get(back1)
     assert replay.status_code == 400 and "already completed" in replay.json()["error"]
     # the spent code under a fresh sign-in of this browser: the provider refuses it
@@ -293,7 +298,7 @@ def test_an_id_token_for_another_audience_is_refused(idp: str) -> None:
     keys = KeySet.import_key_set(httpx.get(meta["jwks_uri"]).json())
     claims = verify_id_token(tok["id_token"], keys, meta["issuer"], "another-client", "n-1",
                              ["RS256"])
-    assert claims["aud"] == "another-client"  # valid for its own client
+    assert "another-client" in claims["aud"]  # valid for its own client
     with pytest.raises(SsoError, match="aud"):
         verify_id_token(tok["id_token"], keys, meta["issuer"], CLIENT, "n-1", ["RS256"])
     with pytest.raises(SsoError, match="nonce"):
