@@ -149,6 +149,23 @@ class Coho:
         return self.text()
 
 
+def consent(page: Any, sub: str) -> None:
+    """Through the provider's own page as `sub`, back to Brygge's answer."""
+    page.wait_for_selector("input[name=sub]")
+    page.fill("input[name=sub]", sub)
+    page.click("button[type=submit]:has-text('Authorize')")
+    page.wait_for_selector("#title")
+
+
+def coho_token(page: Any, c: Coho, email: str) -> str:
+    """The page says coho is signed in, coho says so too: the token it stored."""
+    page.wait_for_selector("#title")
+    assert f"coho is signed in as {email}" in page.inner_text("#message")
+    out = c.finish()
+    assert "Authentication complete" in out, out
+    return str(json.loads(c.config.read_text())["token"])
+
+
 def test_coho_login_with_password(coho: Path, node: RunningNode, browser: Browser,
                                   tmp_path: Path) -> None:
     c = Coho(coho, node, tmp_path / "home", "github")
@@ -161,11 +178,7 @@ def test_coho_login_with_password(coho: Path, node: RunningNode, browser: Browse
     page.fill("input[name=email]", "ann@example.com")
     page.fill("input[name=password]", PW)
     page.click("#signin")
-    page.wait_for_selector("#title")
-    assert "coho is signed in as ann@example.com" in page.inner_text("#message")
-    out = c.finish()
-    assert "Authentication complete" in out, out
-    token = json.loads(c.config.read_text())["token"]
+    token = coho_token(page, c, "ann@example.com")
     assert current_user(node, token)["data"]["currentUser"]["name"] == "ann"
     who = me(node, token)
     assert who.status_code == 200 and who.json()["user"]["email"] == "ann@example.com"
@@ -182,14 +195,8 @@ def test_coho_login_with_sso(coho: Path, node: RunningNode, browser: Browser, id
     page = browser.new_page()
     page.goto(c.url())
     page.click("#sso")
-    page.wait_for_selector("input[name=sub]")  # the provider's own page
-    page.fill("input[name=sub]", "sso-bob")
-    page.click("button[type=submit]:has-text('Authorize')")
-    page.wait_for_selector("#title")
-    assert "coho is signed in as bob@example.com" in page.inner_text("#message")
-    out = c.finish()
-    assert "Authentication complete" in out, out
-    token = json.loads(c.config.read_text())["token"]
+    consent(page, "sso-bob")
+    token = coho_token(page, c, "bob@example.com")
     user = me(node, token).json()["user"]
     assert user["email"] == "bob@example.com"
     # a user created by SSO has no password: no password signs them in
@@ -208,9 +215,7 @@ def test_web_sso_lands_signed_in_and_matches_a_verified_email(node: RunningNode,
     page = ctx.new_page()
     page.goto(f"{node.admin}/login")
     page.click("#sso")
-    page.fill("input[name=sub]", "sso-ann")
-    page.click("button[type=submit]:has-text('Authorize')")
-    page.wait_for_selector("#title")
+    consent(page, "sso-ann")
     assert "signed in to Brygge as ann@example.com" in page.inner_text("#message")
     session = {c["name"]: c for c in ctx.cookies()}["brygge_session"]
     assert session["httpOnly"] and session["sameSite"] == "Strict"
