@@ -364,6 +364,27 @@ class Settings:
                                 "refused logins.", 1, 86400)
     operator_email: str = knob("admin@localhost", "Email of the operator user the first `brygge "
                                "up` on a new data dir creates (its password is printed once).")
+    # -- browser login and single sign-on (control_plane/login/) -------------------
+    cli_auth_ttl_s: int = knob(600, "How long a browser login of the official coho CLI may "
+                               "take: the login page's form stays valid, a sign-in waits for "
+                               "its CLI's /cli_auth stream, and one stream waits for a "
+                               "sign-in (coho reconnects after it).", 30, 3600)
+    cli_auth_poll_s: float = knob(1.0, "How often a waiting /cli_auth stream looks in storage "
+                                  "for a sign-in that another control plane took (one on the "
+                                  "same control plane wakes it at once).", 0.05, 10)
+    cli_auth_max_streams: int = knob(1000, "/cli_auth streams one control plane holds open at "
+                                     "once; more are refused with 503.", 1, 100_000)
+    oidc_issuer: str = knob("", "Single sign-on: the OpenID Connect issuer URL (its "
+                            "/.well-known/openid-configuration is read); empty: no SSO. Must "
+                            "be https, or http on a loopback address.")
+    oidc_client_id: str = knob("", "Single sign-on: this node's client id at the issuer.")
+    oidc_client_secret: str = knob("", "Single sign-on: the client secret (empty: a public "
+                                   "client, PKCE only). Never logged.")
+    oidc_label: str = knob("Single sign-on", "Single sign-on: the text of the login page's "
+                           "SSO button.")
+    oidc_redirect_url: str = knob("", "Single sign-on: the callback URL registered at the "
+                                  "issuer; empty: <the admin URL the browser used>/sso/"
+                                  "callback (set it behind a proxy that terminates TLS).")
 
     # -- supervisor --------------------------------------------------------------
     start_timeout_s: float = knob(30.0, "How long the supervisor waits for a component to start.",
@@ -398,12 +419,27 @@ class Settings:
                                 "read as <project>.api.<domain> project URLs; set "
                                 "BRYGGE_ALT_HOST_DOMAIN to a domain without an 'api' label")
         self._check_plans()
+        self._check_oidc()
         try:
             from zoneinfo import ZoneInfo
             ZoneInfo(self.cron_timezone)
         except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
             raise SettingsError(f"cron_timezone={self.cron_timezone!r} is not an IANA time "
                                 "zone such as 'UTC' or 'Europe/Oslo'") from None
+
+    def _check_oidc(self) -> None:
+        """An SSO issuer is https (http only on loopback: a test's or a sidecar's) and
+        comes with a client id."""
+        if not self.oidc_issuer:
+            return
+        from urllib.parse import urlsplit
+        u = urlsplit(self.oidc_issuer)
+        loopback = u.hostname in ("localhost", "::1") or (u.hostname or "").startswith("127.")
+        if u.scheme != "https" and not (u.scheme == "http" and loopback):
+            raise SettingsError(f"oidc_issuer={self.oidc_issuer!r} must be an https URL "
+                                "(http only on a loopback address)")
+        if not self.oidc_client_id:
+            raise SettingsError("oidc_issuer is set but oidc_client_id is empty")
 
     def _check_plans(self) -> None:
         """`plans` is JSON of plan -> {quota: non-negative integer} naming `default_plan`

@@ -26,6 +26,8 @@ Routes (each module's docstring lists its own):
     GET|PUT /v1/projects/{p}/quota, GET /v1/plans           quota.py
     POST /graphql             coho's admin GraphQL API      graphql_api.py
     GET  /v1/audit, /v1/projects/{p}/audit   the audit log  audit_api.py
+    /authenticate/{provider}/{uuid}, /cli_auth/{uuid}, /login, /sso/start, /sso/callback
+                              browser sign-in: coho's login, SSO   control_plane/login/
 Every route needs the permission rules.py names for it, checked app-wide by auth.py
 (a session JWT, PAT or admin token; `public` routes need none); every refusal is JSON
 `{"error": ...}` (errors.py).
@@ -71,6 +73,7 @@ from control_plane.api.auth import ADMIN
 from control_plane.api.control import ControlPlane
 from control_plane.api.json_response import JSONResponse
 from control_plane.audit.middleware import AuditMiddleware
+from control_plane.login import routes as login_routes
 
 
 def create_app(cp: ControlPlane) -> FastAPI:
@@ -102,7 +105,7 @@ def create_app(cp: ControlPlane) -> FastAPI:
     # In this order: adm.py's catch-all /_adm/{p}/{s}/{op:path} comes after its own routes.
     for module in (auth_routes, users, teams, spaces, projects, deployments, env, admission,
                    cron, logs, adm, queues, files, backups, domains, graphql_api, audit_api,
-                   quota, my_projects, project_members):
+                   quota, my_projects, project_members, login_routes):
         app.include_router(module.router(cp))
     app.add_middleware(AuditMiddleware, cp=cp)  # records admin actions (control_plane/audit/)
     return app

@@ -46,6 +46,11 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/v1/auth/logout"): "self",
     ("GET", "/v1/auth/me"): "self",
     ("POST", "/v1/auth/check"): "public",  # the router's pre-check: authorizes itself
+    # browser sign-in: coho's login handshake, the login page, SSO (control_plane/login/)
+    **{(m, path): "public" for m, path in (
+        ("GET", "/authenticate/{provider}/{uuid}"), ("POST", "/authenticate/{provider}/{uuid}"),
+        ("GET", "/cli_auth/{uuid}"), ("GET", "/login"), ("POST", "/login"),
+        ("GET", "/sso/start"), ("GET", "/sso/callback"))},
     # users (users.py): the operator's
     ("GET", "/v1/users"): "node.manage",
     ("POST", "/v1/users"): "node.manage",

@@ -133,6 +133,8 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/cli_auth/{uuid}"): "auth.cli_wait",
     ("GET", "/sso/start"): "auth.sso_start",
     ("GET", "/sso/callback"): "auth.sso_callback",
+    ("GET", "/login"): "auth.web_page",
+    ("POST", "/login"): "auth.web_login",
 }
 
 
