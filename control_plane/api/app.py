@@ -59,6 +59,7 @@ from control_plane.api import (
     errors,
     files,
     graphql_api,
+    login_routes,
     logs,
     my_projects,
     project_members,
@@ -73,7 +74,6 @@ from control_plane.api.auth import ADMIN
 from control_plane.api.control import ControlPlane
 from control_plane.api.json_response import JSONResponse
 from control_plane.audit.middleware import AuditMiddleware
-from control_plane.login import routes as login_routes
 
 
 def create_app(cp: ControlPlane) -> FastAPI:
