@@ -38,9 +38,10 @@ def operator(node: RunningNode) -> dict[str, str]:
 def team_for(node: RunningNode, project: str) -> str:
     """Give `project` (made in the catalog, without a team) a team of its own, created by
     the operator through the admin API; its id. (Until `POST /v1/projects` exists this
-    is the one way a test makes a project that is no other project's neighbour in a team.)"""
-    r = httpx.post(node.admin + "/v1/teams", json={"name": project}, headers=operator(node),
-                   timeout=30)
+    is the one way a test makes a project that is no other project's neighbour in a team.)
+    The team is not named after the project: it outlives the project's deletion."""
+    r = httpx.post(node.admin + "/v1/teams", json={"name": "a team of its own"},
+                   headers=operator(node), timeout=30)
     assert r.status_code == 201, r.text
     tid = str(r.json()["id"])
 
