@@ -215,12 +215,14 @@ class Api:
         self.rec = cp.identity.records
         self.principal = principal
         self.projects = {p["name"]: p for p in projects}
+        self.acted_on: str | None = None  # the project a field acted on: the audit log's
 
     async def allow(self, info: Any, project: str) -> str | None:
         """The caller's role in `project` if it may run this field there, else the
         GraphQL error coho prints."""
         if project not in self.projects:
             raise GraphQLError("Project not found")
+        self.acted_on = project
         try:
             return await auth.check(self.principal, GQL_RULES[info.field_name],
                                     {"project": project})
@@ -381,12 +383,14 @@ def router(cp: Any) -> APIRouter:
         except AuthError as e:
             return _errors(f"Invalid session token: {e}; sign in again with `brygge "
                            "coho-login`")
+        request.state.actor = principal.actor  # the audit log's (control_plane/audit/)
         projects = [v for _, v in await cp.identity.records.scan("project/")]
         api = Api(cp, principal, [p for p in projects if await principal.role_in(p["name"])])
         op = body.get("operationName")
         result = await graphql(SCHEMA, body["query"], root_value=api.root(),
                                variable_values=variables,
                                operation_name=op if isinstance(op, str) else None)
+        request.state.audit_project = api.acted_on
         out: dict[str, Any] = {"data": result.data}
         if result.errors:
             out["errors"] = [_error(e) for e in result.errors]

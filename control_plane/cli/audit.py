@@ -39,8 +39,7 @@ def audit(project: str = typer.Option(None, "--project", "-p",
     params = {k: v for k, v in (("since", since), ("limit", str(limit)), ("actor", actor),
                                 ("action", action)) if v}
     try:
-        r = httpx.get(t.admin_url + path, params=params, timeout=30,
-                      headers={"x-admintoken": t.admin_token})
+        r = httpx.get(t.admin_url + path, params=params, timeout=30, headers=t.headers())
     except httpx.HTTPError as e:
         fail(f"cannot reach the admin API at {t.admin_url}: {e}")
         raise

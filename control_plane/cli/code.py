@@ -131,8 +131,8 @@ def stats(project: str = _P, space: str = _S, as_json: bool = typer.Option(False
     from control_plane.cli.quota import quota_lines  # the project's usage against its limits
 
     try:
-        r = httpx.get(f"{t.admin_url}/v1/projects/{t.project}/quota",
-                      headers={"x-admintoken": t.admin_token}, timeout=30)
+        r = httpx.get(f"{t.admin_url}/v1/projects/{t.project}/quota", headers=t.headers(),
+                      timeout=30)
     except httpx.HTTPError:
         return
     if r.status_code == 200:

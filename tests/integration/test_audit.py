@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from control_plane.audit import records
+from tests.support.identity import operator
 from tests.support.nodes import RunningNode, brygge, catalog_call, new_node, wait_until
 
 
@@ -40,9 +41,11 @@ def client(source: str = "127.0.0.1") -> httpx.Client:
 
 
 def audit(node: RunningNode, project: str | None = "brygge", **params: str) -> list[Any]:
+    """A project's log as its team's admin token reads it (audit.read), or the node-wide
+    log as the operator (node.manage)."""
     path = f"/v1/projects/{project}/audit" if project else "/v1/audit"
-    r = httpx.get(node.admin + path, params=params, headers={"x-admintoken": node.admin_token},
-                  timeout=30)
+    h = {"x-admintoken": node.admin_token} if project else operator(node)
+    r = httpx.get(node.admin + path, params=params, headers=h, timeout=30)
     assert r.status_code == 200, r.text
     return list(r.json())
 
@@ -220,9 +223,13 @@ def test_bad_queries_and_credentials(node: RunningNode) -> None:
     h = {"x-admintoken": node.admin_token}
     for params, word in (({"limit": "0"}, "limit"), ({"limit": "x"}, "limit"),
                          ({"since": "soon"}, "since"), ({"action": "a" * 201}, "action")):
-        r = httpx.get(node.admin + "/v1/audit", params=params, headers=h, timeout=30)
+        r = httpx.get(node.admin + "/v1/audit", params=params, headers=operator(node),
+                      timeout=30)
         assert r.status_code == 400 and word in r.json()["error"], r.text
     assert httpx.get(node.admin + "/v1/audit", timeout=30).status_code == 401
+    # the node-wide log is the operator's: a team's admin token reads only its projects'
+    r = httpx.get(node.admin + "/v1/audit", headers=h, timeout=30)
+    assert r.status_code == 403 and "node.manage" in r.json()["error"], r.text
     r = httpx.get(node.admin + "/v1/projects/nope/audit", headers=h, timeout=30)
     assert r.status_code == 403
     # reading the log is not itself an admin action worth an entry

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.identity import own_project_token
 from tests.support.nodes import RunningNode, brygge, catalog_call, deployed_node
 
 APP = """
@@ -36,14 +37,14 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNode]:
 
 @pytest.fixture(scope="module")
 def other(node: RunningNode) -> str:
-    """A second project (tenant) with a space, and its admin token."""
-    async def setup(cat: Any) -> str:
+    """A second project (tenant, a team of its own) with a space, and its admin token."""
+    async def setup(cat: Any) -> None:
         cat.alt_host_domain = "localhost"  # as the control plane's catalog
         await cat.create_project("rival")
         await cat.create_space("rival", "prod")
-        return str(await cat.add_admin_token("rival", "test"))
 
-    return str(catalog_call(node, setup))
+    catalog_call(node, setup)
+    return own_project_token(node, "rival")
 
 
 def admin(node: RunningNode, method: str, path: str, token: str = "", **kw: Any

@@ -23,6 +23,7 @@ from brygge import logbus, natsauth
 from control_plane import projects
 from storage import queues, realtime
 from storage.engine import Engine
+from tests.support.identity import operator, own_project_token
 from tests.support.nodes import RunningNode, brygge, catalog_call, new_node, wait_until, write_app
 
 APP = r"""
@@ -59,9 +60,10 @@ def host(project: str) -> dict[str, str]:
 
 
 def setup_project(node: RunningNode, name: str, spaces: list[str]) -> dict[str, Any]:
+    """A project of a team of its own, its spaces (a token, an env var, an allow-list
+    each) and the team's admin token ("admin": the admin role in the project)."""
     async def go(cat: Any) -> dict[str, Any]:
         p = (await projects.create(cat, name, description="lifecycle test"))["name"]
-        await cat.add_admin_token(p, "test")
         out: dict[str, Any] = {"name": p, "tokens": {}, "ids": {}}
         for s in spaces:
             sp = await cat.create_space(p, s)
@@ -71,7 +73,9 @@ def setup_project(node: RunningNode, name: str, spaces: list[str]) -> dict[str, 
             await cat.set_admission(p, s, "whitelist-add", "127.0.0.0/8")
         return out
 
-    return dict(catalog_call(node, go))
+    out = dict(catalog_call(node, go))
+    out["admin"] = own_project_token(node, out["name"])
+    return out
 
 
 def deploy(node: RunningNode, tmp: Path, project: str, space: str, src: str) -> None:
@@ -128,16 +132,11 @@ def rocks_hits(node: RunningNode, needles: list[bytes]) -> list[bytes]:
         e.close()
 
 
-def admin(node: RunningNode, method: str, path: str, token: str, **kw: Any) -> httpx.Response:
-    return httpx.request(method, node.admin + path, headers={"x-admintoken": token},
-                         timeout=60, **kw)
-
-
-def admin_token(node: RunningNode, project: str) -> str:
-    async def go(cat: Any) -> str:
-        return str((await cat.admin_tokens(project))[0])
-
-    return str(catalog_call(node, go))
+def admin(node: RunningNode, method: str, path: str, cred: str | dict[str, str],
+          **kw: Any) -> httpx.Response:
+    """An admin API call with an admin token, or with `cred`'s headers (the operator's)."""
+    headers = cred if isinstance(cred, dict) else {"x-admintoken": cred}
+    return httpx.request(method, node.admin + path, headers=headers, timeout=60, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +165,12 @@ def digests(node: RunningNode, sid: str) -> list[str]:
 
 def test_deleting_needs_the_name_as_confirmation(world: dict[str, Any]) -> None:
     node, p = world["node"], world["victim"]["name"]
-    tok = admin_token(node, p)
+    # deleting a project is its owner's (the operator is every project's): the team's
+    # admin token (the admin role) may not, not even with the confirmation
+    r = admin(node, "DELETE", f"/v1/projects/{p}", world["victim"]["admin"],
+              params={"confirm": p})
+    assert r.status_code == 403 and "project.delete" in r.json()["error"], r.text
+    tok = operator(node)
     r = admin(node, "DELETE", f"/v1/projects/{p}", tok)
     assert r.status_code == 400 and f"?confirm={p}" in r.json()["error"]
     r = admin(node, "DELETE", f"/v1/projects/{p}", tok, params={"confirm": "victim"})
@@ -221,7 +225,7 @@ def test_delete_project_leaves_nothing_of_it(world: dict[str, Any]) -> None:
     r = call(node, "GET", p, "prod", "/count", victim["tokens"]["prod"])
     assert r.status_code == 404 and r.json()["error"] == f"no space 'prod' in project {p!r}"
     assert r.json()["requestId"]
-    r = admin(node, "GET", f"/v1/projects/{p}", admin_token(node, nb["name"]))
+    r = admin(node, "GET", f"/v1/projects/{p}", nb["admin"])
     assert r.status_code in (403, 404)
 
     # the neighbour: its data, its schedule and jobs, its shared blob
@@ -244,7 +248,7 @@ def test_remove_space_keeps_the_project_and_the_api_says_what_it_removed(
     sc = catalog_call(node, add)
     deploy(node, tmp_path, p, "scratch", APP + "\n// scratch\n")
     assert call(node, "POST", p, "scratch", "/fill", sc["token"]).status_code == 200
-    tok = admin_token(node, p)
+    tok = nb["admin"]
     r = admin(node, "DELETE", f"/v1/projects/{p}/spaces/scratch", tok,
               params={"confirm": "scratch"})
     assert r.status_code == 200, r.text
@@ -265,8 +269,12 @@ def test_a_suspended_project_answers_403_everywhere_until_resumed(
         world: dict[str, Any]) -> None:
     node, nb = world["node"], world["neighbour"]
     p, token, sid = nb["name"], nb["tokens"]["dev"], nb["ids"]["dev"]
-    tok = admin_token(node, p)
+    tok = nb["admin"]
+    # suspending is the operator's (node.manage), never the project's own team's
     r = admin(node, "POST", f"/v1/projects/{p}/suspend", tok)
+    assert r.status_code == 403 and "node.manage" in r.json()["error"], r.text
+    assert call(node, "GET", p, "dev", "/count", token).status_code == 200
+    r = admin(node, "POST", f"/v1/projects/{p}/suspend", operator(node))
     assert r.status_code == 200 and r.json() == {"project": p, "suspended": True}
 
     def refused() -> httpx.Response | None:
@@ -307,10 +315,10 @@ def test_graphql_remove_datastore_removes_everything_too(world: dict[str, Any]) 
     node, nb = world["node"], world["neighbour"]
     p = nb["name"]
     sid = next(s["id"] for s in admin(node, "GET", f"/v1/projects/{p}",
-                                      admin_token(node, p)).json()["spaces"]
+                                      nb["admin"]).json()["spaces"]
                if s["name"] == "later")
     r = httpx.post(f"{node.admin}/graphql", timeout=60,
-                   headers={"authorization": f"Bearer {admin_token(node, p)}"},
+                   headers={"authorization": f"Bearer {nb['admin']}"},
                    json={"query": "mutation r($d: ID!) { removeDatastore(datastoreId: $d) "
                                   "{ id name } }", "variables": {"d": sid}})
     assert r.json() == {"data": {"removeDatastore": {"id": sid, "name": "later"}}}, r.text

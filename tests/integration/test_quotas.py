@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.identity import operator, own_project_token
 from tests.support.nodes import RunningNode, brygge, catalog_call, new_node, wait_until
 from tests.support.sse import Sse
 
@@ -77,9 +78,8 @@ def set_quota(node: RunningNode, project: str, **limits: int) -> dict[str, Any]:
 
 
 def admin_token(node: RunningNode, project: str) -> str:
-    async def go(cat: Any) -> str:
-        return str((await cat.admin_tokens(project))[0])
-    return str(catalog_call(node, go))
+    """The admin token of the team of its own `project` was given by the fixture."""
+    return str(node.admin_tokens[project])  # type: ignore[attr-defined]
 
 
 def refused(r: httpx.Response, status: int, q: str, limit: int) -> dict[str, Any]:
@@ -106,12 +106,12 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
         for p in ("hog", "calm"):
             await cat.create_project(p)
             await cat.create_space(p, "dev")
-            await cat.add_admin_token(p, "test")
             out[p] = await cat.add_token(p, "dev", "RW", "test")
         await cat.create_space("hog", "b")
         return out
 
     toks = catalog_call(n, setup)
+    n.admin_tokens = {p: own_project_token(n, p) for p in ("hog", "calm")}  # type: ignore[attr-defined]
     for p in ("hog", "calm"):
         d = n.deploy(app, project=p, space="dev")
         assert d.returncode == 0, d.stderr
@@ -136,7 +136,7 @@ def test_quota_get_and_set_through_the_cli(node: Any) -> None:
     assert httpx.get(base, headers=own).status_code == 200
     r = httpx.put(base, headers=own, json={"plan": "unlimited"})
     assert r.status_code == 403, r.text
-    op = {"x-admintoken": node.admin_token}
+    op = operator(node)
     for bad in ({"plan": "gold"}, {"limits": {"disk": 1}}, {"limits": {"data_bytes": -5}}, {}):
         r = httpx.put(base, headers=op, json=bad)
         assert r.status_code == 400 and r.json()["error"], (bad, r.text)
