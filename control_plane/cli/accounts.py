@@ -236,9 +236,11 @@ def info(project: str = typer.Option(None, "--project", "-p"),
 
 
 def _local(data_dir: str | None) -> bool:
-    """Whether the data dir holds a node (else the command goes through the admin API of
-    the node `brygge login` signed in to)."""
-    return (settings_for(data_dir).data_path / "db" / "CURRENT").exists()
+    """Whether the command reads a data dir: one named (--data-dir, BRYGGE_DATA_DIR; a
+    named one without a node is an error, not a silent switch to another node), or
+    ./.brygge holding a node. Otherwise it goes through the admin API of the node
+    `brygge login` signed in to."""
+    return data_dir is not None or (settings_for(data_dir).data_path / "db" / "CURRENT").exists()
 
 
 def _remote_info(project: str | None, data_dir: str | None) -> dict[str, Any]:

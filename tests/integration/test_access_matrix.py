@@ -33,7 +33,8 @@ def _app() -> Any:
 
 PARAMS = {"project": "brygge", "space": "dev", "uid": "u000000000000", "pat_id": "nope",
           "token": "nope", "prefix": "nope", "key": "MATRIX_K", "path": "matrix.txt",
-          "host": "nope.example.com", "coll": "c", "op": "no-such-op", "id": "nope"}
+          "host": "nope.example.com", "coll": "c", "op": "no-such-op", "id": "nope",
+          "provider": "github", "uuid": "00000000-0000-4000-8000-000000000000"}
 SPARE = {("POST", "/v1/projects/{project}/suspend"), ("POST", "/v1/projects/{project}/resume")}
 # end the membership, then the session: run after the rest, in this order
 LAST = (("POST", "/v1/projects/{project}/leave"), ("POST", "/v1/auth/logout"))

@@ -111,7 +111,7 @@ def test_a_failing_job_does_not_fail_its_batch_mates(tmp_path: Path) -> None:
         # (the job that looped lost its lines with its instance; the one that hung kept them)
         want = {i for i, k in enumerate(KINDS) if k != "loop"}
         got = wait_until(lambda: (ls := lines()) and {int(e["log"].split()[1]) for e in ls}
-                         >= want and ls, 30, "the jobs' console lines")
+                         >= want and ls, 90, "the jobs' console lines")
         for e in got:  # each line carries the id of the job that logged it
             i = int(e["log"].split()[1])
             assert e["requestId"] == ids[i] and e["context"] == "queuehooks", e
