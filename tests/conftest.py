@@ -1,6 +1,6 @@
 """Suite-wide pytest hooks.
 
-The suite runs on two pytest-xdist workers (scripts/test.sh: `-n 2`): most of its time
+The suite runs on three pytest-xdist workers (scripts/test.sh: `-n 3`): most of its time
 is spent waiting on real nodes (process start-up, NATS, cron ticks), so two modules at a
 time nearly halve the wall time on two cores. Work is handed out a module at a time, so
 a module-scoped node is started once, in one worker, and a module's tests keep their
