@@ -190,7 +190,9 @@ class Node:
 
     # -- children ------------------------------------------------------------------------------
     def spawn(self, child: Child) -> None:
-        env = {**os.environ, **self.s.to_env(), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.s.to_env(), "PYTHONUNBUFFERED": "1",
+               # absolute: children run with the data dir as their cwd
+               "BRYGGE_DATA_DIR": str(self.data)}
         root = str(Path(__file__).resolve().parents[2])  # the source root (control_plane/cli/..)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         component = child.name.rstrip("-0123456789")  # executor-1 → executor

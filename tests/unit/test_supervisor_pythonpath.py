@@ -8,6 +8,7 @@ import io
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import control_plane
 from brygge.settings import Settings
@@ -35,3 +36,29 @@ def test_children_get_the_source_root_on_pythonpath(tmp_path: Path) -> None:
     root = Path(seen.read_text())
     assert root == Path(control_plane.__file__).resolve().parent.parent
     assert (root / "storage").is_dir() and (root / "control_plane" / "cli").is_dir()
+
+
+DATA_DIR = """
+import os, pathlib, sys, time
+tmp = pathlib.Path(sys.argv[1] + ".tmp")
+tmp.write_text(os.environ["BRYGGE_DATA_DIR"])
+os.replace(tmp, sys.argv[1])
+time.sleep(60)
+"""
+
+
+def test_children_get_the_data_dir_absolute(tmp_path: Path, monkeypatch: Any) -> None:
+    """`brygge up` with the default ./.brygge: children run with the data dir as cwd, so a
+    relative BRYGGE_DATA_DIR would name <data dir>/.brygge there (the control plane once
+    failed to start on a fresh clone that way)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rel" / "logs").mkdir(parents=True)
+    n = Node(replace(Settings(), data_dir="rel", start_timeout_s=20), io.StringIO())
+    seen = tmp_path / "datadir"
+    c = Child("probe", [sys.executable, "-c", DATA_DIR, str(seen)], seen.exists)
+    try:
+        n.start_child(c)
+    finally:
+        if c.proc:
+            c.proc.kill()
+    assert Path(seen.read_text()) == (tmp_path / "rel").resolve()
