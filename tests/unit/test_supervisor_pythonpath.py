@@ -23,17 +23,22 @@ time.sleep(60)
 """
 
 
-def test_children_get_the_source_root_on_pythonpath(tmp_path: Path) -> None:
-    (tmp_path / "data" / "logs").mkdir(parents=True)
-    n = Node(replace(Settings(), data_dir=str(tmp_path / "data"), start_timeout_s=20), io.StringIO())
-    seen = tmp_path / "pythonpath"
-    c = Child("probe", [sys.executable, "-c", REPORT, str(seen)], seen.exists)
+def probe(tmp_path: Path, data_dir: str, script: str) -> str:
+    """What a child the supervisor starts writes out (`script` gets a file to write)."""
+    n = Node(replace(Settings(), data_dir=data_dir, start_timeout_s=20), io.StringIO())
+    seen = tmp_path / "seen"
+    c = Child("probe", [sys.executable, "-c", script, str(seen)], seen.exists)
     try:
         n.start_child(c)
     finally:
         if c.proc:
             c.proc.kill()
-    root = Path(seen.read_text())
+    return seen.read_text()
+
+
+def test_children_get_the_source_root_on_pythonpath(tmp_path: Path) -> None:
+    (tmp_path / "data" / "logs").mkdir(parents=True)
+    root = Path(probe(tmp_path, str(tmp_path / "data"), REPORT))
     assert root == Path(control_plane.__file__).resolve().parent.parent
     assert (root / "storage").is_dir() and (root / "control_plane" / "cli").is_dir()
 
@@ -53,12 +58,4 @@ def test_children_get_the_data_dir_absolute(tmp_path: Path, monkeypatch: Any) ->
     failed to start on a fresh clone that way)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "rel" / "logs").mkdir(parents=True)
-    n = Node(replace(Settings(), data_dir="rel", start_timeout_s=20), io.StringIO())
-    seen = tmp_path / "datadir"
-    c = Child("probe", [sys.executable, "-c", DATA_DIR, str(seen)], seen.exists)
-    try:
-        n.start_child(c)
-    finally:
-        if c.proc:
-            c.proc.kill()
-    assert Path(seen.read_text()) == (tmp_path / "rel").resolve()
+    assert Path(probe(tmp_path, "rel", DATA_DIR)) == (tmp_path / "rel").resolve()
