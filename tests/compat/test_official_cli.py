@@ -10,14 +10,15 @@ import time
 from pathlib import Path
 
 from brygge import cohotoken
-from tests.support.coho import CACHE, FIXTURE, coho, node, run_coho
+from tests.support.coho import FIXTURE, coho, coho_app, node, run_coho
 
-__all__ = ["coho", "node"]  # module-scoped fixtures from tests/support/coho.py
+__all__ = ["coho", "coho_app", "node"]  # module-scoped fixtures from tests/support/coho.py
 from tests.support.nodes import RunningNode, brygge, wait_until
 
 
-def test_official_cli_deploys_and_app_is_served(coho: Path, node: RunningNode) -> None:
-    app = CACHE / "app"
+def test_official_cli_deploys_and_app_is_served(coho: Path, node: RunningNode,
+                                                coho_app: Path) -> None:
+    app = coho_app
     for f in ("index.js", "config.json"):
         shutil.copy(FIXTURE / f, app / f)
     r = run_coho(coho, node, "deploy", "--admintoken", node.admin_token, "-p", "brygge", "-s",
@@ -35,17 +36,19 @@ def test_official_cli_deploys_and_app_is_served(coho: Path, node: RunningNode) -
     assert "deployment 2" in d.stdout
 
 
-def test_official_cli_with_wrong_admin_token_prints_error(coho: Path, node: RunningNode) -> None:
-    app = CACHE / "app"
+def test_official_cli_with_wrong_admin_token_prints_error(coho: Path, node: RunningNode,
+                                                          coho_app: Path) -> None:
+    app = coho_app
     r = run_coho(coho, node, "deploy", "--admintoken", "wrong", "-p", "brygge", "-s", "dev",
                  app=app)
     assert "wrong admin token" in r.stdout + r.stderr
     assert "Deployed Codehook successfully" not in r.stdout
 
 
-def test_official_cli_log_shows_console_output(coho: Path, node: RunningNode) -> None:
+def test_official_cli_log_shows_console_output(coho: Path, node: RunningNode,
+                                              coho_app: Path) -> None:
     """`coho log` reads the space log as SSE from `_A_D_M_logs` with its stored token."""
-    app = CACHE / "app"
+    app = coho_app
     for f in ("index.js", "config.json"):
         shutil.copy(FIXTURE / f, app / f)
     r = run_coho(coho, node, "deploy", "--admintoken", node.admin_token, "-p", "brygge", "-s",

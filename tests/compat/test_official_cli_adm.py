@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.coho import CACHE, FIXTURE, coho, coho_project, node, run_coho
+from tests.support.coho import FIXTURE, coho, coho_app, coho_project, node, run_coho
 from tests.support.nodes import RunningNode, brygge
 
-__all__ = ["coho", "node"]  # module-scoped fixtures from tests/support/coho.py
+__all__ = ["coho", "coho_app", "node"]  # module-scoped fixtures from tests/support/coho.py
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -130,8 +130,9 @@ def test_stats_prints_usage_per_space(coho: Path, node: RunningNode, work: Path)
     assert "data_bytes" in quotas and "requests_per_minute" in quotas
 
 
-def test_history_rollback_undeploy(coho: Path, node: RunningNode, work: Path) -> None:
-    app = CACHE / "app"
+def test_history_rollback_undeploy(coho: Path, node: RunningNode, work: Path,
+                                   coho_app: Path) -> None:
+    app = coho_app
     for f in ("index.js", "config.json"):
         shutil.copy(FIXTURE / f, app / f)
     for _ in range(2):

@@ -68,8 +68,11 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("venv") / "venv"
     _run([sys.executable, "-m", "venv", where])
     py = where / "bin" / "python"
-    _run([py, "-m", "pip", "install", "-q", "--require-hashes", "-r", ROOT / "requirements.lock"])
-    _run([py, "-m", "pip", "install", "-q", "--no-deps", wheel])
+    # --no-compile: what `brygge up` imports is compiled when it first runs; byte-compiling
+    # every installed file up front is most of this fixture's CPU
+    _run([py, "-m", "pip", "install", "-q", "--no-compile", "--require-hashes", "-r",
+          ROOT / "requirements.lock"])
+    _run([py, "-m", "pip", "install", "-q", "--no-compile", "--no-deps", wheel])
     _run([py, "-m", "pip", "check"])
     return where
 

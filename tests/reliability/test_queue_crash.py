@@ -71,7 +71,10 @@ def node(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReques
     app = tmp / "app"
     app.mkdir()
     (app / "index.js").write_text(APP)
-    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT=request.param)
+    # A job held by a killed dispatcher comes back after its timeout plus the grace
+    # (40 s by default): shorter here, still far above a job's 20 ms under this load.
+    n = new_node(tmp, BRYGGE_EXECUTOR_TRANSPORT=request.param, BRYGGE_QUEUE_TIMEOUT_S="10",
+                 BRYGGE_QUEUE_ACK_GRACE_S="2")
     n.start()
 
     create_space(n, "second")

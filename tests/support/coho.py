@@ -1,9 +1,13 @@
 """The official `codehooks` CLI (coho) from npm, installed once under tests/.cache/coho
-(module-scoped fixture `coho`), a node for it (`node`), project folders logged in to that
-node (`coho_project`) and `run_coho` to run the CLI against it."""
+(module-scoped fixture `coho`; a file lock makes the first of several xdist workers
+install it while the others wait), a node for it (`node`), a module's own app folder
+(`coho_app`), project folders logged in to that node (`coho_project`) and `run_coho` to
+run the CLI against it. Nothing under the cache is written after the install, so the
+modules using it run at the same time."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -34,12 +38,26 @@ def coho() -> Path:
     if shutil.which("npm") is None:
         pytest.fail("npm is required for the official CLI tests (install Node 20)")
     cli = CACHE / "cli" / "node_modules" / ".bin" / "coho"
-    if not cli.exists():
-        npm_install(CACHE / "cli", "codehooks@1.0.13")
-    app = CACHE / "app"
-    if not (app / "node_modules" / "codehooks-js").exists():
-        npm_install(app, "codehooks-js@1.4.3")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not cli.exists():
+            npm_install(CACHE / "cli", "codehooks@1.0.13")
+        app = CACHE / "app"
+        if not (app / "node_modules" / "codehooks-js").exists():
+            npm_install(app, "codehooks-js@1.4.3")
     return cli
+
+
+@pytest.fixture(scope="module")
+def coho_app(coho: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An app folder of the module's own for coho to build in (its session HOME beside
+    it): the shared install's package.json and node_modules (codehooks-js), linked."""
+    app = tmp_path_factory.mktemp("coho-app") / "app"
+    app.mkdir()
+    shutil.copy(CACHE / "app" / "package.json", app / "package.json")
+    (app / "node_modules").symlink_to(CACHE / "app" / "node_modules")
+    return app
 
 
 @pytest.fixture(scope="module")
