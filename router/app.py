@@ -19,7 +19,6 @@ import asyncio
 import json
 import logging
 import os
-import secrets
 import time
 import traceback
 import urllib.parse
@@ -35,7 +34,7 @@ from brygge.executor_api import ExecutorFactory
 from brygge.settings import Settings
 from brygge.tokenseal import TokenKeys
 from proto import brygge_pb2 as pb
-from router import admin_proxy, compress
+from router import admin_proxy, compress, request_ids
 from router.admit import admit
 from router.body import BodyError, RequestBody, parsed_as_json
 from router.credentials import check_credential
@@ -122,7 +121,7 @@ class Router:
                     return
         if scope["type"] != "http":
             return
-        request_id = secrets.token_hex(8)
+        request_id = request_ids.new()
         started = False
 
         async def tracked(msg: dict[str, Any]) -> None:

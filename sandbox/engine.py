@@ -229,6 +229,28 @@ HostFn = Callable[[str, str], str]
 _call_unchecked = _bindings._wasmtime_func_call_unchecked  # the ctypes function, no wrapper
 
 
+def _keeping_gil(fn: Any) -> Any:
+    """The same C function, called without releasing the GIL (ctypes' PYFUNCTYPE).
+
+    ctypes releases the GIL around every foreign call; with the event loop and other
+    invocations waiting for it, each release of a call that takes a microsecond is a
+    hand-over and a thread switch (tens of µs on a VM): profiled, the epoch-deadline
+    setter alone was 11 % of the router's busy samples. Only for calls that run no
+    JavaScript and are bounded by their arguments: a guest call that can run user code
+    must release the GIL, or a busy loop in it would stop every other thread."""
+    proto = ctypes.PYFUNCTYPE(fn.restype, *fn.argtypes)
+    return proto(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_call_unchecked_gil = _keeping_gil(_call_unchecked)
+_set_epoch_deadline = _keeping_gil(_bindings._wasmtime_context_set_epoch_deadline)
+# Guest exports that run no JavaScript and do work bounded by their arguments (copying a
+# string, malloc/free, reading a promise's state or the last result): _keeping_gil.
+BOUNDED_EXPORTS = frozenset({
+    "new_string", "get_string", "new_undefined", "qjs_alloc", "qjs_free", "qjs_last_len",
+    "qjs_last_ptr", "qjs_result_free", "promise_state"})
+
+
 class _FastFunc:
     """Calls an i32-only export through `wasmtime_func_call_unchecked`.
 
@@ -237,13 +259,14 @@ class _FastFunc:
     take and return only i32, so one preallocated raw-value array does (~1.5 µs).
     """
 
-    __slots__ = ("buf", "ctx", "fref", "func")
+    __slots__ = ("buf", "call", "ctx", "fref", "func")
 
-    def __init__(self, store: wasmtime.Store, func: Any) -> None:
+    def __init__(self, store: wasmtime.Store, func: Any, bounded: bool = False) -> None:
         self.ctx = store._context()
         self.func = func  # a raw wasmtime_func_t
         self.fref = ctypes.byref(func)
         self.buf = (ffi.wasmtime_val_raw_t * 8)()
+        self.call = _call_unchecked_gil if bounded else _call_unchecked
 
     def __call__(self, *args: int) -> int:
         buf = self.buf
@@ -252,7 +275,7 @@ class _FastFunc:
             buf[i].i32 = a
             i += 1
         trap = ctypes.POINTER(ffi.wasm_trap_t)()
-        err = _call_unchecked(self.ctx, self.fref, buf, 8, ctypes.byref(trap))
+        err = self.call(self.ctx, self.fref, buf, 8, ctypes.byref(trap))
         if err:
             if (e := guestcalls.take_exception()) is not None:
                 raise e
@@ -287,7 +310,7 @@ class _Exports(dict):  # type: ignore[type-arg]
         item = self.extern(name)
         if item.kind != ffi.WASMTIME_EXTERN_FUNC.value:
             raise SandboxTrap(f"guest export {name!r} is not a function")
-        f = self[name] = _FastFunc(self.store, item.of.func)
+        f = self[name] = _FastFunc(self.store, item.of.func, name in BOUNDED_EXPORTS)
         return f
 
 
@@ -734,7 +757,7 @@ class Instance:
     def set_deadline(self, seconds: float | None) -> None:
         """Trap guest execution after `seconds` of wall time (None: no deadline)."""
         ticks = 1 << 40 if seconds is None else max(1, int(seconds * 1000 / self._epoch_ms) + 1)
-        self.store.set_epoch_deadline(ticks)
+        _set_epoch_deadline(self.store._context(), ticks)  # wasmtime's own, keeping the GIL
 
     def eval_script(self, code: str, filename: str = "<script>") -> None:
         h = self._eval("eval_code", code, None)

@@ -228,12 +228,20 @@ class Executor:
         state = {"head": False, "bytes": 0}
         box = out if isinstance(out, Outbox) else None  # with backpressure
 
+        def later(item: pb.InvokeOut, n: int = 0) -> None:
+            """Hand on with the next message (sandbox/outbox.py: one loop wake-up for a
+            response's head, body and end)."""
+            if box is None:
+                out.put(item)
+            else:
+                box.put(item, n, wake=False)
+
         def emit(kind: str, data: Any) -> bool:
             """True when it had to wait for the client (the caller re-arms budgets)."""
             waited = False
             if kind == "head":
                 state["head"] = True
-                out.put(pb.InvokeOut(head=pb.ResponseHead(
+                later(pb.InvokeOut(head=pb.ResponseHead(
                     status=int(data["status"]),
                     headers=[pb.Header(name=k, value=v) for k, v in data["headers"]])))
                 return False
@@ -248,8 +256,10 @@ class Executor:
                     piece = data[i:i + PIECE]  # the whole of a small write, not a copy
                     # waits while the client is not reading, up to the deadline
                     waited = box.reserve(len(piece), invocation.deadline) or waited
-                    box.put(pb.InvokeOut(body_chunk=piece), len(piece))
+                    # a write streams now; the response's last piece goes with its end
+                    box.put(pb.InvokeOut(body_chunk=piece), len(piece), wake=kind != "end")
             if kind == "end":
+                # wakes the loop: the app may go on working after it answered
                 out.put(pb.InvokeOut(body_end=True))
             return waited
 
@@ -287,10 +297,10 @@ class Executor:
             self._error_response(emit, state, 500, "internal executor error" + (
                 f": {type(e).__name__}: {e}" if self.s.dev_mode else ""), inv.request_id)
         finally:
-            out.put(pb.InvokeOut(end=pb.InvokeEnd(
+            later(pb.InvokeOut(end=pb.InvokeEnd(
                 error=error, host_calls=invocation.host_calls,
                 duration_ms=(time.perf_counter() - t0) * 1000)))
-            out.put(None)
+            out.put(None)  # wakes the loop: everything held back goes with it
             self.logs.publish(inv, invocation)
 
     def _run_in_space(self, space_id: str, digest: str, env_json: str, entry: str, arg: str,
