@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from router import request_ids
 
 log = logging.getLogger("brygge.router")
 
@@ -29,7 +30,7 @@ class UrlTooLong(Exception):
 
 def error_response(status: int, message: str) -> bytes:
     """A whole HTTP/1.1 error response in the platform's JSON shape."""
-    request_id = secrets.token_hex(8)
+    request_id = request_ids.new()
     body = json.dumps({"error": message, "requestId": request_id}).encode()
     return b"".join([
         b"HTTP/1.1 %d %s\r\n" % (status, _REASONS[status]),

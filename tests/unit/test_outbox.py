@@ -79,3 +79,43 @@ def test_a_consumer_that_leaves_releases_the_producer() -> None:
         assert box.q.qsize() == 1  # only what was there before the close
 
     asyncio.run(main())
+
+
+def test_held_back_messages_go_with_the_next_wake_in_order() -> None:
+    async def main() -> None:
+        box = Outbox(asyncio.get_running_loop(), 64 * KB)
+
+        def produce() -> None:
+            box.put("head", wake=False)
+            box.put("body", wake=False)
+            box.put("end")  # one call_soon_threadsafe carries all three
+
+        await asyncio.to_thread(produce)
+        await asyncio.sleep(0)
+        assert box.q.qsize() == 3 and not box.pending
+        assert [await box.get() for _ in range(3)] == ["head", "body", "end"]
+
+    asyncio.run(main())
+
+
+def test_a_write_that_must_wait_first_sends_what_it_held_back() -> None:
+    # Without that, a response's held-back last pieces would never reach the consumer
+    # and the producer would wait for room until its deadline.
+    async def main() -> None:
+        box = Outbox(asyncio.get_running_loop(), 64 * KB)
+
+        def produce() -> None:
+            for i in range(4):  # a final write of 4 x 32 KiB, all put with wake=False
+                box.reserve(32 * KB, time.monotonic() + 30)
+                box.put(i, 32 * KB, wake=False)
+            box.put(None)
+
+        t = threading.Thread(target=produce)
+        t.start()
+        got = []
+        while (item := await asyncio.wait_for(box.get(), 30)) is not None:
+            got.append(item)
+        assert got == [0, 1, 2, 3]
+        t.join(30)
+
+    asyncio.run(main())
